@@ -1,0 +1,51 @@
+"""gridworlds: small tabular environments from text maps, for teaching RL.
+
+A self-contained suite (it does not import ``tabular_mbrl``)::
+
+    import gridworlds
+    env = gridworlds.make("dyna_maze")
+    state, info = env.reset(seed=0)
+    state, reward, terminated, truncated, info = env.step(gridworlds.Action.RIGHT)
+    env.transitions(state, gridworlds.Action.UP)   # [(prob, next_state, reward, done)]
+    env.model()                                    # the same, as (S, A, K) arrays
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .checker import EnvCheckError, check_env
+from .drawing import draw, rgb_array
+from .gridworld import MOVES, Action, GridWorld
+from .layout import LEGEND, format_layout, parse_layout
+from .model import TabularModel
+from .registry import make, names
+from .shifting import ShiftingMaze
+
+if TYPE_CHECKING:
+    from .gym_adapter import GymnasiumGridWorld
+
+__all__ = [
+    "Action", "EnvCheckError", "GridWorld", "LEGEND", "MOVES", "ShiftingMaze",
+    "TabularModel", "check_env", "draw", "format_layout", "make", "names",
+    "parse_layout", "rgb_array", "to_gymnasium",
+]
+
+
+def to_gymnasium(env: GridWorld, **kwargs: Any) -> GymnasiumGridWorld:
+    """Wrap ``env`` as a ``gymnasium.Env`` (``Discrete`` spaces, ansi and
+    rgb_array rendering). ``kwargs`` (e.g. ``render_mode``) go to the adapter.
+
+    Raises
+    ------
+    ImportError
+        If gymnasium is not installed, saying how to install it.
+    """
+    try:
+        from .gym_adapter import GymnasiumGridWorld
+    except ImportError as error:
+        raise ImportError(
+            "to_gymnasium needs gymnasium, which is not installed; "
+            'install it with: pip install "tabular-mbrl[gym]"'
+        ) from error
+    return GymnasiumGridWorld(env, **kwargs)

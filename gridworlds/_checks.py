@@ -1,0 +1,47 @@
+"""Small argument checks shared by the environments.
+
+Each helper raises ``TypeError`` or ``ValueError`` with a message that names the
+parameter, the value and the rule, e.g. ``slip == 1.5, must be in [0, 1]``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def check_int(name: str, value: object, *, low: int | None = None,
+              high: int | None = None) -> int:
+    """Return ``value`` as an ``int`` if it is an integer in ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an int, got {type(value).__name__} {value!r}"
+        )
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise ValueError(f"{name} == {value}, must be in [{lo}, {hi}]")
+    return value
+
+
+def check_real(name: str, value: object, *, low: float | None = None,
+               high: float | None = None, low_open: bool = False) -> float:
+    """Return ``value`` as a ``float`` if it is a finite real number in range.
+
+    The interval is ``[low, high]``, or ``(low, high]`` when ``low_open``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number, got {type(value).__name__} {value!r}"
+        )
+    value = float(value)
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and value > high
+    if not np.isfinite(value) or too_low or too_high:
+        left = "(" if low_open else "["
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise ValueError(f"{name} == {value:g}, must be in {left}{lo}, {hi}]")
+    return value

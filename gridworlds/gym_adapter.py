@@ -1,0 +1,65 @@
+"""An adapter from a :class:`~gridworlds.GridWorld` to a real ``gymnasium.Env``.
+
+Importing this module needs gymnasium (``pip install "tabular-mbrl[gym]"``);
+:func:`gridworlds.to_gymnasium` says so when it is missing.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import gymnasium
+import numpy as np
+from gymnasium import spaces
+from gymnasium.envs.registration import EnvSpec
+
+from .drawing import rgb_array
+from .gridworld import GridWorld
+
+
+class GymnasiumGridWorld(gymnasium.Env):
+    """A ``gymnasium.Env`` with ``Discrete`` spaces around a gridworld.
+
+    Render modes: ``"ansi"`` (the text map, agent highlighted) and
+    ``"rgb_array"`` (drawn with matplotlib on an off-screen canvas).
+
+    Gymnasium promises that ``reset(seed=...)`` makes what follows reproducible,
+    so here a seeded reset also restarts the real-step count (and so the wall
+    schedule of a changing maze), as ``options={"restart_schedule": True}`` does.
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+
+    def __init__(self, env: GridWorld, render_mode: str | None = None) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode == {render_mode!r}, must be one of "
+                             f"{self.metadata['render_modes']} or None")
+        self.env = env
+        self.render_mode = render_mode
+        self.observation_space = spaces.Discrete(env.n_states)
+        self.action_space = spaces.Discrete(env.n_actions)
+        # A spec lets gymnasium's checker remake the env in every render mode.
+        template = copy.deepcopy(env)
+        self.spec = EnvSpec(
+            id=f"gridworlds/{type(env).__name__}-v0",
+            entry_point=lambda **kw: GymnasiumGridWorld(copy.deepcopy(template), **kw),
+            disable_env_checker=True,
+        )
+
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        super().reset(seed=seed)
+        if seed is not None:
+            options = {"restart_schedule": True, **(options or {})}
+        return self.env.reset(seed=seed, options=options)
+
+    def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
+        return self.env.step(int(action))
+
+    def render(self) -> str | np.ndarray | None:
+        if self.render_mode == "ansi":
+            return self.env.render()
+        if self.render_mode == "rgb_array":
+            return rgb_array(self.env)
+        return None

@@ -1,0 +1,97 @@
+"""Text maps and their one strict parser.
+
+A map is a block of text, one line per grid row, one character per cell:
+
+====  =================================================================
+char  meaning
+====  =================================================================
+``#``  wall: cannot be entered; moving into it leaves the agent in place
+``.``  free cell
+``S``  start cell (exactly one)
+``G``  goal: entering it ends the episode (terminal); at least one
+``C``  cliff: entering it costs ``cliff_reward`` and sends the agent back
+       to the start, without ending the episode (S&B Example 6.6)
+====  =================================================================
+
+Leading and trailing blank lines and the indentation of each line are ignored,
+so maps can be written as indented triple-quoted strings. ANSI colour codes
+(as drawn by ``GridWorld.render()``) are stripped, so a rendered map parses back
+to the same layout. Coordinates are always ``(row, col)`` with row 0 at the top.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+WALL, FREE, START, GOAL, CLIFF = "#", ".", "S", "G", "C"
+LEGEND = {
+    WALL: "wall",
+    FREE: "free",
+    START: "start",
+    GOAL: "goal (terminal)",
+    CLIFF: "cliff (penalty, back to start)",
+}
+_ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def parse_layout(text: str) -> np.ndarray:
+    """Parse a text map into a grid of characters.
+
+    Parameters
+    ----------
+    text : str
+        The map, using the legend in :data:`LEGEND`.
+
+    Returns
+    -------
+    grid : ndarray of str, shape (n_rows, n_cols)
+        One character per cell.
+
+    Raises
+    ------
+    TypeError
+        If ``text`` is not a string.
+    ValueError
+        If the map is empty, ragged, uses an unknown character, or does not have
+        exactly one ``S`` and at least one ``G``. The message says where.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"layout must be a str, got {type(text).__name__}")
+    lines = [line.strip() for line in _ANSI_CODE.sub("", text).splitlines()]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        raise ValueError("layout is empty; expected at least one row of cells")
+    width = len(lines[0])
+    for row, line in enumerate(lines):
+        if len(line) != width:
+            raise ValueError(
+                f"ragged layout: row {row} has {len(line)} cells, "
+                f"row 0 has {width}; every row must have the same length"
+            )
+        for col, char in enumerate(line):
+            if char not in LEGEND:
+                allowed = ", ".join(repr(c) for c in LEGEND)
+                raise ValueError(
+                    f"unknown map character {char!r} at (row={row}, col={col}); "
+                    f"allowed: {allowed}"
+                )
+    grid = np.array([list(line) for line in lines])
+    starts = [tuple(int(i) for i in cell) for cell in np.argwhere(grid == START)]
+    if len(starts) != 1:
+        where = f" at {', '.join(map(str, starts))}" if starts else ""
+        raise ValueError(
+            f"layout has {len(starts)} start cells 'S'{where}; exactly one is required"
+        )
+    if not (grid == GOAL).any():
+        raise ValueError("layout has no goal cell 'G'; at least one is required")
+    return grid
+
+
+def format_layout(grid: np.ndarray) -> str:
+    """Turn a grid of characters back into map text (the inverse of parsing)."""
+    return "\n".join("".join(row) for row in grid)
