@@ -26,9 +26,21 @@ if TYPE_CHECKING:
     from .gym_adapter import GymnasiumGridWorld
 
 __all__ = [
-    "Action", "EnvCheckError", "GridWorld", "LEGEND", "MOVES", "ShiftingMaze",
-    "TabularModel", "check_env", "draw", "format_layout", "make", "names",
-    "parse_layout", "rgb_array", "to_gymnasium",
+    "Action",
+    "EnvCheckError",
+    "GridWorld",
+    "LEGEND",
+    "MOVES",
+    "ShiftingMaze",
+    "TabularModel",
+    "check_env",
+    "draw",
+    "format_layout",
+    "make",
+    "names",
+    "parse_layout",
+    "rgb_array",
+    "to_gymnasium",
 ]
 
 

@@ -11,13 +11,12 @@ import numbers
 import numpy as np
 
 
-def check_int(name: str, value: object, *, low: int | None = None,
-              high: int | None = None) -> int:
+def check_int(
+    name: str, value: object, *, low: int | None = None, high: int | None = None
+) -> int:
     """Return ``value`` as an ``int`` if it is an integer in ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an int, got {type(value).__name__} {value!r}"
-        )
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
         lo = "-inf" if low is None else low
@@ -26,8 +25,14 @@ def check_int(name: str, value: object, *, low: int | None = None,
     return value
 
 
-def check_real(name: str, value: object, *, low: float | None = None,
-               high: float | None = None, low_open: bool = False) -> float:
+def check_real(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> float:
     """Return ``value`` as a ``float`` if it is a finite real number in range.
 
     The interval is ``[low, high]``, or ``(low, high]`` when ``low_open``.

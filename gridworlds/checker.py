@@ -8,6 +8,7 @@ distribution and that ``step`` really samples from it.
 from __future__ import annotations
 
 import copy
+from itertools import zip_longest
 from typing import Any
 
 import numpy as np
@@ -24,8 +25,9 @@ class EnvCheckError(ValueError):
         super().__init__(f"check_env found {len(violations)} problem(s):\n{lines}")
 
 
-def check_env(env: Any, *, seed: int = 0, n_pairs: int = 40,
-              n_samples: int = 400) -> None:
+def check_env(
+    env: Any, *, seed: int = 0, n_pairs: int = 40, n_samples: int = 400
+) -> None:
     """Check a tabular env against its own model; raise listing every violation.
 
     Checks, on deep copies (``env`` itself is not touched):
@@ -65,12 +67,15 @@ def check_env(env: Any, *, seed: int = 0, n_pairs: int = 40,
 def _check_sizes(env: Any, problems: list[str]) -> None:
     rows, cols = env.shape
     if env.n_states != rows * cols:
-        problems.append(f"n_states: expected rows * cols = {rows * cols}, "
-                        f"found {env.n_states}")
+        problems.append(
+            f"n_states: expected rows * cols = {rows * cols}, found {env.n_states}"
+        )
     for state in range(env.n_states):
         if env.to_state(*env.to_cell(state)) != state:
-            problems.append(f"to_state(*to_cell({state})): expected {state}, "
-                            f"found {env.to_state(*env.to_cell(state))}")
+            problems.append(
+                f"to_state(*to_cell({state})): expected {state}, "
+                f"found {env.to_state(*env.to_cell(state))}"
+            )
             break
 
 
@@ -78,33 +83,46 @@ def _check_model(env: Any, problems: list[str]) -> None:
     model = env.model()
     expected = (env.n_states, env.n_actions)
     if model.next_states.shape[:2] != expected:
-        problems.append(f"model() arrays: expected shape {expected + ('K',)}, "
-                        f"found {model.next_states.shape}")
+        problems.append(
+            f"model() arrays: expected shape {expected + ('K',)}, "
+            f"found {model.next_states.shape}"
+        )
         return
     if (model.next_states < 0).any() or (model.next_states >= env.n_states).any():
-        problems.append(f"model().next_states: expected values in [0, {env.n_states})"
-                        f", found {model.next_states.min()}..{model.next_states.max()}")
+        problems.append(
+            f"model().next_states: expected values in [0, {env.n_states})"
+            f", found {model.next_states.min()}..{model.next_states.max()}"
+        )
     totals = model.probs.sum(axis=-1)
     bad = np.argwhere(~np.isclose(totals, 1.0) | (model.probs < 0).any(axis=-1))
     for state, action in bad[:5]:
-        problems.append(f"probabilities of (state={state}, action={action}): expected "
-                        f"non-negative and summing to 1, found "
-                        f"{model.probs[state, action].tolist()} "
-                        f"(sum {totals[state, action]:.6g})")
+        problems.append(
+            f"probabilities of (state={state}, action={action}): expected "
+            f"non-negative and summing to 1, found "
+            f"{model.probs[state, action].tolist()} "
+            f"(sum {totals[state, action]:.6g})"
+        )
     for state in range(env.n_states):
         for action in range(env.n_actions):
             listed = {(s, r, t): p for p, s, r, t in env.transitions(state, action)}
             arrays: dict[tuple[int, float, bool], float] = {}
             for k in range(model.next_states.shape[2]):
-                key = (int(model.next_states[state, action, k]),
-                       float(model.rewards[state, action, k]),
-                       bool(model.terminated[state, action, k]))
-                arrays[key] = arrays.get(key, 0.0) + float(model.probs[state, action, k])
+                key = (
+                    int(model.next_states[state, action, k]),
+                    float(model.rewards[state, action, k]),
+                    bool(model.terminated[state, action, k]),
+                )
+                arrays[key] = arrays.get(key, 0.0) + float(
+                    model.probs[state, action, k]
+                )
             arrays = {key: p for key, p in arrays.items() if p > 0}
             if arrays.keys() != listed.keys() or not np.allclose(
-                    [arrays[key] for key in listed], list(listed.values())):
-                problems.append(f"transitions({state}, {action}): expected the model "
-                                f"arrays' outcomes {arrays}, found {listed}")
+                [arrays[key] for key in listed], list(listed.values())
+            ):
+                problems.append(
+                    f"transitions({state}, {action}): expected the model "
+                    f"arrays' outcomes {arrays}, found {listed}"
+                )
                 return
 
 
@@ -112,8 +130,13 @@ def _standable(env: Any) -> np.ndarray:
     return np.flatnonzero(np.isin(env.grid.ravel(), [".", "S"]))
 
 
-def _check_sampling(env: Any, rng: np.random.Generator, n_pairs: int,
-                    n_samples: int, problems: list[str]) -> None:
+def _check_sampling(
+    env: Any,
+    rng: np.random.Generator,
+    n_pairs: int,
+    n_samples: int,
+    problems: list[str],
+) -> None:
     env.reset(seed=int(rng.integers(2**31)))
     for _ in range(n_pairs):
         state = int(rng.choice(_standable(env)))
@@ -129,28 +152,40 @@ def _check_sampling(env: Any, rng: np.random.Generator, n_pairs: int,
             freq = counts[(s, r, t)] / n_samples
             bound = 5 * np.sqrt(prob * (1 - prob) / n_samples) + 1 / n_samples
             if abs(freq - prob) > bound:
-                problems.append(f"step() from state {state} with action {action}: "
-                                f"expected outcome (next_state={s}, reward={r}) with "
-                                f"probability {prob:.3f} (+/- {bound:.3f}), found "
-                                f"frequency {freq:.3f} in {n_samples} samples")
+                problems.append(
+                    f"step() from state {state} with action {action}: "
+                    f"expected outcome (next_state={s}, reward={r}) with "
+                    f"probability {prob:.3f} (+/- {bound:.3f}), found "
+                    f"frequency {freq:.3f} in {n_samples} samples"
+                )
 
 
-def _sample_block(env: Any, state: int, action: int, outcomes: list[tuple],
-                  n_samples: int, problems: list[str]) -> dict | None:
+def _sample_block(
+    env: Any,
+    state: int,
+    action: int,
+    outcomes: list[tuple],
+    n_samples: int,
+    problems: list[str],
+) -> dict | None:
     """Step ``n_samples`` times from ``state``; count outcomes (None on a bad one)."""
     counts = dict.fromkeys(((s, r, t) for _, s, r, t in outcomes), 0)
     for _ in range(n_samples):
-        if (env.grid.flat[state] not in (".", "S")
-                or env.transitions(state, action) != outcomes):
+        if (
+            env.grid.flat[state] not in (".", "S")
+            or env.transitions(state, action) != outcomes
+        ):
             break  # the layout changed: the caller takes the block again
         env.reset(options={"state": state})
         next_state, reward, terminated, _, _ = env.step(action)
         key = (next_state, reward, terminated)
         if key not in counts:
-            problems.append(f"step() from state {state} with action {action}: "
-                            f"expected an outcome of {outcomes}, found "
-                            f"(next_state={next_state}, reward={reward}, "
-                            f"terminated={terminated})")
+            problems.append(
+                f"step() from state {state} with action {action}: "
+                f"expected an outcome of {outcomes}, found "
+                f"(next_state={next_state}, reward={reward}, "
+                f"terminated={terminated})"
+            )
             return None
         counts[key] += 1
     return counts
@@ -171,9 +206,12 @@ def _check_seeding(env: Any, rng: np.random.Generator, problems: list[str]) -> N
     first = _rollout(copy.deepcopy(env), seed, actions)
     second = _rollout(copy.deepcopy(env), seed, actions)
     if first != second:
-        at = next(i for i, (a, b) in enumerate(zip(first, second)) if a != b)
-        problems.append(f"reset(seed={seed}) twice with the same actions: expected the "
-                        f"same rollout, found {first[at]} vs {second[at]} at step {at}")
+        at = next(i for i, (a, b) in enumerate(zip_longest(first, second)) if a != b)
+        problems.append(
+            f"reset(seed={seed}) twice with the same actions: expected the "
+            f"same rollout, found {first[at : at + 1]} vs {second[at : at + 1]} "
+            f"at step {at}"
+        )
 
 
 def _check_step_after_end(env: Any, problems: list[str]) -> None:
@@ -193,11 +231,14 @@ def _check_step_after_end(env: Any, problems: list[str]) -> None:
         env.step(int(action))
     except Exception as error:  # noqa: BLE001 - any clear error will do
         if "reset" not in str(error):
-            problems.append(f"step() after the episode ended: expected an error that "
-                            f"says to call reset(), found {error!r}")
+            problems.append(
+                f"step() after the episode ended: expected an error that "
+                f"says to call reset(), found {error!r}"
+            )
     else:
-        problems.append("step() after the episode ended: expected an error, "
-                        "found a normal step")
+        problems.append(
+            "step() after the episode ended: expected an error, found a normal step"
+        )
 
 
 def _check_text(env: Any, problems: list[str]) -> None:
@@ -207,9 +248,13 @@ def _check_text(env: Any, problems: list[str]) -> None:
         try:
             grid = parse_layout(text)
         except ValueError as error:
-            problems.append(f"parse_layout(env.{source}): expected the layout, "
-                            f"found an error: {error}")
+            problems.append(
+                f"parse_layout(env.{source}): expected the layout, "
+                f"found an error: {error}"
+            )
             continue
         if grid.shape != env.grid.shape or (grid != env.grid).any():
-            problems.append(f"parse_layout(env.{source}): expected the grid\n"
-                            f"{env.layout}\nfound\n{text}")
+            problems.append(
+                f"parse_layout(env.{source}): expected the grid\n"
+                f"{env.layout}\nfound\n{text}"
+            )

@@ -14,12 +14,22 @@ if TYPE_CHECKING:
     from .gridworld import GridWorld
 
 #: Cell colours by map character.
-CELL_COLOURS = {".": "#ffffff", WALL: "#4a4a4a", START: "#cfe3ff", GOAL: "#b9f2b0",
-                CLIFF: "#f4b4b4"}
+CELL_COLOURS = {
+    ".": "#ffffff",
+    WALL: "#4a4a4a",
+    START: "#cfe3ff",
+    GOAL: "#b9f2b0",
+    CLIFF: "#f4b4b4",
+}
 
 
-def draw(env: GridWorld, ax: Axes | None = None, *, show_agent: bool = True,
-         labels: bool = True) -> Axes:
+def draw(
+    env: GridWorld,
+    ax: Axes | None = None,
+    *,
+    show_agent: bool = True,
+    labels: bool = True,
+) -> Axes:
     """Draw the env's current map (and the agent, once reset) on ``ax``.
 
     Parameters
@@ -68,8 +78,9 @@ def rgb_array(env: GridWorld, *, cell_pixels: int = 32, **kwargs: Any) -> np.nda
 
     n_rows, n_cols = env.grid.shape
     dpi = 100
-    fig = Figure(figsize=(n_cols * cell_pixels / dpi, n_rows * cell_pixels / dpi),
-                 dpi=dpi)
+    fig = Figure(
+        figsize=(n_cols * cell_pixels / dpi, n_rows * cell_pixels / dpi), dpi=dpi
+    )
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     draw(env, ax, **kwargs)

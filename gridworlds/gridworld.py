@@ -74,12 +74,20 @@ class GridWorld:
 
     n_actions = len(Action)
 
-    def __init__(self, layout: str, *, slip: float = 0.0,
-                 max_steps: int | None = None, step_reward: float = 0.0,
-                 goal_reward: float = 1.0, cliff_reward: float = -100.0) -> None:
+    def __init__(
+        self,
+        layout: str,
+        *,
+        slip: float = 0.0,
+        max_steps: int | None = None,
+        step_reward: float = 0.0,
+        goal_reward: float = 1.0,
+        cliff_reward: float = -100.0,
+    ) -> None:
         self.slip = check_real("slip", slip, low=0.0, high=1.0)
-        self.max_steps = (None if max_steps is None
-                          else check_int("max_steps", max_steps, low=1))
+        self.max_steps = (
+            None if max_steps is None else check_int("max_steps", max_steps, low=1)
+        )
         self.step_reward = check_real("step_reward", step_reward)
         self.goal_reward = check_real("goal_reward", goal_reward)
         self.cliff_reward = check_real("cliff_reward", cliff_reward)
@@ -136,8 +144,11 @@ class GridWorld:
             target = np.where(inside, r * n_cols + c, states)
             dest[:, action] = np.where(cells[target] == WALL, states, target)
         entered = cells[dest]
-        reward = np.select([entered == GOAL, entered == CLIFF],
-                           [self.goal_reward, self.cliff_reward], self.step_reward)
+        reward = np.select(
+            [entered == GOAL, entered == CLIFF],
+            [self.goal_reward, self.cliff_reward],
+            self.step_reward,
+        )
         landed = np.where(entered == CLIFF, start, dest)
         # Outcome k of (s, a) is "the move k happened": one outcome without slip,
         # four with slip (the intended move gets the remaining probability).
@@ -169,7 +180,9 @@ class GridWorld:
         """
         return self._model
 
-    def transitions(self, state: int, action: int) -> list[tuple[float, int, float, bool]]:
+    def transitions(
+        self, state: int, action: int
+    ) -> list[tuple[float, int, float, bool]]:
         """The outcomes of ``action`` in ``state`` as ``(prob, next_state, reward,
         terminated)``, merged and sorted by next state, zero-probability ones dropped.
         """
@@ -180,9 +193,11 @@ class GridWorld:
         for k in range(m.next_states.shape[2]):
             prob = float(m.probs[state, action, k])
             if prob > 0:
-                key = (int(m.next_states[state, action, k]),
-                       float(m.rewards[state, action, k]),
-                       bool(m.terminated[state, action, k]))
+                key = (
+                    int(m.next_states[state, action, k]),
+                    float(m.rewards[state, action, k]),
+                    bool(m.terminated[state, action, k]),
+                )
                 merged[key] = merged.get(key, 0.0) + prob
         return [(p, s, r, t) for (s, r, t), p in sorted(merged.items())]
 
@@ -198,9 +213,9 @@ class GridWorld:
             raise ValueError(f"action == {int(action)}, must be one of {allowed}")
         return int(action)
 
-
-    def reset(self, *, seed: int | None = None,
-              options: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         """Start an episode.
 
         Parameters
@@ -232,11 +247,12 @@ class GridWorld:
             self._on_restart()
         state = self.start_state
         if "state" in options:
-            state = check_int("options['state']", options["state"],
-                              low=0, high=self.n_states - 1)
+            state = check_int(
+                "options['state']", options["state"], low=0, high=self.n_states - 1
+            )
             if self.grid.flat[state] in (WALL, GOAL, CLIFF):
                 raise ValueError(
-                    f"options['state'] == {state} is the {self.grid.flat[state]!r} "
+                    f"options['state'] == {state} is the '{self.grid.flat[state]}' "
                     f"cell {self.to_cell(state)}, must be '.' or 'S'"
                 )
         self._state, self._episode_steps, self._done = state, 0, False

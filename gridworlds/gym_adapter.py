@@ -33,8 +33,10 @@ class GymnasiumGridWorld(gymnasium.Env):
 
     def __init__(self, env: GridWorld, render_mode: str | None = None) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode == {render_mode!r}, must be one of "
-                             f"{self.metadata['render_modes']} or None")
+            raise ValueError(
+                f"render_mode == {render_mode!r}, must be one of "
+                f"{self.metadata['render_modes']} or None"
+            )
         self.env = env
         self.render_mode = render_mode
         self.observation_space = spaces.Discrete(env.n_states)
@@ -47,8 +49,9 @@ class GymnasiumGridWorld(gymnasium.Env):
             disable_env_checker=True,
         )
 
-    def reset(self, *, seed: int | None = None,
-              options: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         super().reset(seed=seed)
         if seed is not None:
             options = {"restart_schedule": True, **(options or {})}

@@ -83,14 +83,16 @@ def dyna_maze(**kwargs: Any) -> GridWorld:
 
 def blocking_maze(*, change_at: int = 1000, **kwargs: Any) -> ShiftingMaze:
     """The blocking maze of S&B Example 8.2: the short path closes at step 1000."""
-    return ShiftingMaze(BLOCKING_MAZE, BLOCKING_MAZE_AFTER, change_at=change_at,
-                        **kwargs)
+    return ShiftingMaze(
+        BLOCKING_MAZE, BLOCKING_MAZE_AFTER, change_at=change_at, **kwargs
+    )
 
 
 def shortcut_maze(*, change_at: int = 3000, **kwargs: Any) -> ShiftingMaze:
     """The shortcut maze of S&B Example 8.3: a shorter path opens at step 3000."""
-    return ShiftingMaze(SHORTCUT_MAZE, SHORTCUT_MAZE_AFTER, change_at=change_at,
-                        **kwargs)
+    return ShiftingMaze(
+        SHORTCUT_MAZE, SHORTCUT_MAZE_AFTER, change_at=change_at, **kwargs
+    )
 
 
 def cliff_walking(**kwargs: Any) -> GridWorld:
@@ -117,8 +119,14 @@ def open_grid(rows: int = 10, cols: int = 10, **kwargs: Any) -> GridWorld:
 
 _REGISTRY: dict[str, Callable[..., GridWorld]] = {
     f.__name__: f
-    for f in (dyna_maze, blocking_maze, shortcut_maze, cliff_walking, four_rooms,
-              open_grid)
+    for f in (
+        dyna_maze,
+        blocking_maze,
+        shortcut_maze,
+        cliff_walking,
+        four_rooms,
+        open_grid,
+    )
 }
 
 

@@ -44,8 +44,9 @@ class ShiftingMaze(GridWorld):
         Passed to :class:`GridWorld` (``slip``, ``max_steps``, rewards).
     """
 
-    def __init__(self, layout: str, new_layout: str, *, change_at: int,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, layout: str, new_layout: str, *, change_at: int, **kwargs: Any
+    ) -> None:
         super().__init__(layout, **kwargs)
         self.change_at = check_int("change_at", change_at, low=0)
         self._old_grid = self.grid

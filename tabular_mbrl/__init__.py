@@ -1,3 +1,3 @@
-"""tabular_mbrl: model-based RL on gridworlds, in NumPy, next to Sutton & Barto ch. 8."""
+"""tabular_mbrl: model-based RL on gridworlds in NumPy (Sutton & Barto, ch. 8)."""
 
 __version__ = "0.1.0"

@@ -1,0 +1,36 @@
+"""Packaging: the entry point runs and gridworlds stands on its own."""
+
+import subprocess
+import sys
+
+import pytest
+
+import gridworlds
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_python_dash_m_runs():
+    result = run("-m", "tabular_mbrl")
+    assert result.returncode == 0, result.stderr
+    assert "dyna_maze" in result.stdout
+
+
+def test_gridworlds_does_not_import_tabular_mbrl():
+    result = run(
+        "-c",
+        "import sys, gridworlds; gridworlds.make('dyna_maze');"
+        "print('tabular_mbrl' in sys.modules)",
+    )
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_to_gymnasium_without_gymnasium_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gymnasium", None)  # makes the import fail
+    monkeypatch.delitem(sys.modules, "gridworlds.gym_adapter", raising=False)
+    with pytest.raises(ImportError, match=r'pip install "tabular-mbrl\[gym\]"'):
+        gridworlds.to_gymnasium(gridworlds.make("dyna_maze"))
