@@ -1,0 +1,74 @@
+"""Dyna-Q+ (Sutton & Barto, 2nd ed., section 8.3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_pair, check_real
+from .dyna_q import DynaQAgent
+
+
+class DynaQPlusAgent(DynaQAgent):
+    """Dyna-Q+: planning rewards carry a bonus for pairs not tried in a while.
+
+    In planning, the reward of a pair is ``r + kappa * sqrt(tau)``, where ``tau``
+    is the number of real steps since the pair was last tried for real. As in
+    the book's footnote, planning also considers actions never tried from a
+    visited state, modelled as staying in place with reward 0, with ``tau``
+    counted from the start. So search control samples a visited state
+    uniformly, then an action uniformly.
+
+    Parameters
+    ----------
+    kappa : float, default 1e-3
+        Bonus scale, >= 0. With ``kappa=0`` it plans like Dyna-Q, but over all
+        actions of visited states.
+    **kwargs
+        As for :class:`DynaQAgent` (``n_planning_steps``, ``alpha``, ...).
+
+    Attributes
+    ----------
+    last_tried : ndarray of int, shape (n_states, n_actions)
+        The real step count at which each pair was last tried (0 if never).
+    """
+
+    def __init__(
+        self, n_states: int, n_actions: int, *, kappa: float = 1e-3, **kwargs
+    ) -> None:
+        super().__init__(n_states, n_actions, **kwargs)
+        self.kappa = check_real("kappa", kappa, low=0.0)
+        self.last_tried = np.zeros((self.n_states, self.n_actions), dtype=np.int64)
+        self._visited = np.zeros(self.n_states, dtype=bool)
+        self._visited_states: list[int] = []
+
+    def update(
+        self, state: int, action: int, reward: float, next_state: int, terminated: bool
+    ) -> None:
+        state, action, _ = check_pair(
+            self.n_states, self.n_actions, state, action, next_state
+        )
+        if not self._visited[state]:
+            self._visited[state] = True
+            self._visited_states.append(state)
+        self.last_tried[state, action] = self.n_real_steps + 1  # this step
+        super().update(state, action, reward, next_state, terminated)
+
+    def plan(self, n: int) -> None:
+        for _ in range(n):
+            state = self._visited_states[self.rng.integers(len(self._visited_states))]
+            action = int(self.rng.integers(self.n_actions))
+            if self.model.observed[state, action]:
+                reward, next_state, terminated = self.model.sample(
+                    state, action, self.rng
+                )
+            else:  # never tried: stay in place with reward 0 (footnote)
+                reward, next_state, terminated = 0.0, state, False
+            tau = self.n_real_steps - self.last_tried[state, action]
+            self.backup(
+                state,
+                action,
+                reward + self.kappa * np.sqrt(tau),
+                next_state,
+                terminated,
+            )
+            self.n_planning_updates += 1

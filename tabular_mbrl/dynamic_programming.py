@@ -1,0 +1,103 @@
+"""Value iteration and path checks on any tabular model (S&B section 4.4)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from ._checks import check_int, check_probability, check_real
+from .models import outcome_arrays
+
+
+def value_iteration(
+    model: object, *, gamma: float, tol: float = 1e-8, max_iterations: int = 100_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal values of a tabular model, by value iteration (S&B section 4.4).
+
+    v(s) <- max_a sum_k p_k [r_k + gamma v(s'_k)], with no bootstrapping from
+    terminated outcomes, until the largest change is below ``tol``.
+
+    On the env's true model this is the oracle the learning agents should
+    approach; on a learned model it is the best one could do believing that
+    model (never-observed pairs stay in place with reward 0).
+
+    Parameters
+    ----------
+    model : TabularModel or learned model
+        Outcome arrays of shape ``(S, A, K)``.
+    gamma : float
+        Discount in [0, 1]. With ``gamma=1`` every state must be able to end the
+        episode or the values may not converge.
+    tol : float, default 1e-8
+        Stop when ``max |v_new - v| < tol``.
+    max_iterations : int, default 100000
+
+    Returns
+    -------
+    v : ndarray, shape (S,)
+    q : ndarray, shape (S, A)
+
+    Raises
+    ------
+    RuntimeError
+        If the values have not converged after ``max_iterations`` sweeps.
+    """
+    gamma = check_probability("gamma", gamma)
+    tol = check_real("tol", tol, low=0.0, low_open=True)
+    max_iterations = check_int("max_iterations", max_iterations, low=1)
+    next_states, probs, rewards, terminated = outcome_arrays(model)
+    expected_reward = (probs * rewards).sum(axis=-1)
+    discount = gamma * probs * ~terminated  # weight of v(s') per outcome
+    v = np.zeros(next_states.shape[0])
+    for _ in range(max_iterations):
+        q = expected_reward + (discount * v[next_states]).sum(axis=-1)
+        change = np.abs(q.max(axis=1) - v).max()
+        v = q.max(axis=1)
+        if change < tol:
+            return v, expected_reward + (discount * v[next_states]).sum(axis=-1)
+    raise RuntimeError(
+        f"value iteration did not converge in {max_iterations} "
+        f"sweeps (last change {change:.3g} >= tol {tol:g}); with "
+        f"gamma == {gamma:g} the values may be unbounded"
+    )
+
+
+def shortest_path_length(model: object, start_state: int) -> int | None:
+    """Fewest steps from ``start_state`` to a terminating outcome, by breadth-first
+    search over outcomes of positive probability (None if none is reachable).
+
+    For a slippery env this is the luckiest path, not the expected one.
+    """
+    next_states, probs, _, terminated = outcome_arrays(model)
+    distance = {int(start_state): 0}
+    queue = deque([int(start_state)])
+    while queue:
+        state = queue.popleft()
+        possible = probs[state] > 0
+        if (terminated[state] & possible).any():
+            return distance[state] + 1
+        for next_state in np.unique(next_states[state][possible]):
+            if int(next_state) not in distance:
+                distance[int(next_state)] = distance[state] + 1
+                queue.append(int(next_state))
+    return None
+
+
+def greedy_path_length(q: np.ndarray, model: object, start_state: int) -> int | None:
+    """Steps the greedy policy of ``q`` takes from ``start_state`` to a terminating
+    outcome, following each action's most likely outcome.
+
+    Ties go to the lowest action index, so the answer is deterministic. Returns
+    None if the path revisits a state (it would loop forever).
+    """
+    next_states, probs, _, terminated = outcome_arrays(model)
+    state, seen = int(start_state), set()
+    while state not in seen:
+        seen.add(state)
+        action = int(np.argmax(q[state]))
+        k = int(np.argmax(probs[state, action]))
+        if terminated[state, action, k]:
+            return len(seen)
+        state = int(next_states[state, action, k])
+    return None
