@@ -95,3 +95,25 @@ def parse_layout(text: str) -> np.ndarray:
 def format_layout(grid: np.ndarray) -> str:
     """Turn a grid of characters back into map text (the inverse of parsing)."""
     return "\n".join("".join(row) for row in grid)
+
+
+def scale_layout(text: str, factor: int) -> str:
+    """Blow each cell of a map up into a ``factor x factor`` block.
+
+    Walls, free cells and cliffs fill their whole block; ``S`` and ``G`` stay
+    single cells, at the top-left corner of their block, and the rest of the
+    block is free. Used for the growing mazes of S&B Example 8.4.
+    """
+    from ._checks import check_int
+
+    factor = check_int("factor", factor, low=1)
+    rows = []
+    for row in parse_layout(text):
+        for i in range(factor):
+            cells = []
+            for char in row:
+                corner = char if i == 0 or char not in (START, GOAL) else FREE
+                rest = FREE if char in (START, GOAL) else char
+                cells.append(corner + rest * (factor - 1))
+            rows.append("".join(cells))
+    return "\n".join(rows)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ._checks import check_int
 from .gridworld import GridWorld
+from .layout import scale_layout
 from .shifting import ShiftingMaze
 
 #: S&B Example 8.1 (Figure 8.2): 6x9, start (2, 0), goal (0, 8); shortest path 14.
@@ -76,9 +77,13 @@ FOUR_ROOMS = """
 """
 
 
-def dyna_maze(**kwargs: Any) -> GridWorld:
-    """The Dyna maze of S&B Example 8.1 (0 per step, +1 at the goal)."""
-    return GridWorld(DYNA_MAZE, **kwargs)
+def dyna_maze(*, scale: int = 1, **kwargs: Any) -> GridWorld:
+    """The Dyna maze of S&B Example 8.1 (0 per step, +1 at the goal).
+
+    ``scale=k`` blows every cell up into a k x k block (S and G stay single
+    cells), giving the larger mazes of Example 8.4.
+    """
+    return GridWorld(scale_layout(DYNA_MAZE, scale), **kwargs)
 
 
 def blocking_maze(*, change_at: int = 1000, **kwargs: Any) -> ShiftingMaze:

@@ -16,6 +16,7 @@ from .dynamic_programming import (
 from .experiments import (
     EpisodeResults,
     StepResults,
+    backups_until_optimal,
     confidence_interval,
     run_episodes,
     run_steps,
@@ -33,6 +34,7 @@ __all__ = [
     "DynaQPlusAgent",
     "EmpiricalModel",
     "EpisodeResults",
+    "backups_until_optimal",
     "PrioritizedSweepingAgent",
     "QLearningAgent",
     "StepResults",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._checks import check_pair, check_real
@@ -54,20 +56,22 @@ class DynaQPlusAgent(DynaQAgent):
         super().update(state, action, reward, next_state, terminated)
 
     def plan(self, n: int) -> None:
-        for _ in range(n):
-            state = self._visited_states[self.rng.integers(len(self._visited_states))]
-            action = int(self.rng.integers(self.n_actions))
+        visited = self._visited_states
+        states = self.rng.integers(len(visited), size=n).tolist()
+        actions = self.rng.integers(self.n_actions, size=n).tolist()
+        for index, action in zip(states, actions, strict=True):
+            state = visited[index]
             if self.model.observed[state, action]:
                 reward, next_state, terminated = self.model.sample(
                     state, action, self.rng
                 )
             else:  # never tried: stay in place with reward 0 (footnote)
                 reward, next_state, terminated = 0.0, state, False
-            tau = self.n_real_steps - self.last_tried[state, action]
+            tau = self.n_real_steps - int(self.last_tried[state, action])
             self.backup(
                 state,
                 action,
-                reward + self.kappa * np.sqrt(tau),
+                reward + self.kappa * math.sqrt(tau),
                 next_state,
                 terminated,
             )

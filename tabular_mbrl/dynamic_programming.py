@@ -85,19 +85,56 @@ def shortest_path_length(model: object, start_state: int) -> int | None:
 
 
 def greedy_path_length(q: np.ndarray, model: object, start_state: int) -> int | None:
-    """Steps the greedy policy of ``q`` takes from ``start_state`` to a terminating
-    outcome, following each action's most likely outcome.
+    """Fewest steps from ``start_state`` to a terminating outcome using only greedy
+    actions of ``q``, each followed to its most likely outcome.
 
-    Ties go to the lowest action index, so the answer is deterministic. Returns
-    None if the path revisits a state (it would loop forever).
+    All actions tied for the best value count as greedy, so the answer does not
+    depend on how ties are broken (exact ties are common: symmetric backups give
+    equal values). A state whose actions are all tied, as before anything is
+    learned there, gives no direction: no greedy path leaves it. Returns None if
+    no greedy path ends the episode.
+
+    Parameters
+    ----------
+    q : ndarray, shape (S, A)
+    model : TabularModel or learned model
+    start_state : int
     """
+    return _greedy_path(np.asarray(q), *_likely_outcomes(model), int(start_state))
+
+
+def _likely_outcomes(model: object) -> tuple[list[list[int]], list[list[bool]]]:
+    """Most likely next state and its terminated flag per pair, as nested lists
+    ``[state][action]`` (the path search below reads them one entry at a time)."""
     next_states, probs, _, terminated = outcome_arrays(model)
-    state, seen = int(start_state), set()
-    while state not in seen:
-        seen.add(state)
-        action = int(np.argmax(q[state]))
-        k = int(np.argmax(probs[state, action]))
-        if terminated[state, action, k]:
-            return len(seen)
-        state = int(next_states[state, action, k])
+    likely = probs.argmax(axis=2)[..., None]
+    return (
+        np.take_along_axis(next_states, likely, axis=2)[..., 0].tolist(),
+        np.take_along_axis(terminated, likely, axis=2)[..., 0].tolist(),
+    )
+
+
+def _greedy_path(
+    q: np.ndarray, successor: list[list[int]], ends: list[list[bool]], start_state: int
+) -> int | None:
+    """Breadth-first search over greedy actions (see :func:`greedy_path_length`).
+
+    Plain Python: the frontier holds a few states, where NumPy calls cost more
+    than they save.
+    """
+    frontier, seen, steps = [start_state], {start_state}, 0
+    while frontier:
+        steps += 1
+        reached = []
+        for state in frontier:
+            values = q[state].tolist()
+            best = max(values)
+            greedy = [a for a, value in enumerate(values) if value == best]
+            if len(greedy) == len(values):
+                continue  # all tied: no preference, no direction
+            if any(ends[state][a] for a in greedy):
+                return steps
+            reached += [successor[state][a] for a in greedy]
+        frontier = [s for s in dict.fromkeys(reached) if s not in seen]
+        seen.update(frontier)
     return None

@@ -44,7 +44,11 @@ class PrioritizedSweepingAgent(QLearningAgent):
     model : DeterministicModel
     n_planning_updates : int
         Backups popped from the queue (the book's "updates").
+    direct_rl : bool
+        False: a real step backs up Q only through the queue.
     """
+
+    direct_rl = False
 
     def __init__(
         self,

@@ -56,7 +56,12 @@ class QLearningAgent:
         Transitions taken in the environment (calls to :meth:`update`).
     n_planning_updates : int
         Backups computed from a model (always 0 for plain Q-learning).
+    direct_rl : bool
+        Whether each real step also makes one Q backup (True here). Together
+        with the counters this gives the total number of backups.
     """
+
+    direct_rl = True
 
     def __init__(
         self,
