@@ -1,0 +1,96 @@
+"""The book's chapter 8 results, from seeded runs with loose bounds.
+
+Seeds are fixed, so these never fail by chance; the bounds are wide enough that
+any reasonable seed would pass, and narrow enough that a broken agent would not.
+"""
+
+import numpy as np
+import pytest
+
+import gridworlds
+import tabular_mbrl as tm
+
+
+def dyna_curve(n, n_runs):
+    results = tm.run_episodes(
+        lambda: gridworlds.make("dyna_maze"),
+        lambda env, rng: tm.DynaQAgent(
+            env.n_states, env.n_actions, n_planning_steps=n, rng=rng
+        ),
+        n_episodes=50,
+        n_runs=n_runs,
+        seed=2024,
+    )
+    return results.mean()
+
+
+def test_figure_8_2_planning_steps():
+    n0, n5, n50 = dyna_curve(0, 10), dyna_curve(5, 10), dyna_curve(50, 10)
+    episode = lambda curve, k: curve[k - 1]  # noqa: E731 - 1-based, as plotted
+    assert episode(n50, 3) < 20  # near-optimal by episode 3
+    assert episode(n5, 5) < 30 and n5[5:].max() < 25  # by about episode 5
+    assert 80 < n0[7:12].mean() < 250  # Q-learning still wandering at episode 10
+    assert n0[:20].mean() > 150 and n0[30:].mean() < 25  # converges after ~25
+    for curve in (n0, n5, n50):
+        assert 14 <= curve[-10:].mean() <= 20  # all settle around 15-18
+
+
+def cumulative_reward(env_name, agent_cls, n_steps, n_runs, **kwargs):
+    return tm.run_steps(
+        lambda: gridworlds.make(env_name),
+        lambda env, rng: agent_cls(
+            env.n_states, env.n_actions, alpha=1.0, rng=rng, **kwargs
+        ),
+        n_steps=n_steps,
+        n_runs=n_runs,
+        seed=2024,
+    )
+
+
+def test_figure_8_4_blocking_maze():
+    dyna = cumulative_reward(
+        "blocking_maze", tm.DynaQAgent, 3000, 10, n_planning_steps=10
+    )
+    plus = cumulative_reward(
+        "blocking_maze", tm.DynaQPlusAgent, 3000, 10, n_planning_steps=10, kappa=1e-4
+    )
+    assert dyna.change_step == plus.change_step == 1000
+    final_dyna, final_plus = dyna.mean()[-1], plus.mean()[-1]
+    assert 40 < final_dyna < 120 and 100 < final_plus < 180  # book: ~80 vs ~140
+    assert final_plus > final_dyna + 30
+    assert plus.confidence_interval()[0][-1] > dyna.confidence_interval()[1][-1]
+
+
+def test_figure_8_5_shortcut_maze():
+    dyna = cumulative_reward(
+        "shortcut_maze", tm.DynaQAgent, 6000, 2, n_planning_steps=50
+    )
+    plus = cumulative_reward(
+        "shortcut_maze", tm.DynaQPlusAgent, 6000, 2, n_planning_steps=50, kappa=1e-3
+    )
+    assert dyna.change_step == plus.change_step == 3000
+
+    def rate(results):  # goals per real step over the last 2000 steps, per run
+        reward = results.cumulative_reward
+        return (reward[:, -1] - reward[:, -2001]) / 2000
+
+    # The old path is 16 steps, so no run on it reaches 1/16 goals per step;
+    # the shortcut is 10. Dyna-Q+ takes the shortcut in every run, Dyna-Q in none.
+    assert (rate(plus) > 1 / 16).all()
+    assert (rate(dyna) < 1 / 16).all()
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_example_8_4_prioritized_sweeping_needs_fewer_backups(scale):
+    def backups(cls):
+        return tm.backups_until_optimal(
+            lambda: gridworlds.make("dyna_maze", scale=scale),
+            lambda env, rng: cls(env.n_states, env.n_actions, alpha=0.5, rng=rng),
+            n_runs=3,
+            seed=2024,
+        )
+
+    dyna, sweeping = backups(tm.DynaQAgent), backups(tm.PrioritizedSweepingAgent)
+    assert np.isfinite(dyna).all() and np.isfinite(sweeping).all()
+    assert dyna.mean() > 3 * sweeping.mean()  # several times fewer
+    assert dyna.mean() - sweeping.mean() > [5_000, 50_000][scale - 1]  # gap grows
