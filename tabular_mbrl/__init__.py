@@ -23,6 +23,13 @@ from .experiments import (
     steps_to_convergence,
 )
 from .models import DeterministicModel, EmpiricalModel, outcome_arrays
+from .mpc import (
+    RandomShootingAgent,
+    cross_entropy_method,
+    planning_view,
+    random_shooting,
+    rollout_returns,
+)
 from .prioritized_sweeping import PrioritizedSweepingAgent
 from .q_learning import QLearningAgent, epsilon_greedy, greedy_action
 
@@ -30,6 +37,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DeterministicModel",
+    "RandomShootingAgent",
+    "cross_entropy_method",
+    "planning_view",
+    "random_shooting",
+    "rollout_returns",
     "DynaQAgent",
     "DynaQPlusAgent",
     "EmpiricalModel",

@@ -11,7 +11,12 @@ from .models import outcome_arrays
 
 
 def value_iteration(
-    model: object, *, gamma: float, tol: float = 1e-8, max_iterations: int = 100_000
+    model: object,
+    *,
+    gamma: float,
+    tol: float = 1e-8,
+    max_iterations: int = 100_000,
+    initial_values: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Optimal values of a tabular model, by value iteration (S&B section 4.4).
 
@@ -32,6 +37,9 @@ def value_iteration(
     tol : float, default 1e-8
         Stop when ``max |v_new - v| < tol``.
     max_iterations : int, default 100000
+    initial_values : ndarray, shape (S,), optional
+        Where to start (a warm start from a previous, similar model); zeros
+        by default.
 
     Returns
     -------
@@ -50,6 +58,13 @@ def value_iteration(
     expected_reward = (probs * rewards).sum(axis=-1)
     discount = gamma * probs * ~terminated  # weight of v(s') per outcome
     v = np.zeros(next_states.shape[0])
+    if initial_values is not None:
+        v = np.array(initial_values, dtype=float)
+        if v.shape != (next_states.shape[0],):
+            raise ValueError(
+                f"initial_values has shape {v.shape}, must be "
+                f"(n_states,) == ({next_states.shape[0]},)"
+            )
     for _ in range(max_iterations):
         q = expected_reward + (discount * v[next_states]).sum(axis=-1)
         change = np.abs(q.max(axis=1) - v).max()

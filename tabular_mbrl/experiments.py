@@ -281,9 +281,10 @@ def _runs(
         env_seed, agent_seed = run_seed.spawn(2)
         env = env_factory()
         agent = agent_factory(env, np.random.default_rng(agent_seed))
-        if agent.q.shape != (env.n_states, env.n_actions):
+        sizes = (agent.n_states, agent.n_actions)
+        if sizes != (env.n_states, env.n_actions):
             raise ValueError(
-                f"agent has (n_states, n_actions) == {agent.q.shape}, must match "
+                f"agent has (n_states, n_actions) == {sizes}, must match "
                 f"the env's ({env.n_states}, {env.n_actions})"
             )
         env.reset(seed=int(env_seed.generate_state(1)[0]))

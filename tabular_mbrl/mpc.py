@@ -1,0 +1,430 @@
+"""Decision-time planning: model-predictive control by random shooting.
+
+At every real step the agent samples many action sequences, rolls each one out
+in a tabular model, and executes only the first action of the best sequence;
+at the next step it plans again (a receding horizon). The planning is done in
+NumPy over all candidate sequences at once: one Python loop over the horizon,
+none over candidates. See Sutton & Barto, 2nd ed., section 8.8 (planning at
+decision time) and 8.10 (rollout algorithms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from gridworlds import TabularModel
+
+from ._checks import check_int, check_pair, check_probability, check_real, make_rng
+from .dynamic_programming import value_iteration
+from .models import DeterministicModel, outcome_arrays
+
+RewardFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def rollout_returns(
+    model: object,
+    state: int,
+    action_sequences: np.ndarray,
+    *,
+    gamma: float,
+    reward_fn: RewardFn | None = None,
+    terminal_fn: RewardFn | None = None,
+    terminal_value: np.ndarray | None = None,
+    rng: np.random.Generator | None = None,
+) -> np.ndarray:
+    """Discounted returns of a batch of action sequences rolled out in a model.
+
+    Parameters
+    ----------
+    model : TabularModel or learned model
+        Outcome arrays ``(S, A, K)``. With ``K > 1`` each step samples an
+        outcome for every candidate, using ``rng``.
+    state : int
+        Where every rollout starts.
+    action_sequences : ndarray of int, shape (n_candidates, horizon)
+    gamma : float
+        Discount in [0, 1].
+    reward_fn : callable, optional
+        ``reward_fn(states, actions, next_states) -> rewards``, on arrays of
+        shape ``(n_candidates,)``; replaces the model's rewards, so a new goal
+        needs no relearning.
+    terminal_fn : callable, optional
+        Same signature, returning booleans; replaces the model's terminated flags.
+    terminal_value : ndarray, shape (n_states,), optional
+        Value added (discounted by ``gamma ** horizon``) for the state where a
+        rollout still running at the horizon ends.
+    rng : numpy Generator, optional
+        Needed for stochastic models.
+
+    Returns
+    -------
+    ndarray of float, shape (n_candidates,)
+        Sum of ``gamma ** t * r_t``, stopping after a terminal transition.
+    """
+    gamma = check_probability("gamma", gamma)
+    next_states, probs, rewards, terminated = outcome_arrays(model)
+    n_states, n_actions, n_outcomes = next_states.shape
+    state = check_int("state", state, low=0, high=n_states - 1)
+    sequences = _check_sequences(action_sequences, n_actions)
+    n_candidates, horizon = sequences.shape
+    if terminal_value is not None:
+        terminal_value = np.asarray(terminal_value, dtype=float)
+        if terminal_value.shape != (n_states,):
+            raise ValueError(
+                f"terminal_value has shape {terminal_value.shape}, must "
+                f"be (n_states,) == ({n_states},)"
+            )
+    stochastic = n_outcomes > 1 and (probs[..., 1:] > 0).any()
+    if stochastic and rng is None:
+        raise ValueError(
+            f"rollout_returns needs rng= for a stochastic model "
+            f"(K == {n_outcomes} outcomes per pair)"
+        )
+    states = np.full(n_candidates, state)
+    returns = np.zeros(n_candidates)
+    running = np.ones(n_candidates, dtype=bool)
+    discount = 1.0
+    for t in range(horizon):
+        actions = sequences[:, t]
+        k = 0
+        if stochastic:
+            cumulative = probs[states, actions].cumsum(axis=1)
+            draws = rng.random(n_candidates)[:, None]
+            k = np.minimum((draws >= cumulative).sum(axis=1), n_outcomes - 1)
+        next_s = next_states[states, actions, k]
+        step_rewards = (
+            rewards[states, actions, k]
+            if reward_fn is None
+            else _call(reward_fn, "reward_fn", states, actions, next_s)
+        )
+        ends = (
+            terminated[states, actions, k]
+            if terminal_fn is None
+            else _call(terminal_fn, "terminal_fn", states, actions, next_s)
+        )
+        returns += np.where(running, discount * step_rewards, 0.0)
+        running &= ~ends.astype(bool)
+        states = next_s
+        discount *= gamma
+    if terminal_value is not None:
+        returns += np.where(running, discount * terminal_value[states], 0.0)
+    return returns
+
+
+def _check_sequences(action_sequences: object, n_actions: int) -> np.ndarray:
+    sequences = np.asarray(action_sequences)
+    if sequences.dtype.kind not in "iu":
+        raise TypeError(
+            f"action_sequences must be an integer array, got dtype {sequences.dtype}"
+        )
+    if sequences.ndim != 2 or 0 in sequences.shape:
+        raise ValueError(
+            f"action_sequences has shape {sequences.shape}, must be "
+            f"(n_candidates, horizon) with both >= 1"
+        )
+    if sequences.min() < 0 or sequences.max() >= n_actions:
+        raise ValueError(
+            f"action_sequences has actions {sequences.min()}.."
+            f"{sequences.max()}, must be in [0, {n_actions - 1}]"
+        )
+    return sequences
+
+
+def _call(
+    fn: RewardFn,
+    name: str,
+    states: np.ndarray,
+    actions: np.ndarray,
+    next_states: np.ndarray,
+) -> np.ndarray:
+    """Call a vectorised ``reward_fn``/``terminal_fn`` and check its shape."""
+    out = np.asarray(fn(states, actions, next_states))
+    if out.shape != states.shape:
+        raise ValueError(
+            f"{name} returned shape {out.shape}, must be "
+            f"(n_candidates,) == {states.shape}"
+        )
+    return out
+
+
+def _best_first_action(
+    sequences: np.ndarray, returns: np.ndarray, rng: np.random.Generator
+) -> int:
+    """First action of a best sequence, ties broken at random."""
+    best = np.flatnonzero(returns == returns.max())
+    return int(sequences[best[rng.integers(len(best))], 0])
+
+
+def random_shooting(
+    model: object,
+    state: int,
+    *,
+    horizon: int,
+    n_candidates: int,
+    gamma: float,
+    rng: np.random.Generator,
+    **rollout_kwargs,
+) -> int:
+    """Random-shooting MPC: sample ``n_candidates`` uniform random action sequences
+    of length ``horizon``, score them with :func:`rollout_returns`, and return
+    the first action of the best one (ties broken at random).
+
+    ``rollout_kwargs`` (``reward_fn``, ``terminal_fn``, ``terminal_value``) go to
+    :func:`rollout_returns`.
+    """
+    horizon = check_int("horizon", horizon, low=1)
+    n_candidates = check_int("n_candidates", n_candidates, low=1)
+    n_actions = outcome_arrays(model)[0].shape[1]
+    sequences = rng.integers(n_actions, size=(n_candidates, horizon))
+    returns = rollout_returns(
+        model, state, sequences, gamma=gamma, rng=rng, **rollout_kwargs
+    )
+    return _best_first_action(sequences, returns, rng)
+
+
+def cross_entropy_method(
+    model: object,
+    state: int,
+    *,
+    horizon: int,
+    n_candidates: int,
+    gamma: float,
+    rng: np.random.Generator,
+    n_iterations: int = 4,
+    elite_fraction: float = 0.1,
+    **rollout_kwargs,
+) -> int:
+    """The cross-entropy method over discrete action sequences.
+
+    Keeps one categorical distribution over actions per step of the horizon,
+    shape ``(horizon, n_actions)``, starting uniform. Each iteration samples
+    ``n_candidates`` sequences from it, scores them with :func:`rollout_returns`,
+    and refits each step's distribution to the action frequencies among the
+    best ``elite_fraction`` of them. Returns the first action of the best
+    sequence seen (ties broken at random). It simulates ``n_iterations *
+    n_candidates * horizon`` model transitions.
+    """
+    horizon = check_int("horizon", horizon, low=1)
+    n_candidates = check_int("n_candidates", n_candidates, low=1)
+    n_iterations = check_int("n_iterations", n_iterations, low=1)
+    elite_fraction = check_real(
+        "elite_fraction", elite_fraction, low=0.0, high=1.0, low_open=True
+    )
+    n_actions = outcome_arrays(model)[0].shape[1]
+    n_elite = max(1, int(round(elite_fraction * n_candidates)))
+    dist = np.full((horizon, n_actions), 1.0 / n_actions)
+    best_sequences, best_returns = [], []
+    for _ in range(n_iterations):
+        draws = rng.random((n_candidates, horizon, 1))
+        sequences = np.minimum(
+            (draws >= dist.cumsum(axis=1)).sum(axis=2), n_actions - 1
+        )
+        returns = rollout_returns(
+            model, state, sequences, gamma=gamma, rng=rng, **rollout_kwargs
+        )
+        elite = sequences[np.argsort(-returns, kind="stable")[:n_elite]]
+        counts = (elite[:, :, None] == np.arange(n_actions)).sum(axis=0)
+        dist = counts / n_elite
+        best_sequences.append(sequences)
+        best_returns.append(returns)
+    return _best_first_action(
+        np.concatenate(best_sequences), np.concatenate(best_returns), rng
+    )
+
+
+def planning_view(
+    model: object,
+    *,
+    reward_fn: RewardFn | None = None,
+    terminal_fn: RewardFn | None = None,
+    unknown_value: float | None = None,
+) -> TabularModel:
+    """The model as a planner should see it, as outcome arrays ``(S, A, K)``.
+
+    ``reward_fn``/``terminal_fn`` (vectorised, see :func:`rollout_returns`)
+    replace the model's rewards and terminations. ``unknown_value`` is the
+    exploration rule for learned models: a pair never observed
+    (``model.observed`` False) becomes a terminal transition worth
+    ``unknown_value``, optimism in the spirit of R-max. Models without
+    ``observed`` (an env's true model) know every pair.
+    """
+    next_states, probs, rewards, terminated = outcome_arrays(model)
+    s, a = (i[..., None] for i in np.indices(next_states.shape[:2]))
+    if reward_fn is not None:
+        rewards = np.broadcast_to(reward_fn(s, a, next_states), next_states.shape)
+    if terminal_fn is not None:
+        terminated = np.broadcast_to(terminal_fn(s, a, next_states), next_states.shape)
+    rewards, terminated, probs = (
+        np.array(rewards, dtype=float),
+        np.array(terminated, dtype=bool),
+        probs.copy(),
+    )
+    observed = getattr(model, "observed", None)
+    if unknown_value is not None and observed is not None:
+        unknown = ~observed
+        rewards[unknown], terminated[unknown], probs[unknown] = 0.0, True, 0.0
+        rewards[unknown, 0], probs[unknown, 0] = unknown_value, 1.0
+    return TabularModel(next_states, probs, rewards, terminated)
+
+
+class RandomShootingAgent:
+    """An MPC agent that replans at every step on a tabular model.
+
+    ``select_action(state)`` plans from ``state`` with the planner and returns
+    only the first action (receding horizon); ``update(...)`` teaches the model
+    the real transition. The model is a :class:`DeterministicModel` learned from
+    real steps by default; pass one (an :class:`EmpiricalModel`, or an env's true
+    ``model()``, which is then never updated) to plan with it instead.
+
+    Exploration: with ``unknown_value`` set, a pair the learned model has never
+    seen is worth that much and ends the rollout (optimism in the spirit of
+    R-max), so the planner seeks out what it does not know. With
+    ``unknown_value=None`` unknown pairs follow the model's guess (stay in place,
+    reward 0), and on a sparse-reward maze the agent may never find the goal.
+
+    Terminal values: ``terminal_value="value_iteration"`` runs value iteration
+    on the planning model before every decision (warm-started from the last
+    one) and adds the value of where each rollout ends at the horizon. The
+    trade-off: values carry what lies beyond the horizon, so even a horizon of
+    1-5 works in a long maze, where random sequences would almost never reach
+    the goal. But they cost a value iteration per step, they are only as good as
+    the model, and once they are exact the planner mostly acts greedily on them:
+    MPC turns into a model-based value method. Without them the horizon must
+    reach the reward.
+
+    Parameters
+    ----------
+    n_states, n_actions : int
+    horizon : int, default 10
+        Length of the planned sequences, >= 1.
+    n_candidates : int, default 200
+        Sequences sampled per decision, >= 1.
+    gamma : float, default 0.95
+    rng : numpy Generator, int or None
+    model : learned model or TabularModel, optional
+    reward_fn, terminal_fn : callable, optional
+        Override the model's rewards and terminations (see
+        :func:`rollout_returns`); public attributes, so an experiment can move
+        the goal mid-run.
+    unknown_value : float or None, default 1.0
+        Value of a never-observed pair (see above).
+    terminal_value : None, "value_iteration" or ndarray (n_states,)
+    planner : {"random_shooting", "cem"}, default "random_shooting"
+        ``"cem"`` uses :func:`cross_entropy_method` with ``n_iterations``.
+    n_iterations : int, default 4
+        CEM iterations.
+    epsilon : float, default 0.0
+        Probability of a uniformly random action instead of planning.
+
+    Attributes
+    ----------
+    n_real_steps : int
+    n_planning_updates : int
+        Model transitions simulated: ``n_candidates * horizon`` per decision
+        (times ``n_iterations`` for CEM).
+    """
+
+    direct_rl = False
+
+    def __init__(
+        self,
+        n_states: int,
+        n_actions: int,
+        *,
+        horizon: int = 10,
+        n_candidates: int = 200,
+        gamma: float = 0.95,
+        rng: np.random.Generator | int | None = None,
+        model: object | None = None,
+        reward_fn: RewardFn | None = None,
+        terminal_fn: RewardFn | None = None,
+        unknown_value: float | None = 1.0,
+        terminal_value: str | np.ndarray | None = None,
+        planner: str = "random_shooting",
+        n_iterations: int = 4,
+        epsilon: float = 0.0,
+    ) -> None:
+        self.n_states = check_int("n_states", n_states, low=1)
+        self.n_actions = check_int("n_actions", n_actions, low=1)
+        self.horizon = check_int("horizon", horizon, low=1)
+        self.n_candidates = check_int("n_candidates", n_candidates, low=1)
+        self.gamma = check_probability("gamma", gamma)
+        self.epsilon = check_probability("epsilon", epsilon)
+        self.rng = make_rng(rng)
+        self.model = DeterministicModel(n_states, n_actions) if model is None else model
+        shape = outcome_arrays(self.model)[0].shape[:2]
+        if shape != (self.n_states, self.n_actions):
+            raise ValueError(
+                f"model has (n_states, n_actions) == {shape}, must "
+                f"match the agent's ({self.n_states}, {self.n_actions})"
+            )
+        self.reward_fn, self.terminal_fn = reward_fn, terminal_fn
+        self.unknown_value = (
+            None
+            if unknown_value is None
+            else check_real("unknown_value", unknown_value)
+        )
+        if isinstance(terminal_value, str) and terminal_value != "value_iteration":
+            raise ValueError(
+                f"terminal_value == {terminal_value!r}, must be None, "
+                f"'value_iteration' or an array of shape (n_states,)"
+            )
+        self.terminal_value = terminal_value
+        if planner not in ("random_shooting", "cem"):
+            raise ValueError(
+                f"planner == {planner!r}, must be 'random_shooting' or 'cem'"
+            )
+        self.planner = planner
+        self.n_iterations = check_int("n_iterations", n_iterations, low=1)
+        self.n_real_steps = 0
+        self.n_planning_updates = 0
+        self._values = np.zeros(self.n_states)
+
+    def select_action(self, state: int) -> int:
+        """Plan from ``state`` and return the first action of the best plan."""
+        state = check_int("state", state, low=0, high=self.n_states - 1)
+        if self.epsilon > 0 and self.rng.random() < self.epsilon:
+            return int(self.rng.integers(self.n_actions))
+        model = planning_view(
+            self.model,
+            reward_fn=self.reward_fn,
+            terminal_fn=self.terminal_fn,
+            unknown_value=self.unknown_value,
+        )
+        terminal_value = self.terminal_value
+        if isinstance(terminal_value, str):
+            self._values = value_iteration(
+                model, gamma=self.gamma, tol=1e-6, initial_values=self._values
+            )[0]
+            terminal_value = self._values
+        kwargs = {
+            "horizon": self.horizon,
+            "n_candidates": self.n_candidates,
+            "gamma": self.gamma,
+            "rng": self.rng,
+            "terminal_value": terminal_value,
+        }
+        if self.planner == "cem":
+            action = cross_entropy_method(
+                model, state, n_iterations=self.n_iterations, **kwargs
+            )
+            self.n_planning_updates += (
+                self.n_iterations * self.n_candidates * self.horizon
+            )
+        else:
+            action = random_shooting(model, state, **kwargs)
+            self.n_planning_updates += self.n_candidates * self.horizon
+        return action
+
+    def update(
+        self, state: int, action: int, reward: float, next_state: int, terminated: bool
+    ) -> None:
+        """Count the real step and teach it to the model (if it learns)."""
+        state, action, next_state = check_pair(
+            self.n_states, self.n_actions, state, action, next_state
+        )
+        self.n_real_steps += 1
+        if hasattr(self.model, "update"):
+            self.model.update(state, action, reward, next_state, terminated)

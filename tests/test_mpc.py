@@ -1,0 +1,282 @@
+"""Random-shooting MPC and CEM: hand-computed rollouts, replanning, goal change."""
+
+import numpy as np
+import pytest
+
+import gridworlds
+import tabular_mbrl as tm
+from gridworlds import Action
+
+L, R = Action.LEFT, Action.RIGHT
+CHAIN = gridworlds.GridWorld("S.G")  # states 0, 1, 2 (goal: +1, terminal)
+
+
+def test_rollout_returns_by_hand():
+    sequences = np.array([[R, R, R], [L, R, R], [R, L, R]])
+    returns = tm.rollout_returns(CHAIN.model(), 0, sequences, gamma=0.5)
+    # R R: goal at t=1 -> 0.5 (the third action is never taken); L R R: goal at
+    # t=2 -> 0.25; R L R: never reaches it -> 0.
+    assert returns.tolist() == [0.5, 0.25, 0.0]
+    with_values = tm.rollout_returns(
+        CHAIN.model(),
+        0,
+        sequences,
+        gamma=0.5,
+        terminal_value=np.array([10.0, 20.0, 30.0]),
+    )
+    # Only the rollout still running at the horizon (in state 1) bootstraps:
+    # 0.5 ** 3 * 20 = 2.5.
+    assert with_values.tolist() == [0.5, 0.25, 2.5]
+
+
+def test_reward_fn_and_terminal_fn_override_the_model():
+    sequences = np.array([[R, R, R], [R, L, R]])
+
+    def reward_fn(states, actions, next_states):
+        return np.where(next_states == 1, 5.0, 0.0)
+
+    returns = tm.rollout_returns(
+        CHAIN.model(), 0, sequences, gamma=0.5, reward_fn=reward_fn
+    )
+    assert returns.tolist() == [5.0, 5.0 + 0.25 * 5.0]  # the goal still ends R R
+
+    def never(states, actions, next_states):
+        return np.zeros(states.shape, dtype=bool)
+
+    returns = tm.rollout_returns(
+        CHAIN.model(), 0, np.array([[R, R, R]]), gamma=0.5, terminal_fn=never
+    )
+    # Not terminal any more: enter G (+1 at t=1), then stay in the absorbing goal
+    # (reward 0) at t=2.
+    assert returns.tolist() == [0.5]
+
+
+def test_stochastic_rollouts_sample_the_model():
+    slippery = gridworlds.GridWorld("S.G", slip=0.4)
+    # One step RIGHT from 1: the goal with probability 0.7, reward 1.
+    sequences = np.full((20000, 1), R)
+    returns = tm.rollout_returns(
+        slippery.model(), 1, sequences, gamma=0.9, rng=np.random.default_rng(0)
+    )
+    assert returns.mean() == pytest.approx(0.7, abs=0.02)  # 5 sigma ~ 0.016
+    with pytest.raises(
+        ValueError,
+        match=r"needs rng= for a stochastic model "
+        r"\(K == 4 outcomes per pair\)",
+    ):
+        tm.rollout_returns(slippery.model(), 1, sequences, gamma=0.9)
+
+
+def test_random_shooting_heads_for_the_goal_in_a_corridor():
+    # From the start only RRRR (1 of 4**4 sequences) reaches the goal within the
+    # horizon; 3000 candidates miss it with probability (255/256)**3000 < 1e-5.
+    corridor = gridworlds.GridWorld("S...G")
+    rng = np.random.default_rng(0)
+    for state in range(4):
+        action = tm.random_shooting(
+            corridor.model(), state, horizon=4, n_candidates=3000, gamma=0.9, rng=rng
+        )
+        assert action == R
+
+
+def test_cem_heads_for_the_goal_in_a_longer_corridor():
+    corridor = gridworlds.GridWorld("S" + "." * 9 + "G")
+    rng = np.random.default_rng(0)
+    action = tm.cross_entropy_method(
+        corridor.model(), 0, horizon=12, n_candidates=200, gamma=0.9, rng=rng
+    )
+    assert action == R
+
+
+def walk(env, agent, max_steps=100):
+    state, _ = env.reset(seed=0)
+    path = [state]
+    for _ in range(max_steps):
+        action = agent.select_action(state)
+        state, reward, terminated, _, _ = env.step(action)
+        agent.update(path[-1], action, reward, state, terminated)
+        path.append(state)
+        if terminated:
+            break
+    return path
+
+
+def test_mpc_with_the_true_model_walks_a_shortest_path():
+    env = gridworlds.make("dyna_maze")
+    model = env.model()
+    v_star, _ = tm.value_iteration(model, gamma=0.95)
+    agent = tm.RandomShootingAgent(
+        env.n_states,
+        env.n_actions,
+        horizon=3,
+        n_candidates=1000,
+        model=model,
+        terminal_value=v_star,
+        rng=0,
+    )
+    path = walk(env, agent)
+    assert len(path) - 1 == 14 and path[-1] == env.goal_states[0]
+
+
+def test_receding_horizon_replans_every_step():
+    env = gridworlds.make("dyna_maze")
+    agent = tm.RandomShootingAgent(
+        env.n_states, env.n_actions, horizon=4, n_candidates=30, rng=1
+    )
+    state, _ = env.reset(seed=0)
+    for step in range(1, 6):
+        action = agent.select_action(state)
+        assert agent.n_planning_updates == step * 30 * 4
+        next_state, reward, terminated, _, _ = env.step(action)
+        agent.update(state, action, reward, next_state, terminated)
+        state = next_state
+    assert agent.n_real_steps == 5
+    cem = tm.RandomShootingAgent(
+        env.n_states,
+        env.n_actions,
+        horizon=4,
+        n_candidates=30,
+        planner="cem",
+        n_iterations=3,
+        rng=1,
+    )
+    cem.select_action(env.start_state)
+    assert cem.n_planning_updates == 3 * 30 * 4
+
+
+def test_goal_change_on_the_fly():
+    env = gridworlds.make("dyna_maze")
+    new_goal = env.to_state(5, 8)
+    agent = tm.RandomShootingAgent(
+        env.n_states,
+        env.n_actions,
+        horizon=3,
+        n_candidates=1000,
+        model=env.model(),
+        terminal_value="value_iteration",
+        rng=0,
+    )
+    assert walk(env, agent)[-1] == env.goal_states[0]
+    # Swap the reward: the same model, no relearning, a new destination.
+    agent.reward_fn = lambda s, a, next_s: (next_s == new_goal).astype(float)
+    agent.terminal_fn = lambda s, a, next_s: next_s == new_goal
+    moved = gridworlds.GridWorld(env.layout.replace("G", ".")[:-1] + "G")
+    path = walk(moved, agent)
+    assert path[-1] == new_goal
+    assert len(path) - 1 == tm.shortest_path_length(moved.model(), env.start_state)
+
+
+def test_planning_view_applies_the_unknown_pair_rule():
+    model = tm.DeterministicModel(3, 2)
+    model.update(0, 1, 0.5, 1, False)
+    view = tm.planning_view(model, unknown_value=2.0)
+    assert view.rewards[0, 1, 0] == 0.5 and not view.terminated[0, 1, 0]
+    assert view.rewards[0, 0, 0] == 2.0 and view.terminated[0, 0, 0]  # unknown
+    assert tm.planning_view(model).rewards[0, 0, 0] == 0.0  # no optimism
+    true_view = tm.planning_view(CHAIN.model(), unknown_value=2.0)
+    np.testing.assert_array_equal(true_view.rewards, CHAIN.model().rewards)
+
+
+def test_optimism_bounds_the_first_episode():
+    def first_episode(unknown_value):
+        agent_factory = lambda env, rng: tm.RandomShootingAgent(  # noqa: E731
+            env.n_states,
+            env.n_actions,
+            horizon=5,
+            n_candidates=100,
+            rng=rng,
+            unknown_value=unknown_value,
+            terminal_value="value_iteration",
+        )
+        results = tm.run_episodes(
+            lambda: gridworlds.make("dyna_maze", scale=2, max_steps=5000),
+            agent_factory,
+            n_episodes=1,
+            n_runs=3,
+            seed=0,
+        )
+        return results.steps[:, 0]
+
+    # Optimism visits every unknown pair it can reach (the scaled maze has 864
+    # pairs), then heads for the goal: the first episode is long but bounded.
+    # Without it the agent random-walks, and a run can miss the goal entirely.
+    optimistic, blind = first_episode(1.0), first_episode(None)
+    assert optimistic.max() < 1000
+    assert blind.max() == 5000  # truncated: never found the goal
+
+
+def test_same_seed_same_decisions():
+    def decisions(seed):
+        env = gridworlds.make("dyna_maze")
+        agent = tm.RandomShootingAgent(
+            env.n_states, env.n_actions, horizon=5, n_candidates=50, rng=seed
+        )
+        return walk(env, agent, max_steps=60)
+
+    assert decisions(3) == decisions(3)
+    assert decisions(3) != decisions(4)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"horizon": 0}, ValueError, r"horizon == 0, must be in \[1, inf\]"),
+        ({"n_candidates": 0}, ValueError, r"n_candidates == 0, must be in \[1, inf\]"),
+        (
+            {"planner": "mppi"},
+            ValueError,
+            r"planner == 'mppi', must be 'random_shooting'",
+        ),
+        ({"terminal_value": "vi"}, ValueError, r"terminal_value == 'vi', must be None"),
+        (
+            {"model": tm.DeterministicModel(5, 4)},
+            ValueError,
+            r"model has \(n_states, n_actions\) == \(5, 4\), must match the agent's",
+        ),
+    ],
+)
+def test_bad_agent_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        tm.RandomShootingAgent(54, 4, **kwargs)
+
+
+def test_bad_rollout_arguments():
+    model = CHAIN.model()
+    with pytest.raises(
+        ValueError,
+        match=r"action_sequences has shape \(3,\), must be "
+        r"\(n_candidates, horizon\)",
+    ):
+        tm.rollout_returns(model, 0, np.array([0, 1, 2]), gamma=0.9)
+    with pytest.raises(
+        TypeError,
+        match=r"action_sequences must be an integer array,"
+        r" got dtype float64",
+    ):
+        tm.rollout_returns(model, 0, np.zeros((2, 2)), gamma=0.9)
+    with pytest.raises(ValueError, match=r"actions 0..4, must be in \[0, 3\]"):
+        tm.rollout_returns(model, 0, np.array([[0, 4]]), gamma=0.9)
+    with pytest.raises(
+        ValueError,
+        match=r"reward_fn returned shape \(\), must be "
+        r"\(n_candidates,\) == \(2,\)",
+    ):
+        tm.rollout_returns(
+            model,
+            0,
+            np.zeros((2, 2), dtype=int),
+            gamma=0.9,
+            reward_fn=lambda s, a, n: 1.0,
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"terminal_value has shape \(2,\), must be "
+        r"\(n_states,\) == \(3,\)",
+    ):
+        tm.rollout_returns(
+            model, 0, np.zeros((2, 2), dtype=int), gamma=0.9, terminal_value=np.zeros(2)
+        )
+    with pytest.raises(ValueError, match=r"horizon == 0, must be in \[1, inf\]"):
+        tm.random_shooting(
+            model, 0, horizon=0, n_candidates=5, gamma=0.9, rng=np.random.default_rng(0)
+        )
