@@ -10,6 +10,7 @@ from .dyna_q import DynaQAgent
 from .dyna_q_plus import DynaQPlusAgent
 from .dynamic_programming import (
     greedy_path_length,
+    predict_distribution,
     shortest_path_length,
     value_iteration,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "greedy_action",
     "greedy_path_length",
     "outcome_arrays",
+    "predict_distribution",
     "run_episodes",
     "run_steps",
     "shortest_path_length",

@@ -1,18 +1,203 @@
-"""``python -m tabular_mbrl``: the command-line entry point."""
+"""``python -m tabular_mbrl`` (also ``tabular-mbrl``): run the named experiments.
+
+    tabular-mbrl                       # runs "compare" into ./results
+    tabular-mbrl list                  # the experiments, one line each
+    tabular-mbrl run NAME [--runs N] [--seed S] [--out DIR] [--show] [--quiet]
+
+``run`` writes ``DIR/NAME.png`` and ``DIR/NAME.csv`` (columns
+``series,x,mean,ci_low,ci_high,n_runs``) and prints a table: per series, the
+real steps to convergence and the final value. Bad arguments give a one-line
+error and exit status 2.
+"""
 
 from __future__ import annotations
 
+import argparse
+import csv
 import sys
+import time
+from pathlib import Path
+
+from .studies import STUDIES, Study
+
+
+class UsageError(Exception):
+    """A bad command line: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + traceback
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be >= 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tabular-mbrl", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    commands.add_parser("list", help="list the experiments")
+    run = commands.add_parser("run", help="run one experiment")
+    run.add_argument("name", help="experiment name (see 'list')")
+    run.add_argument("--runs", type=_positive_int, help="independent runs (seeds)")
+    run.add_argument("--seed", type=_seed, default=0, help="master seed (default 0)")
+    run.add_argument("--out", default="results", help="output folder (./results)")
+    run.add_argument("--show", action="store_true", help="open a window")
+    run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    return parser
+
+
+def write_csv(study: Study, path: Path) -> int:
+    """Write the study's mean curves and 95 % intervals; return the row count."""
+    rows = 0
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["series", "x", "mean", "ci_low", "ci_high", "n_runs"])
+        for series in study.series:
+            low, high = series.confidence_interval()
+            for x, mean, lo, hi in zip(series.x, series.mean(), low, high, strict=True):
+                writer.writerow(
+                    [
+                        series.name,
+                        f"{x:g}",
+                        f"{mean:.6g}",
+                        f"{lo:.6g}",
+                        f"{hi:.6g}",
+                        series.n_runs,
+                    ]
+                )
+                rows += 1
+    return rows
+
+
+def summary_table(study: Study) -> str:
+    """Per series: real steps to convergence, planning work and the final value."""
+    lines = [
+        f"{study.title}",
+        f"{'series':<24}{'real steps to conv.':>20}{'planning':>14}"
+        f"{'final ' + study.y_label:>30}",
+    ]
+    for series in study.series:
+        conv = (
+            "-"
+            if series.real_steps != series.real_steps
+            else f"{series.real_steps:,.0f}"
+        )
+        plan = (
+            "-"
+            if series.planning_updates != series.planning_updates
+            else f"{series.planning_updates:,.0f}"
+        )
+        lines.append(
+            f"{series.name:<24}{conv:>20}{plan:>14}{series.mean()[-1]:>30,.2f}"
+        )
+    return "\n".join(lines)
+
+
+def _output_dir(out: str) -> Path:
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise UsageError(
+            f"--out {out!r} is not a writable directory ({error.strerror or error})"
+        ) from None
+    return path
+
+
+def run(
+    name: str, *, runs: int | None, seed: int, out: str, show: bool, quiet: bool
+) -> int:
+    if name not in STUDIES:
+        raise UsageError(f"unknown experiment {name!r}; known: {', '.join(STUDIES)}")
+    folder = _output_dir(out)
+    import matplotlib
+
+    if not show:
+        matplotlib.use("Agg")  # files only: no display needed
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_study
+
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        print(
+            f"\r{name}: {done}/{total} runs of a setting, "
+            f"{time.perf_counter() - started:.1f} s",
+            end="",
+            file=sys.stderr,
+        )
+        if done == total:
+            print(file=sys.stderr)
+
+    function = STUDIES[name][0]
+    kwargs = {"seed": seed, "progress": None if quiet else progress}
+    if runs is not None:
+        kwargs["n_runs"] = runs
+    study = function(**kwargs)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    plot_study(study, ax=ax)
+    fig.tight_layout()
+    fig.savefig(folder / f"{name}.png", dpi=120)
+    rows = write_csv(study, folder / f"{name}.csv")
+    print(summary_table(study))
+    print(
+        f"wrote {folder / (name + '.png')} and {folder / (name + '.csv')} "
+        f"({rows} rows) in {time.perf_counter() - started:.1f} s"
+    )
+    if show:
+        plt.show()
+    plt.close(fig)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print what the package contains."""
-    import gridworlds
-    import tabular_mbrl
-
-    print(f"tabular_mbrl {tabular_mbrl.__version__}")
-    print("environments (gridworlds.make):", ", ".join(gridworlds.names()))
-    return 0
+    """Entry point; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "list":
+            width = max(map(len, STUDIES))
+            for name, (_, description) in STUDIES.items():
+                print(f"{name:<{width}}  {description}")
+            return 0
+        if args.command is None:  # bare: the default experiment into ./results
+            return run(
+                "compare", runs=None, seed=0, out="results", show=False, quiet=False
+            )
+        return run(
+            args.name,
+            runs=args.runs,
+            seed=args.seed,
+            out=args.out,
+            show=args.show,
+            quiet=args.quiet,
+        )
+    except UsageError as error:
+        print(f"tabular-mbrl: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

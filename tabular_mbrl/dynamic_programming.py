@@ -153,3 +153,34 @@ def _greedy_path(
         frontier = [s for s in dict.fromkeys(reached) if s not in seen]
         seen.update(frontier)
     return None
+
+
+def predict_distribution(model: object, state: int, actions: np.ndarray) -> np.ndarray:
+    """Exact distribution over states after each action of a fixed sequence.
+
+    Parameters
+    ----------
+    model : TabularModel or learned model
+    state : int
+        The start state.
+    actions : ndarray of int, shape (horizon,)
+
+    Returns
+    -------
+    ndarray, shape (horizon, S)
+        Row ``t`` is P(S_{t+1} = s) under the model. Terminating outcomes keep
+        their probability in the state they lead to.
+    """
+    next_states, probs, _, _ = outcome_arrays(model)
+    n_states = next_states.shape[0]
+    dist = np.zeros(n_states)
+    dist[int(state)] = 1.0
+    rows = []
+    for action in np.asarray(actions).tolist():
+        dist = np.bincount(
+            next_states[:, action].ravel(),
+            weights=(dist[:, None] * probs[:, action]).ravel(),
+            minlength=n_states,
+        )
+        rows.append(dist)
+    return np.array(rows)

@@ -349,10 +349,16 @@ def run_steps(
     n_steps: int,
     n_runs: int = 1,
     seed: int | None = None,
+    on_change: Callable[[Any, Any], None] | None = None,
     progress: Progress | None = None,
 ) -> StepResults:
     """Run ``n_runs`` independent runs of ``n_steps`` real steps each, starting a
-    new episode whenever one ends. Arguments as for :func:`run_episodes`.
+    new episode whenever one ends. Arguments as for :func:`run_episodes`, and:
+
+    on_change : callable, optional
+        Called as ``on_change(env, agent)`` right after the step at which the env
+        first reports ``info["changed"]`` (e.g. to hand an MPC agent the new
+        reward function when the goal moves).
 
     Returns
     -------
@@ -374,6 +380,8 @@ def run_steps(
             planning[run, t] = agent.n_planning_updates
             if change_steps[run] < 0 and info.get("changed", False):
                 change_steps[run] = t + 1
+                if on_change is not None:
+                    on_change(env, agent)
             state = env.reset()[0] if terminated or truncated else next_state
         if progress is not None:
             progress(run + 1, n_runs)

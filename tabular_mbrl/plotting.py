@@ -1,0 +1,242 @@
+"""Plot helpers. Each draws on the ``Axes`` it is given (or a new one) and
+returns it; none shows, saves or picks a backend. Averages and 95 % bands come
+from the results objects; nothing here computes statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+import gridworlds
+
+from .experiments import EpisodeResults, StepResults, confidence_interval
+from .models import outcome_arrays
+from .studies import Series, Study
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+Curves = Study | Series | Mapping[str, EpisodeResults | StepResults | Series]
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots()
+    return ax
+
+
+def _series(data: Curves) -> list[Series]:
+    """Normalise the accepted inputs to a list of :class:`Series`."""
+    if isinstance(data, Study):
+        return list(data.series)
+    if isinstance(data, Series):
+        return [data]
+    if not isinstance(data, Mapping):
+        raise TypeError(
+            f"data must be a Study, a Series or a dict of label -> "
+            f"results, got {type(data).__name__}"
+        )
+    out = []
+    for label, item in data.items():
+        if isinstance(item, Series):
+            out.append(item)
+        elif isinstance(item, EpisodeResults):
+            out.append(Series(label, np.arange(1, item.steps.shape[1] + 1), item.steps))
+        elif isinstance(item, StepResults):
+            x = np.arange(1, item.cumulative_reward.shape[1] + 1)
+            out.append(Series(label, x, item.cumulative_reward))
+        else:
+            raise TypeError(
+                f"data[{label!r}] must be EpisodeResults, StepResults or "
+                f"Series, got {type(item).__name__}"
+            )
+    return out
+
+
+def plot_curves(
+    data: Curves,
+    *,
+    ax: Axes | None = None,
+    band: bool = True,
+    change_step: int | None = None,
+    **style: Any,
+) -> Axes:
+    """Mean curves with 95 % confidence bands, one per series.
+
+    ``data`` is a :class:`Study`, a :class:`Series`, or a dict mapping labels to
+    ``run_episodes``/``run_steps`` results. ``change_step`` (or a study's or
+    results' own) draws a dashed vertical line where the env changed.
+    ``style`` goes to ``ax.plot``.
+    """
+    ax = _axes(ax)
+    for series in _series(data):
+        (line,) = ax.plot(series.x, series.mean(), label=series.name, **style)
+        if band and series.n_runs > 1:
+            low, high = series.confidence_interval()
+            ax.fill_between(
+                series.x, low, high, color=line.get_color(), alpha=0.2, linewidth=0
+            )
+    if change_step is None:
+        change_step = _change_step(data)
+    if change_step is not None:
+        ax.axvline(
+            change_step, color="0.3", linestyle="--", linewidth=1, label="env changes"
+        )
+    if isinstance(data, Study):
+        ax.set(xlabel=data.x_label, ylabel=data.y_label, title=data.title)
+        if data.log_y:
+            ax.set_yscale("log")
+    ax.legend()
+    return ax
+
+
+def _change_step(data: Curves) -> int | None:
+    if isinstance(data, Study):
+        return data.change_step
+    if isinstance(data, Mapping):
+        steps = {
+            item.change_step for item in data.values() if isinstance(item, StepResults)
+        } - {None}
+        return steps.pop() if len(steps) == 1 else None
+    return None
+
+
+def plot_steps_per_episode(
+    data: Curves, *, ax: Axes | None = None, **style: Any
+) -> Axes:
+    """Steps per episode against episode (S&B Figure 8.2), log scale."""
+    ax = plot_curves(data, ax=ax, **style)
+    ax.set(xlabel="episode", ylabel="steps per episode", yscale="log")
+    return ax
+
+
+def plot_cumulative_reward(
+    data: Curves,
+    *,
+    ax: Axes | None = None,
+    change_step: int | None = None,
+    **style: Any,
+) -> Axes:
+    """Cumulative reward against real steps, with the change marked
+    (S&B Figures 8.4 and 8.5)."""
+    ax = plot_curves(data, ax=ax, change_step=change_step, **style)
+    ax.set(xlabel="real steps", ylabel="cumulative reward")
+    return ax
+
+
+def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> Axes:
+    """Bars of real steps to convergence per agent, with 95 % error bars, labelled
+    with their planning budget: the lecture's central claim in one picture."""
+    ax = _axes(ax)
+    series = _series(data)
+    means, errors = [], []
+    for s in series:
+        finite = s.values[np.isfinite(s.values)]  # runs that converged
+        low, high = confidence_interval(finite[:, None])
+        means.append(finite.mean() if len(finite) else np.nan)
+        errors.append((high[0] - low[0]) / 2 if len(finite) else np.nan)
+    positions = np.arange(len(series))
+    ax.bar(positions, means, yerr=errors, capsize=4, **style)
+    ax.set_xticks(positions, [f"{s.name}\n(budget {s.x[0]:g})" for s in series])
+    ax.set_ylabel("real steps to convergence")
+    if isinstance(data, Study):
+        ax.set_title(data.title)
+    return ax
+
+
+def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
+    """Draw a named experiment the way its ``kind`` says."""
+    if study.kind == "bar":
+        return plot_convergence(study, ax=ax, **style)
+    return plot_curves(study, ax=ax, **style)
+
+
+# -- grid views ------------------------------------------------------------------
+def _cell_image(env: gridworlds.GridWorld, values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    if values.shape != (env.n_states,):
+        raise ValueError(
+            f"values has shape {values.shape}, must be (n_states,) == ({env.n_states},)"
+        )
+    image = values.reshape(env.shape).copy()
+    image[env.grid == "#"] = np.nan  # walls stay dark
+    return image
+
+
+def plot_grid_values(
+    env: gridworlds.GridWorld,
+    values: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    cmap: str = "viridis",
+    label: str = "value",
+) -> Axes:
+    """A heatmap of one number per state (values, visit counts, errors) drawn
+    on the env's map; walls are grey."""
+    ax = gridworlds.draw(env, _axes(ax), show_agent=False, labels=False)
+    image = ax.imshow(_cell_image(env, values), cmap=cmap, interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8)
+    for (row, col), char in np.ndenumerate(env.grid):
+        if char in "SG":
+            ax.text(col, row, char, ha="center", va="center", color="white")
+    return ax
+
+
+def plot_policy(
+    env: gridworlds.GridWorld,
+    q: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    values: bool = True,
+) -> Axes:
+    """The greedy policy of ``q`` (shape (S, A)) as arrows on the map, over a
+    heatmap of max_a Q if ``values``. Cells where all actions tie get no arrow."""
+    q = np.asarray(q)
+    ax = (
+        plot_grid_values(env, q.max(axis=1), ax=ax, label="max Q")
+        if values
+        else gridworlds.draw(env, _axes(ax), show_agent=False)
+    )
+    best = q.argmax(axis=1)
+    decided = ~np.all(q == q[:, :1], axis=1) & np.isin(env.grid.ravel(), [".", "S"])
+    rows, cols = np.divmod(np.flatnonzero(decided), env.shape[1])
+    moves = gridworlds.MOVES[best[decided]]
+    ax.quiver(
+        cols,
+        rows,
+        moves[:, 1],
+        -moves[:, 0],
+        color="white",
+        pivot="middle",
+        scale=1.6,
+        scale_units="xy",
+        angles="xy",
+        width=0.006,
+    )
+    return ax
+
+
+def plot_visits(
+    env: gridworlds.GridWorld, counts: np.ndarray, *, ax: Axes | None = None
+) -> Axes:
+    """Visit counts per state (shape (S,), or (S, A), summed over actions)."""
+    counts = np.asarray(counts)
+    if counts.ndim == 2:
+        counts = counts.sum(axis=1)
+    return plot_grid_values(env, counts, ax=ax, cmap="magma", label="visits")
+
+
+def plot_model_error(
+    env: gridworlds.GridWorld, learned: object, *, ax: Axes | None = None
+) -> Axes:
+    """Per cell, the mean over actions of the total variation distance between
+    the learned model's next-state distribution and the env's true one."""
+    true_next = gridworlds.TabularModel(*outcome_arrays(env.model()))
+    learned_next = gridworlds.TabularModel(*outcome_arrays(learned))
+    gap = np.abs(true_next.transition_matrix() - learned_next.transition_matrix())
+    error = 0.5 * gap.sum(axis=2).mean(axis=1)
+    return plot_grid_values(env, error, ax=ax, cmap="Reds", label="model error (TV)")
