@@ -3,6 +3,7 @@
     tabular-mbrl                       # runs "compare" into ./results
     tabular-mbrl list                  # the experiments, one line each
     tabular-mbrl run NAME [--runs N] [--seed S] [--out DIR] [--show] [--quiet]
+                          [--quick]
 
 ``run`` writes ``DIR/NAME.png`` and ``DIR/NAME.csv`` (columns
 ``series,x,mean,ci_low,ci_high,n_runs``) and prints a table: per series, the
@@ -18,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from .studies import STUDIES, Study
+from .studies import QUICK, STUDIES, Study
 
 
 class UsageError(Exception):
@@ -61,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="results", help="output folder (./results)")
     run.add_argument("--show", action="store_true", help="open a window")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small budget (fewer episodes or steps) for a preview",
+    )
     return parser
 
 
@@ -126,7 +132,14 @@ def _output_dir(out: str) -> Path:
 
 
 def run(
-    name: str, *, runs: int | None, seed: int, out: str, show: bool, quiet: bool
+    name: str,
+    *,
+    runs: int | None,
+    seed: int,
+    out: str,
+    show: bool,
+    quiet: bool,
+    quick: bool = False,
 ) -> int:
     if name not in STUDIES:
         raise UsageError(f"unknown experiment {name!r}; known: {', '.join(STUDIES)}")
@@ -153,6 +166,8 @@ def run(
 
     function = STUDIES[name][0]
     kwargs = {"seed": seed, "progress": None if quiet else progress}
+    if quick:
+        kwargs.update(QUICK[name])
     if runs is not None:
         kwargs["n_runs"] = runs
     study = function(**kwargs)
@@ -192,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             out=args.out,
             show=args.show,
             quiet=args.quiet,
+            quick=args.quick,
         )
     except UsageError as error:
         print(f"tabular-mbrl: error: {error}", file=sys.stderr)

@@ -136,9 +136,13 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
     means, errors = [], []
     for s in series:
         finite = s.values[np.isfinite(s.values)]  # runs that converged
+        if len(finite) == 0:
+            means.append(np.nan)
+            errors.append(np.nan)
+            continue
         low, high = confidence_interval(finite[:, None])
-        means.append(finite.mean() if len(finite) else np.nan)
-        errors.append((high[0] - low[0]) / 2 if len(finite) else np.nan)
+        means.append(finite.mean())
+        errors.append((high[0] - low[0]) / 2)
     positions = np.arange(len(series))
     ax.bar(positions, means, yerr=errors, capsize=4, **style)
     ax.set_xticks(positions, [f"{s.name}\n(budget {s.x[0]:g})" for s in series])

@@ -118,7 +118,7 @@ def _episode_series(
         name,
         np.arange(1, n_episodes + 1),
         results.steps,
-        float(np.nanmean(results.steps_to_convergence(optimal))),
+        _mean_of_finite(results.steps_to_convergence(optimal)),
         float(results.planning_updates.sum(axis=1).mean()),
     )
 
@@ -572,4 +572,19 @@ STUDIES: dict[str, tuple[Callable[..., Study], str]] = {
         "compounding multi-step model error on a slippery maze",
     ),
     "mpc-budget": (mpc_budget, "MPC horizon x candidates sweep"),
+}
+
+
+#: Small budgets for ``run NAME --quick``: a preview in a few seconds, same
+#: settings otherwise (any change still falls inside the shorter run).
+QUICK: dict[str, dict] = {
+    "compare": {"n_episodes": 10},
+    "dyna-maze": {"n_episodes": 10},
+    "blocking-maze": {"n_steps": 1500},
+    "shortcut-maze": {"n_steps": 3300, "n_planning_steps": 10},
+    "prioritized-sweeping": {"scales": (1, 2)},
+    "mpc": {"n_episodes": 20},
+    "goal-change": {"n_steps": 1000, "change_at": 500},
+    "model-errors": {"horizon": 10, "n_learning_steps": 1000},
+    "mpc-budget": {"horizons": (1, 5), "candidates": (10, 100), "n_episodes": 10},
 }

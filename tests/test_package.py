@@ -14,10 +14,17 @@ def run(*args):
     )
 
 
-def test_python_dash_m_runs():
-    result = run("-m", "tabular_mbrl")
+def test_bare_python_dash_m_runs_compare_into_results(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "tabular_mbrl"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
-    assert "dyna_maze" in result.stdout
+    assert "wrote results/compare.png and results/compare.csv" in result.stdout
+    assert (tmp_path / "results" / "compare.png").exists()
 
 
 def test_gridworlds_does_not_import_tabular_mbrl():
