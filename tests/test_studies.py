@@ -1,0 +1,65 @@
+"""The MPC lecture's claims, from the named experiments at small seeded budgets."""
+
+import numpy as np
+
+from tabular_mbrl import studies
+
+
+def by_name(study):
+    return {series.name: series for series in study.series}
+
+
+def test_mpc_needs_fewer_real_steps_than_dyna_q():
+    result = by_name(studies.mpc(n_runs=5, n_episodes=30, seed=0))
+    steps = {name: s.real_steps for name, s in result.items()}
+    assert steps["MPC"] <= steps["Dyna-Q n=50"] < steps["Dyna-Q n=5"]
+    assert steps["Dyna-Q n=5"] < steps["Q-learning"]
+    # ... and MPC pays in planning: simulated transitions far exceed backups.
+    assert result["MPC"].planning_updates > 5 * result["Dyna-Q n=50"].planning_updates
+
+
+def first_full_episode_after(values, change_step):
+    """Per run: steps between the first and second goals after the change, i.e.
+    the first episode that starts from S under the new goal (inf if none)."""
+    lengths = []
+    for row in values[:, change_step - 1 :]:
+        goals = np.flatnonzero(np.diff(row) > 0)
+        lengths.append(goals[1] - goals[0] if len(goals) > 1 else np.inf)
+    return np.array(lengths)
+
+
+def test_goal_change_mpc_follows_at_once():
+    study = studies.goal_change(n_runs=3, n_steps=900, change_at=500, seed=0)
+    assert study.change_step == 500
+    result = by_name(study)
+    mpc = first_full_episode_after(result["MPC"].values, 500)
+    dyna = first_full_episode_after(result["Dyna-Q n=50"].values, 500)
+    # The new goal is 11 steps from the start. MPC, handed the new reward, walks
+    # there in its very next episode; Dyna-Q first revisits the old goal.
+    assert (mpc <= 16).all()
+    assert (dyna > 16).all()
+
+
+def test_mpc_adapts_when_the_walls_move():
+    study = studies.blocking_maze(n_runs=3, n_steps=2000, seed=0)
+    mpc = by_name(study)["MPC"].values
+    after = mpc[:, -1] - mpc[:, 999]
+    assert (after > 30).all()  # finds the new (longer) path and keeps scoring
+
+
+def test_model_errors_compound_for_the_deterministic_model():
+    result = by_name(studies.model_errors(n_runs=3, horizon=10, seed=0))
+    deterministic = result["deterministic model"].mean()
+    empirical = result["empirical model"].mean()
+    assert deterministic[-1] > 2 * deterministic[0]  # grows with the horizon
+    assert deterministic[-1] > 3 * empirical[-1]
+    assert np.all(empirical < 0.2)
+
+
+def test_budget_costs_grow_with_horizon_and_candidates():
+    study = studies.mpc_budget(
+        horizons=(1, 3), candidates=(10, 50), n_runs=2, n_episodes=10, seed=0
+    )
+    costs = [s.planning_updates for s in study.series]
+    assert costs[1] > 4 * costs[0]  # 5x the candidates, about 5x the cost
+    assert all(s.values.shape == (2, 2) for s in study.series)
