@@ -167,7 +167,7 @@ def _cell_image(env: gridworlds.GridWorld, values: np.ndarray) -> np.ndarray:
             f"values has shape {values.shape}, must be (n_states,) == ({env.n_states},)"
         )
     image = values.reshape(env.shape).copy()
-    image[env.grid == "#"] = np.nan  # walls stay dark
+    image[np.isin(env.grid, ["#", "C"])] = np.nan  # show the map there instead
     return image
 
 
@@ -180,13 +180,24 @@ def plot_grid_values(
     label: str = "value",
 ) -> Axes:
     """A heatmap of one number per state (values, visit counts, errors) drawn
-    on the env's map; walls are grey."""
+    on the env's map; walls and cliffs keep their map colours."""
+    from matplotlib import patheffects
+
     ax = gridworlds.draw(env, _axes(ax), show_agent=False, labels=False)
     image = ax.imshow(_cell_image(env, values), cmap=cmap, interpolation="nearest")
     ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8)
+    outline = [patheffects.withStroke(linewidth=2, foreground="black")]
     for (row, col), char in np.ndenumerate(env.grid):
-        if char in "SG":
-            ax.text(col, row, char, ha="center", va="center", color="white")
+        if char in "SGC":
+            ax.text(
+                col,
+                row,
+                char,
+                ha="center",
+                va="center",
+                color="white",
+                path_effects=outline,
+            )
     return ax
 
 
@@ -209,11 +220,13 @@ def plot_policy(
     decided = ~np.all(q == q[:, :1], axis=1) & np.isin(env.grid.ravel(), [".", "S"])
     rows, cols = np.divmod(np.flatnonzero(decided), env.shape[1])
     moves = gridworlds.MOVES[best[decided]]
+    # Rows grow downward on the map (the y-axis is inverted), so a move's d_row
+    # is already its step in y.
     ax.quiver(
         cols,
         rows,
         moves[:, 1],
-        -moves[:, 0],
+        moves[:, 0],
         color="white",
         pivot="middle",
         scale=1.6,

@@ -71,6 +71,10 @@ class Study:
     log_y: bool = False
 
 
+#: Episodes averaged by the convergence test (see steps_to_convergence).
+CONVERGENCE_WINDOW = 5
+
+
 # -- agent factories with the book's settings -----------------------------------
 def dyna(n: int, **kwargs) -> Callable:
     """Factory of :class:`DynaQAgent` with ``n`` planning steps (n = 0: Q-learning)."""
@@ -92,6 +96,13 @@ def mpc_agent(horizon: int = 5, n_candidates: int = 100, **kwargs) -> Callable:
         rng=rng,
         **kwargs,
     )
+
+
+def _convergence(steps: np.ndarray, optimal: int) -> np.ndarray:
+    """:func:`steps_to_convergence` per run; NaN for runs too short to tell."""
+    if steps.shape[1] < CONVERGENCE_WINDOW:
+        return np.full(steps.shape[0], np.nan)
+    return steps_to_convergence(steps, optimal, window=CONVERGENCE_WINDOW)
 
 
 def _mean_of_finite(values: np.ndarray) -> float:
@@ -118,7 +129,7 @@ def _episode_series(
         name,
         np.arange(1, n_episodes + 1),
         results.steps,
-        _mean_of_finite(results.steps_to_convergence(optimal)),
+        _mean_of_finite(_convergence(results.steps, optimal)),
         float(results.planning_updates.sum(axis=1).mean()),
     )
 
@@ -334,7 +345,7 @@ def mpc(
             label, make, factory, n_episodes, n_runs, seed, progress
         )
         optimal = shortest_path_length(make().model(), make().start_state)
-        per_run = steps_to_convergence(curve.values, optimal)[:, None]
+        per_run = _convergence(curve.values, optimal)[:, None]
         series.append(
             Series(
                 label,
@@ -527,7 +538,7 @@ def mpc_budget(
                 seed=seed,
                 progress=progress,
             )
-            values.append(steps_to_convergence(results.steps, optimal))
+            values.append(_convergence(results.steps, optimal))
             cost.append(results.planning_updates.sum(axis=1).mean())
         series.append(
             Series(

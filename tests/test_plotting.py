@@ -106,6 +106,25 @@ def test_grid_views(ax):
         plotting.plot_grid_values(env, np.zeros(3), ax=ax)
 
 
+def test_policy_arrows_point_the_right_way(ax):
+    env = gridworlds.GridWorld("G#\n.#\nS.")  # a column: UP leads to the goal
+    q = np.zeros((env.n_states, 4))
+    q[:, gridworlds.Action.UP] = 1.0
+    q[env.to_state(2, 1), gridworlds.Action.LEFT] = 2.0
+    plotting.plot_policy(env, q, ax=ax)
+    arrows = ax.collections[-1]
+    assert ax.yaxis_inverted()  # row 0 at the top, as in the text map
+    # (col, row) -> (dx, dy) in data coordinates: UP is -1 in rows.
+    got = {
+        tuple(o): (u, v)
+        for o, u, v in zip(
+            arrows.get_offsets().tolist(), arrows.U, arrows.V, strict=True
+        )
+    }
+    assert got[(0.0, 1.0)] == (0, -1) and got[(0.0, 2.0)] == (0, -1)
+    assert got[(1.0, 2.0)] == (-1, 0)
+
+
 def test_new_axes_when_none_given():
     ax = plotting.plot_curves({"a": Series("a", np.arange(2), np.ones((2, 2)))})
     assert ax is not None

@@ -1,0 +1,47 @@
+"""Lecture 2: planning steps buy real steps (Sutton & Barto Figure 8.2).
+
+Dyna-Q with n = 0 (Q-learning), 5 and 50 planning updates per real step on the
+Dyna maze. The more it plans on its learned model, the fewer real episodes it
+needs. The book averages 30 runs (``tabular-mbrl run dyna-maze``); 10 keep
+this script fast. Run:
+
+    python lectures/02_dyna_q_planning_steps.py [--show]
+"""
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+
+from tabular_mbrl import studies
+from tabular_mbrl.plotting import plot_steps_per_episode
+from tabular_mbrl.scripts import run_lecture
+
+
+@dataclass(frozen=True)
+class Config:
+    n_runs: int = 10  # independent runs averaged (the book: 30)
+    n_episodes: int = 50  # episodes per run
+    planning_steps: tuple[int, ...] = (0, 5, 50)  # the book's n values
+    seed: int = 0  # master seed
+
+
+def main(config: Config):
+    study = studies.dyna_maze(
+        n_runs=config.n_runs,
+        n_episodes=config.n_episodes,
+        planning_steps=config.planning_steps,
+        seed=config.seed,
+    )
+    for series in study.series:
+        print(
+            f"{series.name:>5}: {series.real_steps:7.0f} real steps to converge, "
+            f"{series.planning_updates:9.0f} planning updates"
+        )
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    plot_steps_per_episode(study, ax=ax)
+    ax.set_title("Dyna-Q on the Dyna maze (S&B Figure 8.2)")
+    return fig
+
+
+if __name__ == "__main__":
+    run_lecture(main, Config(), __file__)

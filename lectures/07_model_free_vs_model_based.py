@@ -1,0 +1,48 @@
+"""Lecture 7: the headline. Real steps to convergence, model-free vs model-based.
+
+Q-learning learns only from real steps. Dyna-Q also replays a learned model
+(n planning updates per real step). MPC plans at every step on the learned
+model. Each bar is labelled with the planning budget spent per real step:
+model-based agents trade computation for real experience.
+
+    python lectures/07_model_free_vs_model_based.py [--show]
+"""
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+
+from tabular_mbrl import studies
+from tabular_mbrl.plotting import plot_convergence
+from tabular_mbrl.scripts import run_lecture
+
+
+@dataclass(frozen=True)
+class Config:
+    n_runs: int = 8  # runs per agent (tabular-mbrl run mpc: 30)
+    n_episodes: int = 50  # long enough for Q-learning to converge
+    horizon: int = 5  # MPC: steps looked ahead
+    n_candidates: int = 100  # MPC: sequences per real step
+    seed: int = 0  # master seed
+
+
+def main(config: Config):
+    study = studies.mpc(
+        n_runs=config.n_runs,
+        n_episodes=config.n_episodes,
+        horizon=config.horizon,
+        n_candidates=config.n_candidates,
+        seed=config.seed,
+    )
+    for series in study.series:
+        print(
+            f"{series.name:>12}: {series.real_steps:6.0f} real steps, "
+            f"{series.planning_updates:9.0f} planning updates per run"
+        )
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    plot_convergence(study, ax=ax)
+    return fig
+
+
+if __name__ == "__main__":
+    run_lecture(main, Config(), __file__)
