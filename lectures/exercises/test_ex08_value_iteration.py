@@ -1,0 +1,63 @@
+"""Tests of exercise 8 (10 points)."""
+
+import numpy as np
+import pytest
+
+import gridworlds
+from tabular_mbrl.grading import points, submission
+
+ex = submission("ex08_value_iteration")
+
+
+def two_states(k=1):
+    """State 0: action 0 stays (reward 1), action 1 ends the episode (reward 5)."""
+    shape = (2, 2, k)
+    nxt = np.zeros(shape, dtype=int)
+    probs = np.zeros(shape)
+    probs[..., 0] = 1.0
+    rew = np.zeros(shape)
+    term = np.zeros(shape, dtype=bool)
+    rew[0, 0, 0] = 1.0
+    rew[0, 1, 0] = 5.0
+    term[0, 1, 0] = True
+    nxt[1] = 1  # state 1 is never reached; it loops with reward 0
+    return nxt, probs, rew, term
+
+
+@points(1)
+def test_shapes():
+    v, q = ex.value_iteration(*two_states(), gamma=0.9)
+    assert np.shape(v) == (2,) and np.shape(q) == (2, 2)
+
+
+@points(3)
+def test_two_states_hand_computed():
+    # Staying forever is worth 1 / (1 - 0.9) = 10 > 5 for ending now.
+    v, q = ex.value_iteration(*two_states(), gamma=0.9)
+    assert v[0] == pytest.approx(10.0, abs=1e-6)
+    assert q[0, 1] == pytest.approx(5.0, abs=1e-6)
+    # With gamma 0.5 staying is worth 2 < 5.
+    v, q = ex.value_iteration(*two_states(), gamma=0.5)
+    assert v[0] == pytest.approx(5.0, abs=1e-6)
+    assert q[0, 0] == pytest.approx(1 + 0.5 * 5.0, abs=1e-6)
+
+
+@points(3)
+def test_stochastic_outcomes():
+    nxt, probs, rew, term = two_states(k=2)
+    # Action 1 now ends the episode only with probability 0.5; else it stays
+    # in state 0 with reward 0: q(0,1) = 0.5 * 5 + 0.5 * 0.9 * v(0).
+    probs[0, 1] = [0.5, 0.5]
+    v, q = ex.value_iteration(nxt, probs, rew, term, gamma=0.9)
+    # v = max(1 + 0.9 v, 2.5 + 0.45 v): staying gives 10, the gamble
+    # 2.5 / 0.55 = 4.545..., so v(0) = 10 and q(0,1) = 2.5 + 4.5 = 7.0
+    assert v[0] == pytest.approx(10.0, abs=1e-6)
+    assert q[0, 1] == pytest.approx(7.0, abs=1e-6)
+
+
+@points(3)
+def test_dyna_maze_start_is_14_steps_from_the_goal():
+    env = gridworlds.make("dyna_maze")
+    m = env.model()
+    v, _ = ex.value_iteration(m.next_states, m.probs, m.rewards, m.terminated, 0.95)
+    assert v[env.start_state] == pytest.approx(0.95**13, abs=1e-6)

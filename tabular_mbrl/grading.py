@@ -1,0 +1,447 @@
+"""Auto-grading of the exercises in ``lectures/exercises`` with plain pytest.
+
+A test file for an exercise looks like this::
+
+    from tabular_mbrl.grading import points, submission
+
+    ex = submission("ex01_epsilon_greedy")  # the student's ex01_epsilon_greedy.py
+
+    @points(3)
+    def test_ties_are_broken_at_random():
+        ...ex.epsilon_greedy(...)...
+
+``submission`` loads the student's module lazily, inside the first test that
+uses it, so a module that crashes (or hangs) on import costs that exercise its
+points and nothing else; every test of it then fails with the same one-line
+reason.
+
+:func:`grade` runs the tests of a folder in a child process (so a submission
+that kills its interpreter cannot take the grader down), each test under a
+timeout, and returns a :class:`GradeReport`: points per test, per exercise and
+in total, a table, and a Gradescope ``results.json``. Students run the tests
+of one exercise with ``pytest test_ex01_epsilon_greedy.py``; instructors grade
+a folder with ``python -m tabular_mbrl grade FOLDER``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType, TracebackType
+
+#: The " (test_file.py:LINE)" that :func:`failure_line` appends.
+_WHERE = re.compile(r" \(test_[^ ]*\.py:\d+\)$")
+
+#: Environment variable naming the folder the submissions are loaded from.
+SUBMISSION_ENV = "TABULAR_MBRL_SUBMISSION"
+
+
+class GradingTimeout(BaseException):
+    """A test ran out of time. A ``BaseException``, like ``KeyboardInterrupt``,
+    so that a submission's ``except Exception`` cannot swallow it."""
+
+
+class SubmissionImportError(Exception):
+    """The student's module is missing or raised while being imported."""
+
+
+class GradingError(Exception):
+    """Grading itself could not run (no tests, no pytest, a bad folder)."""
+
+
+def points(n: float):
+    """Mark a test as worth ``n`` points: ``@points(2)``, the same as
+    ``@pytest.mark.points(2)``. Unmarked tests are worth 1 point."""
+    import pytest
+
+    return pytest.mark.points(n)
+
+
+class Submission:
+    """A student's module, imported on first use (see :func:`submission`)."""
+
+    def __init__(self, name: str, folder: Path) -> None:
+        self._name = name
+        self._folder = folder
+        self._module: ModuleType | None = None
+        self._error: str | None = None
+
+    def _load(self) -> ModuleType:
+        if self._module is not None:
+            return self._module
+        if self._error is None:
+            self._error = self._import()
+        if self._error:
+            raise SubmissionImportError(self._error)
+        return self._module
+
+    def _import(self) -> str:
+        """Import the module; return '' on success or why it failed."""
+        path = self._folder / f"{self._name}.py"
+        if not path.is_file():
+            return f"{path.name} not found in {self._folder}"
+        sys.path.insert(0, str(self._folder))
+        try:
+            self._module = importlib.import_module(self._name)
+        except (Exception, SystemExit, GradingTimeout) as error:
+            sys.modules.pop(self._name, None)
+            where = _line_in(error.__traceback__, path)
+            return f"{path.name} failed to import: {_describe(error)}{where}"
+        finally:
+            sys.path.remove(str(self._folder))
+        return ""
+
+    def __getattr__(self, attribute: str):
+        if attribute.startswith("_"):
+            raise AttributeError(attribute)
+        return getattr(self._load(), attribute)
+
+    def __repr__(self) -> str:
+        return f"submission({self._name!r}) from {self._folder}"
+
+
+def submission(name: str, folder: str | os.PathLike | None = None) -> Submission:
+    """The student's module ``name`` (``name.py``), imported when first used.
+
+    The module is looked for in ``folder``; by default in the folder named by
+    the ``TABULAR_MBRL_SUBMISSION`` environment variable (the grader sets it,
+    so hidden tests elsewhere find the students' files), else in the folder
+    of the test file that calls this function.
+    """
+    if folder is None:
+        folder = os.environ.get(SUBMISSION_ENV)
+    if folder is None:
+        caller = sys._getframe(1).f_globals.get("__file__", ".")
+        folder = Path(caller).resolve().parent
+    return Submission(name, Path(folder).resolve())
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def _line_in(tb: TracebackType | None, path: Path) -> str:
+    """' (line N)' of the deepest frame in ``path``, if any."""
+    line = ""
+    for frame, lineno in traceback.walk_tb(tb):
+        if Path(frame.f_code.co_filename).resolve() == path.resolve():
+            line = f" (line {lineno})"
+    return line
+
+
+def failure_line(error: BaseException, tb: object = None) -> str:
+    """One line saying why a test failed: the exception, its first line of
+    message, and the test file line where it surfaced."""
+    if isinstance(error, SubmissionImportError):
+        return str(error)
+    text = _describe(error)
+    for entry in reversed(list(tb or [])):
+        name = Path(str(entry.path)).name
+        if name.startswith("test_"):
+            return f"{text} ({name}:{entry.lineno + 1})"
+    return text
+
+
+def exercise_of(path: os.PathLike) -> str:
+    """The exercise a test file grades: its name without ``test_`` and ``.py``
+    (``test_ex01_epsilon_greedy.py`` -> ``ex01_epsilon_greedy``)."""
+    stem = Path(path).stem
+    return stem.removeprefix("test_")
+
+
+@dataclass
+class TestResult:
+    """One graded test."""
+
+    nodeid: str
+    name: str
+    exercise: str
+    max_score: float
+    visibility: str = "visible"
+    score: float = 0.0
+    output: str = "not run"
+
+    @property
+    def passed(self) -> bool:
+        return self.score == self.max_score
+
+
+@dataclass
+class GradeReport:
+    """The outcome of :func:`grade`."""
+
+    tests: list[TestResult]
+    #: Test files that could not even be collected: ``(path, reason)``.
+    collect_errors: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(test.score for test in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        return sum(test.max_score for test in self.tests)
+
+    def by_exercise(self) -> dict[str, tuple[float, float, str]]:
+        """``{exercise: (score, max_score, note)}``; the note is the reason
+        shared by all failed tests if there is one (an import error), else
+        how many tests failed."""
+        table: dict[str, list[TestResult]] = {}
+        for test in self.tests:
+            table.setdefault(test.exercise, []).append(test)
+        out = {}
+        for exercise, tests in sorted(table.items()):
+            failed = [t for t in tests if not t.passed]
+            reasons = {_WHERE.sub("", t.output) for t in failed}
+            if len(failed) == len(tests) and len(reasons) == 1:
+                note = reasons.pop()
+            elif failed:
+                note = f"{len(failed)} of {len(tests)} tests failed"
+            else:
+                note = ""
+            out[exercise] = (
+                sum(t.score for t in tests),
+                sum(t.max_score for t in tests),
+                note,
+            )
+        return out
+
+    def table(self) -> str:
+        """Per-exercise scores, the total, then one line per failed test."""
+        rows = self.by_exercise()
+        width = max([len(name) for name in rows] + [8])
+        lines = [f"{'exercise':<{width}}  {'score':>6}  {'max':>5}  note"]
+        for name, (score, maximum, note) in rows.items():
+            lines.append(f"{name:<{width}}  {score:>6g}  {maximum:>5g}  {note}")
+        lines.append(f"{'total':<{width}}  {self.score:>6g}  {self.max_score:>5g}")
+        for path, reason in self.collect_errors:
+            lines.append(f"could not collect {path}: {reason}")
+        failed = [t for t in self.tests if not t.passed]
+        if failed:
+            lines.append("")
+            lines.append("failed tests:")
+            for test in failed:
+                lines.append(
+                    f"  {test.exercise}::{test.name} ({test.max_score:g} pts): "
+                    f"{test.output}"
+                )
+        return "\n".join(lines)
+
+    def gradescope(self) -> dict:
+        """The report as Gradescope's ``results.json`` (a dict)."""
+        return {
+            "score": self.score,
+            "execution_time": round(self.seconds, 2),
+            "output": f"{self.score:g} / {self.max_score:g} points",
+            "tests": [
+                {
+                    "name": f"{test.exercise}: {test.name}",
+                    "score": test.score,
+                    "max_score": test.max_score,
+                    "output": test.output if not test.passed else "passed",
+                    "visibility": test.visibility,
+                }
+                for test in self.tests
+            ],
+        }
+
+    def write_json(self, path: str | os.PathLike) -> None:
+        """Write :meth:`gradescope` to ``path``."""
+        Path(path).write_text(json.dumps(self.gradescope(), indent=2) + "\n")
+
+
+def grade(
+    folder: str | os.PathLike,
+    *,
+    hidden: str | os.PathLike | None = None,
+    timeout: float = 10.0,
+    python: str = sys.executable,
+) -> GradeReport:
+    """Run the exercise tests in ``folder`` (and ``hidden``) and score them.
+
+    Parameters
+    ----------
+    folder : path
+        Holds the test files (``test_*.py``) and the students' modules.
+    hidden : path, optional
+        A folder of extra test files that students never see. They load the
+        students' modules from ``folder`` and show as ``after_published`` in
+        the Gradescope report.
+    timeout : float, default 10
+        Seconds each test may run. A test that runs over fails; the rest are
+        still graded. A test stuck where the timer cannot interrupt it (inside
+        C code) is stopped by killing the test process after ``timeout + 5``
+        seconds; the grader then goes on with the remaining tests.
+    python : str
+        The interpreter that runs pytest (this one by default).
+
+    Raises
+    ------
+    GradingError
+        When grading cannot run: a missing folder, no tests, no pytest.
+    """
+    started = time.perf_counter()
+    folder = _check_folder("folder", folder)
+    hidden = _check_folder("hidden", hidden) if hidden is not None else None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise TypeError(f"timeout == {timeout!r}, must be a number of seconds")
+    if not timeout > 0:
+        raise ValueError(f"timeout == {timeout!r}, must be > 0")
+    tests: dict[str, TestResult] = {}
+    collect_errors: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="tabular-mbrl-grade-") as scratch:
+        scratch = Path(scratch)
+        ini = scratch / "pytest.ini"
+        ini.write_text("[pytest]\n")  # none of the folder's own pytest settings
+        todo: list[str] | None = None  # None: every test
+        for attempt in range(1, 1000):
+            log = scratch / f"log{attempt}.jsonl"
+            command = [
+                python,
+                "-m",
+                "pytest",
+                str(folder),
+                *([str(hidden)] if hidden else []),
+                "-c",
+                str(ini),
+                "--rootdir",
+                str(folder),
+                "--import-mode=importlib",
+                "--continue-on-collection-errors",
+                "-p",
+                "tabular_mbrl._grading_plugin",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "--grade-log",
+                str(log),
+                "--grade-timeout",
+                str(timeout),
+            ]
+            if hidden:
+                command += ["--grade-hidden", str(hidden)]
+            if todo is not None:
+                only = scratch / f"only{attempt}.txt"
+                only.write_text("\n".join(todo))
+                command += ["--grade-only", str(only)]
+            status, output, stuck = _run(command, folder, log, timeout + 5.0)
+            records = _read_log(log)
+            if attempt == 1:
+                _collect(records, tests, collect_errors)
+                if status not in (0, 1) and not tests:
+                    tail = "\n".join(output.strip().splitlines()[-5:])
+                    if status == 5:
+                        raise GradingError(f"no tests found in {folder}")
+                    raise GradingError(
+                        f"pytest could not run (exit status {status}):\n{tail}"
+                    )
+            finished = _results(records, tests)
+            started_last = [
+                r["nodeid"]
+                for r in records
+                if r["kind"] == "start" and r["nodeid"] not in finished
+            ]
+            if started_last:  # the process died (or was killed) in this test
+                test = tests[started_last[-1]]
+                test.score = 0.0
+                test.output = (
+                    f"timed out after {timeout:g} s (the test process was stopped)"
+                    if stuck
+                    else f"the test process died (exit status {status})"
+                )
+            todo = [
+                nodeid
+                for nodeid, test in tests.items()
+                if test.output == "not run" and nodeid not in started_last
+            ]
+            if not todo or not (started_last or stuck):
+                break
+    return GradeReport(
+        list(tests.values()), collect_errors, time.perf_counter() - started
+    )
+
+
+def _check_folder(name: str, folder: object) -> Path:
+    if not isinstance(folder, str | os.PathLike):
+        raise TypeError(f"{name} == {folder!r}, must be a path to a folder")
+    path = Path(folder).resolve()
+    if not path.is_dir():
+        raise GradingError(f"{name} == {str(folder)!r}, must be an existing folder")
+    return path
+
+
+def _run(
+    command: list[str], folder: Path, log: Path, limit: float
+) -> tuple[int, str, bool]:
+    """Run pytest; kill it if one test runs longer than ``limit`` seconds.
+    Returns (exit status, its output, whether it was killed)."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+    env[SUBMISSION_ENV] = str(folder)
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, env=env, cwd=folder
+        )
+        seen, since, stuck = 0, time.monotonic(), False
+        while process.poll() is None:
+            time.sleep(0.02)
+            size = log.stat().st_size if log.exists() else 0
+            if size != seen:  # progress: a test started or finished
+                seen, since = size, time.monotonic()
+            elif time.monotonic() - since > limit:
+                process.kill()
+                process.wait()
+                stuck = True
+        output.seek(0)
+        return process.returncode, output.read(), stuck
+
+
+def _read_log(log: Path) -> list[dict]:
+    if not log.exists():
+        return []
+    records = []
+    for line in log.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut short by a killed process
+            break
+    return records
+
+
+def _collect(
+    records: list[dict],
+    tests: dict[str, TestResult],
+    collect_errors: list[tuple[str, str]],
+) -> None:
+    for record in records:
+        if record["kind"] == "test":
+            tests[record["nodeid"]] = TestResult(
+                record["nodeid"],
+                record["name"],
+                record["exercise"],
+                record["points"],
+                record["visibility"],
+            )
+        elif record["kind"] == "collect_error":
+            collect_errors.append((record["path"], record["output"]))
+
+
+def _results(records: list[dict], tests: dict[str, TestResult]) -> set[str]:
+    finished = set()
+    for record in records:
+        if record["kind"] == "result" and record["nodeid"] in tests:
+            test = tests[record["nodeid"]]
+            test.score = test.max_score if record["passed"] else 0.0
+            test.output = record["output"]
+            finished.add(record["nodeid"])
+    return finished
