@@ -4,11 +4,17 @@
     tabular-mbrl list                  # the experiments, one line each
     tabular-mbrl run NAME [--runs N] [--seed S] [--out DIR] [--show] [--quiet]
                           [--quick]
+    tabular-mbrl grade [EXERCISES_DIR] [--hidden DIR] [--json PATH] [--timeout S]
 
 ``run`` writes ``DIR/NAME.png`` and ``DIR/NAME.csv`` (columns
 ``series,x,mean,ci_low,ci_high,n_runs``) and prints a table: per series, the
 real steps to convergence and the final value. Bad arguments give a one-line
 error and exit status 2.
+
+``grade`` scores the exercise tests in a folder (see
+:mod:`tabular_mbrl.grading`): a table per exercise, the total, and with
+``--json`` a Gradescope ``results.json``. Its exit status is 0 whenever grading
+ran, whatever the score.
 """
 
 from __future__ import annotations
@@ -67,7 +73,53 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a small budget (fewer episodes or steps) for a preview",
     )
+    grade = commands.add_parser("grade", help="grade the exercises in a folder")
+    grade.add_argument(
+        "folder", nargs="?", default=".", help="exercises and their tests (.)"
+    )
+    grade.add_argument("--hidden", help="a folder of extra tests students never see")
+    grade.add_argument("--json", help="write a Gradescope results.json here")
+    grade.add_argument(
+        "--timeout", type=_positive_float, default=10.0, help="seconds per test (10)"
+    )
     return parser
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value:g} must be > 0")
+    return value
+
+
+def grade(folder: str, *, hidden: str | None, json: str | None, timeout: float) -> int:
+    """Grade a folder of exercises; 0 whenever grading ran."""
+    import importlib.util
+
+    from .grading import GradingError
+    from .grading import grade as run_grader
+
+    if importlib.util.find_spec("pytest") is None:
+        raise UsageError("grading needs pytest: pip install 'tabular-mbrl[test]'")
+    if json is not None:
+        target = Path(json)
+        if not target.parent.is_dir() or target.is_dir():
+            raise UsageError(f"--json {json!r}: not a file path in an existing folder")
+    try:
+        report = run_grader(folder, hidden=hidden, timeout=timeout)
+    except GradingError as error:
+        raise UsageError(str(error).splitlines()[0]) from None
+    print(report.table())
+    if json is not None:
+        try:
+            report.write_json(json)
+        except OSError as error:
+            raise UsageError(f"--json {json!r}: {error.strerror or error}") from None
+        print(f"wrote {json}")
+    return 0
 
 
 def write_csv(study: Study, path: Path) -> int:
@@ -196,6 +248,10 @@ def main(argv: list[str] | None = None) -> int:
             for name, (_, description) in STUDIES.items():
                 print(f"{name:<{width}}  {description}")
             return 0
+        if args.command == "grade":
+            return grade(
+                args.folder, hidden=args.hidden, json=args.json, timeout=args.timeout
+            )
         if args.command is None:  # bare: the default experiment into ./results
             return run(
                 "compare", runs=None, seed=0, out="results", show=False, quiet=False

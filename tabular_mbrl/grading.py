@@ -41,6 +41,11 @@ from types import ModuleType, TracebackType
 #: The " (test_file.py:LINE)" that :func:`failure_line` appends.
 _WHERE = re.compile(r" \(test_[^ ]*\.py:\d+\)$")
 
+#: Extra seconds, past the per-test timeout, before a stuck test process is killed.
+_GRACE_SECONDS = 5.0
+#: Seconds a test process may take to start and collect before its first test.
+_STARTUP_SECONDS = 120.0
+
 #: Environment variable naming the folder the submissions are loaded from.
 SUBMISSION_ENV = "TABULAR_MBRL_SUBMISSION"
 
@@ -281,8 +286,9 @@ def grade(
     timeout : float, default 10
         Seconds each test may run. A test that runs over fails; the rest are
         still graded. A test stuck where the timer cannot interrupt it (inside
-        C code) is stopped by killing the test process after ``timeout + 5``
-        seconds; the grader then goes on with the remaining tests.
+        C code, or with the timer's signal blocked) is stopped by killing the
+        test process after ``timeout + 5`` seconds; the grader then goes on
+        with the remaining tests in a new process.
     python : str
         The interpreter that runs pytest (this one by default).
 
@@ -335,16 +341,17 @@ def grade(
                 only = scratch / f"only{attempt}.txt"
                 only.write_text("\n".join(todo))
                 command += ["--grade-only", str(only)]
-            status, output, stuck = _run(command, folder, log, timeout + 5.0)
+            status, output, stuck = _run(command, folder, log, timeout)
             records = _read_log(log)
             if attempt == 1:
                 _collect(records, tests, collect_errors)
                 if status not in (0, 1) and not tests:
-                    tail = "\n".join(output.strip().splitlines()[-5:])
                     if status == 5:
                         raise GradingError(f"no tests found in {folder}")
+                    lines = [line for line in output.splitlines() if line.strip()]
                     raise GradingError(
-                        f"pytest could not run (exit status {status}):\n{tail}"
+                        f"pytest could not run (exit status {status}): "
+                        + (lines[-1].strip() if lines else "no output")
                     )
             finished = _results(records, tests)
             started_last = [
@@ -365,7 +372,8 @@ def grade(
                 for nodeid, test in tests.items()
                 if test.output == "not run" and nodeid not in started_last
             ]
-            if not todo or not (started_last or stuck):
+            # Go on only past a test that took its process down with it.
+            if not todo or not started_last:
                 break
     return GradeReport(
         list(tests.values()), collect_errors, time.perf_counter() - started
@@ -382,9 +390,9 @@ def _check_folder(name: str, folder: object) -> Path:
 
 
 def _run(
-    command: list[str], folder: Path, log: Path, limit: float
+    command: list[str], folder: Path, log: Path, timeout: float
 ) -> tuple[int, str, bool]:
-    """Run pytest; kill it if one test runs longer than ``limit`` seconds.
+    """Run pytest; kill it if a test runs ``_GRACE_SECONDS`` past ``timeout``.
     Returns (exit status, its output, whether it was killed)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
     env[SUBMISSION_ENV] = str(folder)
@@ -398,7 +406,8 @@ def _run(
             size = log.stat().st_size if log.exists() else 0
             if size != seen:  # progress: a test started or finished
                 seen, since = size, time.monotonic()
-            elif time.monotonic() - since > limit:
+            limit = timeout + (_GRACE_SECONDS if seen else _STARTUP_SECONDS)
+            if time.monotonic() - since > limit:
                 process.kill()
                 process.wait()
                 stuck = True

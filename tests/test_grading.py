@@ -1,0 +1,241 @@
+"""The grader, proven on the shipped exercises: reference solutions score full
+marks, skeletons score 0, and each seeded bug scores a pinned partial total.
+
+Every grading run is a child pytest process (about a second), so the
+scenarios are graded once, two at a time, in a module-scoped fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tabular_mbrl import grading
+from tabular_mbrl.__main__ import main
+from tabular_mbrl.grading import GradeReport, GradingError, grade
+
+ROOT = Path(__file__).resolve().parents[1]
+EXERCISES = ROOT / "lectures" / "exercises"
+SOLUTIONS = Path(__file__).resolve().parent / "grading"
+MAX_SCORE = 80.0
+
+# bug folder -> (the exercise it breaks, that exercise's score out of 10, why)
+BUGS = {
+    "argmax_ties": ("ex01_epsilon_greedy", 7.0, "loses the tie test (3)"),
+    "terminal_bootstrap": ("ex02_q_learning_update", 8.0, "loses terminal (2)"),
+    "truncation_as_terminal": ("ex02_q_learning_update", 8.0, "loses truncated (2)"),
+    "unobserved_pairs": ("ex03_deterministic_model", 5.0, "loses all sampling (5)"),
+    "sign_error": ("ex04_dyna_q_planning", 3.0, "keeps only the counting (3)"),
+    "bonus_counts_planning": ("ex05_dyna_q_plus_bonus", 5.0, "loses 3 + 2"),
+    "wrong_shape": ("ex06_rollout_returns", 7.0, "loses the shape tests (2 + 1)"),
+    "infinite_loop": ("ex07_random_shooting", 8.0, "times out on ties (2)"),
+    "hard_crash": ("ex07_random_shooting", 9.0, "dies at horizon 1 (1)"),
+    "import_crash": ("ex08_value_iteration", 0.0, "cannot be imported"),
+}
+
+
+def make_folder(tmp: Path, *solutions: Path, skeletons: bool = False) -> Path:
+    """The handed-out exercise folder, with solution modules copied over it."""
+    tmp.mkdir(parents=True)
+    for path in EXERCISES.glob("*.py"):
+        if skeletons or path.name.startswith(("test_", "conftest")):
+            shutil.copy(path, tmp)
+    for folder in solutions:
+        for path in folder.glob("*.py"):
+            shutil.copy(path, tmp)
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> dict[str, GradeReport]:
+    base = tmp_path_factory.mktemp("grading")
+    reference = SOLUTIONS / "reference"
+    folders = {
+        "reference": make_folder(base / "reference", reference),
+        "alternative": make_folder(
+            base / "alternative", reference, SOLUTIONS / "alternative"
+        ),
+        "skeletons": make_folder(base / "skeletons", skeletons=True),
+        "hidden": make_folder(
+            base / "hidden", reference, SOLUTIONS / "buggy" / "argmax_ties"
+        ),
+    }
+    for bug in BUGS:
+        folders[bug] = make_folder(base / bug, reference, SOLUTIONS / "buggy" / bug)
+
+    def run(name: str) -> GradeReport:
+        hidden = SOLUTIONS / "hidden" if name == "hidden" else None
+        return grade(folders[name], hidden=hidden, timeout=2.0)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(folders, pool.map(run, folders), strict=True))
+
+
+def test_reference_solutions_score_full_marks(reports):
+    report = reports["reference"]
+    assert report.score == report.max_score == MAX_SCORE
+    assert len(report.by_exercise()) == 8
+    assert all(test.output == "" for test in report.tests)
+
+
+def test_solutions_drawing_random_numbers_in_another_order_score_full_marks(reports):
+    assert reports["alternative"].score == MAX_SCORE
+
+
+def test_the_shipped_skeletons_score_exactly_zero(reports):
+    report = reports["skeletons"]
+    assert report.score == 0.0 and report.max_score == MAX_SCORE
+    for exercise, (_, _, note) in report.by_exercise().items():
+        number = int(exercise[2:4])
+        assert note.startswith(f"NotImplementedError: exercise {number}:"), note
+
+
+@pytest.mark.parametrize("bug", list(BUGS))
+def test_a_buggy_solution_scores_its_pinned_partial_total(reports, bug):
+    broken, expected, _ = BUGS[bug]
+    table = reports[bug].by_exercise()
+    assert table[broken][:2] == (expected, 10.0)
+    others = {name: row[0] for name, row in table.items() if name != broken}
+    assert others == dict.fromkeys(others, 10.0), "other exercises keep full marks"
+    assert reports[bug].score == MAX_SCORE - 10.0 + expected
+
+
+def test_an_import_crash_is_reported_in_one_line(reports):
+    note = reports["import_crash"].by_exercise()["ex08_value_iteration"][2]
+    assert note == (
+        "ex08_value_iteration.py failed to import: ZeroDivisionError: "
+        "integer division or modulo by zero (line 5)"
+    )
+
+
+def test_a_hanging_test_times_out_and_the_rest_are_graded(reports):
+    failed = [t for t in reports["infinite_loop"].tests if not t.passed]
+    assert [t.name for t in failed] == ["test_equal_scores_still_give_an_action"]
+    assert failed[0].output.startswith("GradingTimeout: timed out after 2 s")
+
+
+def test_a_test_that_kills_its_process_does_not_take_the_grader_down(reports):
+    report = reports["hard_crash"]
+    failed = [t for t in report.tests if not t.passed]
+    assert [(t.name, t.output) for t in failed] == [
+        ("test_horizon_one", "the test process died (exit status 3)")
+    ]
+    # Exercise 8 runs after the crash, in a new process, and is still graded.
+    assert report.by_exercise()["ex08_value_iteration"][0] == 10.0
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX only")
+def test_a_test_that_blocks_the_timer_is_killed_and_grading_goes_on(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(grading, "_GRACE_SECONDS", 1.0)
+    folder = make_folder(
+        tmp_path / "s", SOLUTIONS / "reference", SOLUTIONS / "buggy" / "blocked_timer"
+    )
+    report = grade(folder, timeout=1.0)
+    failed = [(t.name, t.output) for t in report.tests if not t.passed]
+    assert failed == [
+        ("test_horizon_one", "timed out after 1 s (the test process was stopped)")
+    ]
+    assert report.score == MAX_SCORE - 1
+
+
+def test_hidden_tests_count_and_are_hidden_in_the_gradescope_report(reports):
+    report = reports["hidden"]
+    assert report.max_score == MAX_SCORE + 2
+    hidden = [t for t in report.tests if t.visibility == "after_published"]
+    assert [(t.exercise, t.name, t.score) for t in hidden] == [
+        ("ex01_epsilon_greedy", "test_many_actions_and_negative_values", 0.0)
+    ]
+    assert report.by_exercise()["ex01_epsilon_greedy"][:2] == (7.0, 12.0)
+
+
+def test_the_gradescope_json_has_the_required_fields(reports, tmp_path):
+    path = tmp_path / "results.json"
+    reports["hidden"].write_json(path)
+    data = json.loads(path.read_text())
+    assert data["score"] == 77.0
+    assert len(data["tests"]) == 42  # 41 visible, 1 hidden
+    for test in data["tests"]:
+        assert set(test) >= {"name", "score", "max_score", "output", "visibility"}
+        assert isinstance(test["name"], str) and isinstance(test["output"], str)
+        assert 0 <= test["score"] <= test["max_score"]
+        assert test["visibility"] in {"visible", "after_published"}
+    assert data["score"] == sum(test["score"] for test in data["tests"])
+
+
+def test_a_missing_module_scores_zero_with_a_reason(tmp_path):
+    folder = tmp_path / "only-tests"
+    folder.mkdir()
+    shutil.copy(EXERCISES / "test_ex05_dyna_q_plus_bonus.py", folder)
+    report = grade(folder)
+    assert report.score == 0 and report.max_score == 10
+    note = report.by_exercise()["ex05_dyna_q_plus_bonus"][2]
+    assert note == f"ex05_dyna_q_plus_bonus.py not found in {folder}"
+
+
+def test_points_must_be_positive(tmp_path):
+    (tmp_path / "test_bad.py").write_text(
+        "import pytest\n\n@pytest.mark.points(0)\ndef test_x():\n    pass\n"
+    )
+    with pytest.raises(GradingError, match=r"points == 0, must be a number > 0"):
+        grade(tmp_path)
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(GradingError, match="must be an existing folder"):
+        grade(tmp_path / "nope")
+    with pytest.raises(GradingError, match="no tests found"):
+        grade(tmp_path)
+    with pytest.raises(ValueError, match=r"timeout == 0, must be > 0"):
+        grade(tmp_path, timeout=0)
+    with pytest.raises(TypeError, match=r"timeout == '5', must be a number"):
+        grade(tmp_path, timeout="5")
+
+
+def test_cli_grade_prints_the_table_writes_json_and_exits_0(tmp_path, capsys):
+    folder = make_folder(
+        tmp_path / "s", SOLUTIONS / "reference", SOLUTIONS / "buggy" / "wrong_shape"
+    )
+    out = tmp_path / "results.json"
+    assert main(["grade", str(folder), "--json", str(out), "--timeout", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert "ex06_rollout_returns           7     10  2 of 5 tests failed" in printed
+    assert "total                         77     80" in printed
+    assert json.loads(out.read_text())["score"] == 77.0
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["grade", "/no/such/folder"], "must be an existing folder"),
+        (["grade", ".", "--timeout", "-1"], "argument --timeout: -1 must be > 0"),
+        (["grade", ".", "--json", "/no/such/dir/r.json"], "not a file path"),
+    ],
+)
+def test_cli_grade_errors_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_students_can_run_one_exercise_with_plain_pytest():
+    """The handed-out tests run without the grader: the skeleton fails them."""
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        + ["test_ex02_q_learning_update.py"],
+        cwd=EXERCISES,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "6 failed" in result.stdout
+    assert "NotImplementedError: exercise 2" in result.stdout
