@@ -7,6 +7,7 @@ from typing import Any
 from ._checks import check_int
 from .gridworld import GridWorld
 from .layout import START, parse_layout
+from .model import TabularModel
 
 
 class ShiftingMaze(GridWorld):
@@ -67,6 +68,22 @@ class ShiftingMaze(GridWorld):
     def changed(self) -> bool:
         """Whether the layout has switched to ``new_layout``."""
         return self.total_steps >= self.change_at
+
+    def model_at(self, total_steps: int) -> TabularModel:
+        """The true model in force once ``total_steps`` real steps have been
+        taken (the layout before ``change_at``, the new one from then on).
+        Lets a simulator that steps many copies of this maze at once follow
+        the schedule without stepping each copy."""
+        total_steps = check_int("total_steps", total_steps, low=0)
+        grid = self._new_grid if total_steps >= self.change_at else self._old_grid
+        if grid is self.grid:
+            return self.model()
+        current = self.grid
+        self.grid = grid
+        try:
+            return self._build_model()
+        finally:
+            self.grid = current
 
     def _apply_schedule(self) -> None:
         grid = self._new_grid if self.changed else self._old_grid

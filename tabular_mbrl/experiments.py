@@ -291,6 +291,36 @@ def _runs(
         yield env, agent
 
 
+ENGINES = ("loop", "batched", "auto", "batched-per-run")
+
+
+def _batched(
+    env_factory: EnvFactory,
+    agent_factory: AgentFactory,
+    n_runs: int,
+    seed: int | None,
+    engine: str,
+):
+    """The batched engine's pieces for these runs, or None to use the loop."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
+    n_runs = check_int("n_runs", n_runs, low=1)
+    if engine == "loop" or (engine == "auto" and n_runs == 1):
+        return None
+    from .batched import prepare
+
+    envs, agents = zip(*_runs(env_factory, agent_factory, n_runs, seed), strict=True)
+    streams = "per-run" if engine == "batched-per-run" else "batch"
+    # The batch's own streams come after the per-run ones spawned by _runs.
+    sequence = np.random.SeedSequence(seed).spawn(n_runs + 1)[n_runs]
+    batch = prepare(list(envs), list(agents), streams=streams, seed_sequence=sequence)
+    if isinstance(batch, str):
+        if engine == "auto":
+            return None
+        raise ValueError(f"engine == {engine!r} cannot run this experiment: {batch}")
+    return batch
+
+
 def run_episodes(
     env_factory: EnvFactory,
     agent_factory: AgentFactory,
@@ -299,6 +329,7 @@ def run_episodes(
     n_runs: int = 1,
     seed: int | None = None,
     progress: Progress | None = None,
+    engine: str = "loop",
 ) -> EpisodeResults:
     """Run ``n_runs`` independent runs of ``n_episodes`` episodes each.
 
@@ -315,12 +346,28 @@ def run_episodes(
         spawned from it, so the same seed gives bit-identical results.
     progress : callable, optional
         Called as ``progress(runs_done, n_runs)`` after each run.
+    engine : {"loop", "batched", "auto", "batched-per-run"}, default "loop"
+        ``"loop"`` runs the per-run agents one after another (the reference).
+        ``"batched"`` runs all runs in lockstep (:mod:`tabular_mbrl.batched`;
+        Q-learning, Dyna-Q and Dyna-Q+ only), with one random stream for the
+        batch: the same distributions, not the same numbers.
+        ``"batched-per-run"`` draws from each agent's own Generator instead:
+        bit-identical to ``"loop"`` on envs without slip, but slower.
+        ``"auto"`` batches when ``n_runs > 1`` and the agent allows it.
 
     Returns
     -------
     EpisodeResults
     """
     n_episodes = check_int("n_episodes", n_episodes, low=1)
+    batch = _batched(env_factory, agent_factory, n_runs, seed, engine)
+    if batch is not None:
+        from .batched import run_episodes_batched
+
+        result = EpisodeResults(*run_episodes_batched(*batch, n_episodes))
+        if progress is not None:
+            progress(n_runs, n_runs)
+        return result
     shape = (check_int("n_runs", n_runs, low=1), n_episodes)
     steps, planning = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
     returns = np.zeros(shape)
@@ -351,6 +398,7 @@ def run_steps(
     seed: int | None = None,
     on_change: Callable[[Any, Any], None] | None = None,
     progress: Progress | None = None,
+    engine: str = "loop",
 ) -> StepResults:
     """Run ``n_runs`` independent runs of ``n_steps`` real steps each, starting a
     new episode whenever one ends. Arguments as for :func:`run_episodes`, and:
@@ -358,13 +406,24 @@ def run_steps(
     on_change : callable, optional
         Called as ``on_change(env, agent)`` right after the step at which the env
         first reports ``info["changed"]`` (e.g. to hand an MPC agent the new
-        reward function when the goal moves).
+        reward function when the goal moves). Loop engine only.
 
     Returns
     -------
     StepResults
     """
     n_steps = check_int("n_steps", n_steps, low=1)
+    if on_change is not None and engine in ("batched", "batched-per-run"):
+        raise ValueError(f"on_change needs engine='loop', not {engine!r}")
+    if on_change is None:
+        batch = _batched(env_factory, agent_factory, n_runs, seed, engine)
+        if batch is not None:
+            from .batched import run_steps_batched
+
+            result = StepResults(*run_steps_batched(*batch, n_steps))
+            if progress is not None:
+                progress(n_runs, n_runs)
+            return result
     shape = (check_int("n_runs", n_runs, low=1), n_steps)
     rewards, planning = np.zeros(shape), np.zeros(shape, dtype=np.int64)
     change_steps = np.full(shape[0], -1)

@@ -8,6 +8,7 @@ Every function takes the book's parameters as defaults and returns a
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ import numpy as np
 
 import gridworlds
 
+from ._checks import check_int
 from .dyna_q import DynaQAgent
 from .dyna_q_plus import DynaQPlusAgent
 from .dynamic_programming import predict_distribution, shortest_path_length
@@ -112,8 +114,44 @@ def _mean_of_finite(values: np.ndarray) -> float:
     return float(finite.mean()) if len(finite) else float("nan")
 
 
+def _engine_for(label: str, engine: str) -> str:
+    """The batched engine runs Q-learning and the Dyna agents; an experiment
+    forced to ``"batched"`` still runs its MPC series on the loop."""
+    return "loop" if label == "MPC" and engine == "batched" else engine
+
+
+_TASKS: list[Callable] = []  # what forked workers run, by index
+
+
+def _run_task(index: int):
+    return _TASKS[index]()
+
+
+def in_parallel(tasks: list[Callable], jobs: int = 1) -> list:
+    """``[task() for task in tasks]``, in up to ``jobs`` processes.
+
+    Each setting of an experiment is independent (its own seeded runs), so the
+    results are the same whatever ``jobs`` is. Workers are forked, so tasks may
+    be closures; where fork is unavailable the tasks run here, one by one.
+    """
+    jobs = check_int("jobs", jobs, low=1)
+    if (
+        jobs == 1
+        or len(tasks) == 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return [task() for task in tasks]
+    _TASKS[:] = tasks
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(tasks))) as pool:
+            return pool.map(_run_task, range(len(tasks)))
+    finally:
+        _TASKS.clear()
+
+
 def _episode_series(
-    name, env_factory, agent_factory, n_episodes, n_runs, seed, progress
+    name, env_factory, agent_factory, n_episodes, n_runs, seed, progress, engine="loop"
 ) -> Series:
     env = env_factory()
     optimal = shortest_path_length(env.model(), env.start_state)
@@ -124,6 +162,7 @@ def _episode_series(
         n_runs=n_runs,
         seed=seed,
         progress=progress,
+        engine=engine,
     )
     return Series(
         name,
@@ -142,23 +181,31 @@ def dyna_maze(
     planning_steps: tuple[int, ...] = (0, 5, 50),
     seed: int = 0,
     progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
 ) -> Study:
     """Figure 8.2: steps per episode of Dyna-Q with n planning steps (S&B §8.2).
 
-    alpha 0.1, gamma 0.95, epsilon 0.1, Q0 = 0, on the Dyna maze.
+    alpha 0.1, gamma 0.95, epsilon 0.1, Q0 = 0, on the Dyna maze. ``engine``
+    as for :func:`run_episodes` (``"auto"``: batched for several runs);
+    ``jobs`` settings run in parallel processes.
     """
-    series = [
-        _episode_series(
-            f"n={n}",
-            lambda: gridworlds.make("dyna_maze"),
-            dyna(n),
-            n_episodes,
-            n_runs,
-            seed,
-            progress,
-        )
-        for n in planning_steps
-    ]
+    series = in_parallel(
+        [
+            lambda n=n: _episode_series(
+                f"n={n}",
+                lambda: gridworlds.make("dyna_maze"),
+                dyna(n),
+                n_episodes,
+                n_runs,
+                seed,
+                progress,
+                engine,
+            )
+            for n in planning_steps
+        ],
+        jobs,
+    )
     return Study(
         "dyna-maze",
         "Dyna-Q on the Dyna maze (S&B Figure 8.2)",
@@ -181,6 +228,8 @@ def _changing_maze(
     mpc,
     seed,
     progress,
+    engine,
+    jobs,
 ) -> Study:
     agents = {
         "Dyna-Q": dyna(n_planning_steps, alpha=alpha),
@@ -195,8 +244,8 @@ def _changing_maze(
     }
     if mpc:
         agents["MPC"] = mpc_agent()
-    series, change = [], None
-    for label, factory in agents.items():
+
+    def setting(label: str, factory: Callable) -> tuple[Series, int | None]:
         results = run_steps(
             lambda: gridworlds.make(env_name),
             factory,
@@ -204,17 +253,21 @@ def _changing_maze(
             n_runs=n_runs,
             seed=seed,
             progress=progress,
+            engine=_engine_for(label, engine),
         )
-        change = results.change_step
-        series.append(
-            Series(
-                label,
-                np.arange(1, n_steps + 1),
-                results.cumulative_reward,
-                planning_updates=float(results.planning_updates[:, -1].mean()),
-            )
+        series = Series(
+            label,
+            np.arange(1, n_steps + 1),
+            results.cumulative_reward,
+            planning_updates=float(results.planning_updates[:, -1].mean()),
         )
-    return Study(name, title, "real steps", "cumulative reward", series, change)
+        return series, results.change_step
+
+    done = in_parallel(
+        [lambda item=item: setting(*item) for item in agents.items()], jobs
+    )
+    series = [s for s, _ in done]
+    return Study(name, title, "real steps", "cumulative reward", series, done[-1][1])
 
 
 def blocking_maze(
@@ -227,6 +280,8 @@ def blocking_maze(
     mpc: bool = True,
     seed: int = 0,
     progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
 ) -> Study:
     """Figure 8.4: the short path closes at step 1000 (S&B Example 8.2)."""
     return _changing_maze(
@@ -241,6 +296,8 @@ def blocking_maze(
         mpc,
         seed,
         progress,
+        engine,
+        jobs,
     )
 
 
@@ -254,6 +311,8 @@ def shortcut_maze(
     mpc: bool = True,
     seed: int = 0,
     progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
 ) -> Study:
     """Figure 8.5: a shortcut opens at step 3000 (S&B Example 8.3)."""
     return _changing_maze(
@@ -268,6 +327,8 @@ def shortcut_maze(
         mpc,
         seed,
         progress,
+        engine,
+        jobs,
     )
 
 
@@ -329,6 +390,8 @@ def mpc(
     n_candidates: int = 100,
     seed: int = 0,
     progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
 ) -> Study:
     """Real steps to convergence against planning budget per real step:
     Q-learning (0), Dyna-Q (5, 50) and MPC (``horizon * n_candidates``)."""
@@ -339,11 +402,24 @@ def mpc(
         ("Dyna-Q n=50", 50, dyna(50)),
         ("MPC", horizon * n_candidates, mpc_agent(horizon, n_candidates)),
     ]
+    curves = in_parallel(
+        [
+            lambda label=label, factory=factory: _episode_series(
+                label,
+                make,
+                factory,
+                n_episodes,
+                n_runs,
+                seed,
+                progress,
+                _engine_for(label, engine),
+            )
+            for label, _, factory in agents
+        ],
+        jobs,
+    )
     series = []
-    for label, budget, factory in agents:
-        curve = _episode_series(
-            label, make, factory, n_episodes, n_runs, seed, progress
-        )
+    for (label, budget, _), curve in zip(agents, curves, strict=True):
         optimal = shortest_path_length(make().model(), make().start_state)
         per_run = _convergence(curve.values, optimal)[:, None]
         series.append(
@@ -371,17 +447,32 @@ def compare(
     n_episodes: int = 30,
     seed: int = 0,
     progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
 ) -> Study:
     """Model-free vs Dyna-Q vs MPC: steps per episode on the Dyna maze."""
     make = lambda: gridworlds.make("dyna_maze")  # noqa: E731
-    series = [
-        _episode_series(label, make, factory, n_episodes, n_runs, seed, progress)
-        for label, factory in [
-            ("Q-learning", dyna(0)),
-            ("Dyna-Q n=50", dyna(50)),
-            ("MPC", mpc_agent()),
-        ]
+    settings = [
+        ("Q-learning", dyna(0)),
+        ("Dyna-Q n=50", dyna(50)),
+        ("MPC", mpc_agent()),
     ]
+    series = in_parallel(
+        [
+            lambda label=label, factory=factory: _episode_series(
+                label,
+                make,
+                factory,
+                n_episodes,
+                n_runs,
+                seed,
+                progress,
+                _engine_for(label, engine),
+            )
+            for label, factory in settings
+        ],
+        jobs,
+    )
     return Study(
         "compare",
         "Model-free vs model-based on the Dyna maze",

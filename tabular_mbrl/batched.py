@@ -1,0 +1,447 @@
+"""A batched engine: many independent runs of Q-learning, Dyna-Q or Dyna-Q+ in
+lockstep, with NumPy arrays of shape ``(n_runs, n_states, n_actions)``.
+
+The per-run agents (:class:`QLearningAgent`, :class:`DynaQAgent`,
+:class:`DynaQPlusAgent`) are the reference: they read like the book's boxes.
+This engine computes the same algorithms for all runs at once, so averaging
+over 30 seeds costs little more than one run:
+
+- epsilon-greedy with random tie-breaking, for every run in a few array ops;
+- the deterministic model and its list of observed pairs, per run, as arrays;
+- the ``n`` planning backups of each real step: one short Python loop over
+  ``n``, each iteration a backup for every run at once;
+- the environments are not stepped one by one: their true model arrays are
+  (``env.model()``, and ``model_at(t)`` for mazes whose walls move), indexed
+  for every run at once. All runs take one real step per iteration, so each
+  run's global real-step counter (what moves the walls) is the iteration count.
+
+Two guarantees, tested in ``tests/test_batched.py``:
+
+- ``streams="per-run"``: each run draws from its own agent's Generator, in the
+  same order as the per-run agent would. On an environment without slip
+  (which then draws nothing) results are **bit-identical** to the loop engine.
+- ``streams="batch"`` (the default, and what ``engine="batched"`` uses): one
+  Generator for the whole batch, drawing for all runs at once. Same
+  distributions, different numbers: results agree with the loop engine
+  **statistically** (Figure 8.2's mean curves within their confidence bands).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import check_int, check_probability, check_real
+from .dyna_q import DynaQAgent
+from .dyna_q_plus import DynaQPlusAgent
+from .models import DeterministicModel
+from .q_learning import QLearningAgent, epsilon_greedy
+
+#: The agent classes the engine can run (exactly these, not subclasses).
+SUPPORTED_AGENTS = (QLearningAgent, DynaQAgent, DynaQPlusAgent)
+
+
+class BatchedDynaQ:
+    """``n_runs`` independent Dyna-Q+ learners; ``kappa=0`` is Dyna-Q and
+    ``n_planning_steps=0`` is Q-learning (S&B sections 6.5, 8.2, 8.3).
+
+    Parameters
+    ----------
+    q : ndarray of float, shape (n_runs, n_states, n_actions)
+        Initial action values, one table per run (copied).
+    alpha, gamma, epsilon : float
+        As for the per-run agents.
+    n_planning_steps : int, default 0
+    kappa : float, default 0.0
+        Dyna-Q+ bonus scale. With ``kappa > 0`` planning samples a visited
+        state and any action, as :class:`DynaQPlusAgent` does (never-tried
+        actions plan as a self-loop with reward 0).
+    rng : Generator or list of Generator
+        One Generator for the batch, or one per run (``streams="per-run"``:
+        used in the per-run agents' order, for bit-identical results).
+
+    Attributes
+    ----------
+    q : ndarray, shape (n_runs, n_states, n_actions)
+    n_real_steps : int
+        Real steps each run has taken (all runs move in lockstep).
+    n_planning_updates : int
+        Planning backups each run has made.
+    """
+
+    def __init__(
+        self,
+        q: np.ndarray,
+        *,
+        alpha: float,
+        gamma: float,
+        epsilon: float,
+        n_planning_steps: int = 0,
+        kappa: float = 0.0,
+        rng: np.random.Generator | list[np.random.Generator],
+    ) -> None:
+        q = np.array(q, dtype=float)
+        if q.ndim != 3 or 0 in q.shape:
+            raise ValueError(
+                f"q has shape {q.shape}, must be (n_runs, n_states, n_actions)"
+            )
+        self.q = q
+        self.n_runs, self.n_states, self.n_actions = q.shape
+        self.alpha = check_real("alpha", alpha, low=0.0, high=1.0, low_open=True)
+        self.gamma = check_probability("gamma", gamma)
+        self.epsilon = check_probability("epsilon", epsilon)
+        self.n_planning_steps = check_int("n_planning_steps", n_planning_steps, low=0)
+        self.kappa = check_real("kappa", kappa, low=0.0)
+        if isinstance(rng, list):
+            if len(rng) != self.n_runs:
+                raise ValueError(
+                    f"rng is a list of {len(rng)} Generators, must have one per "
+                    f"run ({self.n_runs})"
+                )
+            self._rngs, self._rng = rng, None
+        elif isinstance(rng, np.random.Generator):
+            self._rngs, self._rng = None, rng
+        else:
+            raise TypeError(
+                f"rng == {rng!r}, must be a numpy Generator or a list of them"
+            )
+        runs, size = np.arange(self.n_runs), self.n_states * self.n_actions
+        self._runs = runs
+        self._base = runs * size  # offset of each run's table in the flat arrays
+        self.n_real_steps = 0
+        self.n_planning_updates = 0
+        # The learned deterministic model, per run. Unobserved pairs hold the
+        # self-loop with reward 0 (only Dyna-Q+ ever plans from them).
+        shape = (self.n_runs, self.n_states, self.n_actions)
+        self.model_next = np.broadcast_to(
+            np.arange(self.n_states)[None, :, None], shape
+        ).copy()
+        self.model_reward = np.zeros(shape)
+        self.model_terminated = np.zeros(shape, dtype=bool)
+        self.observed = np.zeros(shape, dtype=bool)
+        # Observed pairs (s * A + a) per run, in order of first observation.
+        self._pairs = np.zeros((self.n_runs, size), dtype=np.int64)
+        self._n_pairs = np.zeros(self.n_runs, dtype=np.int64)
+        if self.kappa > 0:
+            self.last_tried = np.zeros(shape, dtype=np.int64)
+            self._visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
+            self._visit_order = np.zeros((self.n_runs, self.n_states), dtype=np.int64)
+            self._n_visited = np.zeros(self.n_runs, dtype=np.int64)
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes held by the tables and the model: O(runs x states x actions)."""
+        arrays = [self.q, self.model_next, self.model_reward, self.model_terminated]
+        arrays += [self.observed, self._pairs]
+        if self.kappa > 0:
+            arrays += [self.last_tried, self._visit_order]
+        return sum(a.nbytes for a in arrays)
+
+    def select_actions(self, states: np.ndarray) -> np.ndarray:
+        """Epsilon-greedy actions ``(n_runs,)`` in ``states`` ``(n_runs,)``,
+        ties broken at random."""
+        q_rows = self.q[self._runs, states]  # (R, A)
+        if self._rngs is not None:
+            return np.array(
+                [
+                    epsilon_greedy(row, self.epsilon, rng)
+                    for row, rng in zip(q_rows, self._rngs, strict=True)
+                ]
+            )
+        rng = self._rng
+        best = q_rows == q_rows.max(axis=1, keepdims=True)
+        greedy = np.where(best, rng.random(best.shape), -1.0).argmax(axis=1)
+        explore = rng.random(self.n_runs) < self.epsilon
+        return np.where(explore, rng.integers(self.n_actions, size=self.n_runs), greedy)
+
+    def update(
+        self,
+        states: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        next_states: np.ndarray,
+        terminated: np.ndarray,
+    ) -> None:
+        """One real transition per run: steps (d), (e) and (f) of the Dyna-Q
+        box for every run at once."""
+        q = self.q.reshape(-1)
+        pair = states * self.n_actions + actions
+        flat = self._base + pair
+        if self.kappa > 0:
+            new = ~self._visited[self._runs, states]
+            runs = self._runs[new]
+            self._visited[runs, states[new]] = True
+            self._visit_order[runs, self._n_visited[new]] = states[new]
+            self._n_visited += new
+            self.last_tried.reshape(-1)[flat] = self.n_real_steps + 1
+        self.n_real_steps += 1
+        # (d) direct RL: the Q-learning backup of the real transition.
+        best_next = self.q[self._runs, next_states].max(axis=1)
+        target = rewards + self.gamma * best_next * ~terminated
+        q[flat] += self.alpha * (target - q[flat])
+        # (e) the model remembers the latest outcome of each pair.
+        new = ~self.observed.reshape(-1)[flat]
+        self.observed.reshape(-1)[flat] = True
+        self._pairs[self._runs[new], self._n_pairs[new]] = pair[new]
+        self._n_pairs += new
+        self.model_next.reshape(-1)[flat] = next_states
+        self.model_reward.reshape(-1)[flat] = rewards
+        self.model_terminated.reshape(-1)[flat] = terminated
+        # (f) planning.
+        if self.n_planning_steps > 0:
+            self.plan(self.n_planning_steps)
+
+    def _sample_pairs(self, n: int) -> np.ndarray:
+        """Flat indices ``(n, n_runs)`` of the pairs each planning backup uses."""
+        if self.kappa > 0:  # Dyna-Q+: a visited state, any action
+            if self._rngs is None:
+                u = self._rng.random((n, self.n_runs))
+                index = (u * self._n_visited).astype(np.int64)
+                actions = self._rng.integers(self.n_actions, size=(n, self.n_runs))
+            else:
+                index = np.empty((n, self.n_runs), dtype=np.int64)
+                actions = np.empty((n, self.n_runs), dtype=np.int64)
+                for run, rng in enumerate(self._rngs):
+                    index[:, run] = rng.integers(self._n_visited[run], size=n)
+                    actions[:, run] = rng.integers(self.n_actions, size=n)
+            states = self._visit_order[self._runs, index]
+            return self._base + states * self.n_actions + actions
+        if self._rngs is None:  # Dyna-Q: an observed pair
+            u = self._rng.random((n, self.n_runs))
+            index = (u * self._n_pairs).astype(np.int64)
+        else:
+            index = np.empty((n, self.n_runs), dtype=np.int64)
+            for run, rng in enumerate(self._rngs):
+                index[:, run] = rng.integers(self._n_pairs[run], size=n)
+        return self._base + self._pairs[self._runs, index]
+
+    def plan(self, n: int) -> None:
+        """``n`` planning backups for every run; the ``n`` steps run one after
+        another (each may read values the previous one wrote)."""
+        flat = self._sample_pairs(n)  # (n, R)
+        # The model does not change while planning: look everything up at once.
+        reward = self.model_reward.reshape(-1)[flat]
+        if self.kappa > 0:
+            tau = self.n_real_steps - self.last_tried.reshape(-1)[flat]
+            reward = reward + self.kappa * np.sqrt(tau)
+        discount = self.gamma * ~self.model_terminated.reshape(-1)[flat]
+        next_rows = self._base + self.model_next.reshape(-1)[flat] * self.n_actions
+        next_cells = next_rows[..., None] + np.arange(self.n_actions)  # (n, R, A)
+        q, alpha, row_max = self.q.reshape(-1), self.alpha, np.maximum.reduce
+        for cells, r, d, nxt in zip(flat, reward, discount, next_cells, strict=True):
+            old = q[cells]
+            q[cells] = old + alpha * (r + d * row_max(q[nxt], axis=1) - old)
+        self.n_planning_updates += n
+
+
+@dataclass(frozen=True)
+class _Settings:
+    alpha: float
+    gamma: float
+    epsilon: float
+    n_planning_steps: int
+    kappa: float
+
+
+def batch_settings(agents: list) -> _Settings | str:
+    """The shared hyperparameters of fresh per-run agents, or why the engine
+    cannot run them (a one-line reason)."""
+    first = agents[0]
+    if type(first) not in SUPPORTED_AGENTS:
+        names = ", ".join(cls.__name__ for cls in SUPPORTED_AGENTS)
+        return f"it runs {names}, not {type(first).__name__}"
+    settings = []
+    for agent in agents:
+        if type(agent) is not type(first):
+            return "every run must use the same agent class"
+        model = getattr(agent, "model", None)
+        if model is not None and type(model) is not DeterministicModel:
+            return f"it learns a DeterministicModel, not {type(model).__name__}"
+        if agent.n_real_steps or agent.n_planning_updates:
+            return "the agents must be fresh (no steps taken yet)"
+        settings.append(
+            _Settings(
+                agent.alpha,
+                agent.gamma,
+                agent.epsilon,
+                getattr(agent, "n_planning_steps", 0),
+                getattr(agent, "kappa", 0.0),
+            )
+        )
+    if any(s != settings[0] for s in settings):
+        return "every run must use the same hyperparameters"
+    return settings[0]
+
+
+class VectorMaze:
+    """Identical gridworlds for every run, stepped at once from their true
+    model arrays (``(S, A, K)``, outcomes sampled by their probabilities).
+
+    Parameters
+    ----------
+    envs : list
+        One env per run, as built by the env factory: ``GridWorld`` or
+        ``ShiftingMaze`` (anything with ``model()``, ``start_state`` and
+        ``max_steps``; ``change_at`` and ``model_at(t)`` if its walls move).
+    """
+
+    def __init__(self, envs: list) -> None:
+        env = envs[0]
+        reason = self.unsupported(envs)
+        if reason:
+            raise ValueError(f"the batched engine cannot step these envs: {reason}")
+        self.start_state = int(env.start_state)
+        self.max_steps = env.max_steps
+        self.change_at = getattr(env, "change_at", None)
+        self._before = env.model_at(0) if self.change_at is not None else env.model()
+        self._after = env.model_at(self.change_at) if self.change_at else None
+        self.n_states, self.n_actions = env.n_states, env.n_actions
+
+    @staticmethod
+    def unsupported(envs: list) -> str:
+        """Why these envs cannot be stepped as one batch ('' if they can)."""
+        env = envs[0]
+        for name in ("model", "start_state", "max_steps", "total_steps"):
+            if not hasattr(env, name):
+                return f"{type(env).__name__} has no {name!r}"
+        if hasattr(env, "change_at") and not hasattr(env, "model_at"):
+            return f"{type(env).__name__} has change_at but no model_at()"
+        model = env.model()
+        for other in envs:
+            if other.total_steps != 0:
+                return "the envs must be fresh (no steps taken yet)"
+            m = other.model()
+            same = (
+                type(other) is type(env)
+                and other.start_state == env.start_state
+                and other.max_steps == env.max_steps
+                and getattr(other, "change_at", None) == getattr(env, "change_at", None)
+                and m.next_states.shape == model.next_states.shape
+                and all(
+                    np.array_equal(getattr(m, f), getattr(model, f))
+                    for f in ("next_states", "probs", "rewards", "terminated")
+                )
+            )
+            if not same:
+                return "every run must use the same environment"
+        return ""
+
+    def model_at(self, total_steps: int):
+        """The true model for the step taken after ``total_steps`` steps."""
+        if self._after is not None and total_steps >= self.change_at:
+            return self._after
+        return self._before
+
+    def step(
+        self, states: np.ndarray, actions: np.ndarray, total_steps: int, rng
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(next_states, rewards, terminated)`` for every run."""
+        model = self.model_at(total_steps)
+        if model.next_states.shape[2] == 1:
+            k = np.zeros_like(states)
+        else:
+            cumulative = model.probs[states, actions].cumsum(axis=1)
+            u = rng.random(len(states))[:, None]
+            k = np.minimum((u >= cumulative).sum(axis=1), cumulative.shape[1] - 1)
+        return (
+            model.next_states[states, actions, k],
+            model.rewards[states, actions, k],
+            model.terminated[states, actions, k],
+        )
+
+
+def prepare(
+    envs: list, agents: list, *, streams: str, seed_sequence: np.random.SeedSequence
+) -> tuple[BatchedDynaQ, VectorMaze, np.random.Generator] | str:
+    """The engine, the vector env and the env's outcome stream for these
+    per-run envs and agents, or a one-line reason why they cannot be batched."""
+    settings = batch_settings(agents)
+    if isinstance(settings, str):
+        return settings
+    reason = VectorMaze.unsupported(envs)
+    if reason:
+        return reason
+    sizes = (agents[0].n_states, agents[0].n_actions)
+    if sizes != (envs[0].n_states, envs[0].n_actions):
+        return f"agents of size {sizes} do not match the env"
+    batch_stream, env_stream = map(np.random.default_rng, seed_sequence.spawn(2))
+    rng = [agent.rng for agent in agents] if streams == "per-run" else batch_stream
+    engine = BatchedDynaQ(
+        np.stack([agent.q for agent in agents]),
+        alpha=settings.alpha,
+        gamma=settings.gamma,
+        epsilon=settings.epsilon,
+        n_planning_steps=settings.n_planning_steps,
+        kappa=settings.kappa,
+        rng=rng,
+    )
+    return engine, VectorMaze(envs), env_stream
+
+
+def run_episodes_batched(
+    engine: BatchedDynaQ,
+    maze: VectorMaze,
+    env_rng: np.random.Generator,
+    n_episodes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps, returns and planning updates per episode, each ``(R, n_episodes)``.
+
+    Every run steps until all runs have finished ``n_episodes`` episodes; a run
+    that is done keeps learning, but nothing more is recorded for it."""
+    runs = engine.n_runs
+    shape = (runs, n_episodes)
+    steps = np.zeros(shape, dtype=np.int64)
+    returns = np.zeros(shape)
+    episode = np.zeros(runs, dtype=np.int64)
+    in_episode = np.zeros(runs, dtype=np.int64)
+    states = np.full(runs, maze.start_state)
+    while True:
+        active = episode < n_episodes
+        if not active.any():
+            break
+        actions = engine.select_actions(states)
+        next_states, rewards, terminated = maze.step(
+            states, actions, engine.n_real_steps, env_rng
+        )
+        engine.update(states, actions, rewards, next_states, terminated)
+        in_episode += 1
+        index = (np.flatnonzero(active), episode[active])
+        steps[index] += 1
+        returns[index] += rewards[active]
+        done = terminated.copy()
+        if maze.max_steps is not None:
+            done |= in_episode >= maze.max_steps
+        episode += done
+        in_episode[done] = 0
+        states = np.where(done, maze.start_state, next_states)
+    planning = steps * engine.n_planning_steps
+    return steps, returns, planning
+
+
+def run_steps_batched(
+    engine: BatchedDynaQ, maze: VectorMaze, env_rng: np.random.Generator, n_steps: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cumulative reward and planning updates after each real step, each
+    ``(R, n_steps)``, and the step at which the maze changed ``(R,)``."""
+    runs = engine.n_runs
+    rewards = np.zeros((runs, n_steps))
+    in_episode = np.zeros(runs, dtype=np.int64)
+    states = np.full(runs, maze.start_state)
+    for t in range(n_steps):
+        actions = engine.select_actions(states)
+        next_states, reward, terminated = maze.step(states, actions, t, env_rng)
+        engine.update(states, actions, reward, next_states, terminated)
+        rewards[:, t] = reward
+        in_episode += 1
+        done = terminated.copy()
+        if maze.max_steps is not None:
+            done |= in_episode >= maze.max_steps
+        in_episode[done] = 0
+        states = np.where(done, maze.start_state, next_states)
+    planning = np.broadcast_to(
+        np.arange(1, n_steps + 1) * engine.n_planning_steps, (runs, n_steps)
+    ).copy()
+    change = maze.change_at
+    change_step = change if change is not None and change <= n_steps else -1
+    return rewards.cumsum(axis=1), planning, np.full(runs, change_step)
