@@ -5,6 +5,7 @@
     tabular-mbrl run NAME [--runs N] [--seed S] [--out DIR] [--show] [--quiet]
                           [--quick]
     tabular-mbrl grade [EXERCISES_DIR] [--hidden DIR] [--json PATH] [--timeout S]
+    tabular-mbrl bench [--quick] [--json PATH] [--jobs N]
 
 ``run`` writes ``DIR/NAME.png`` and ``DIR/NAME.csv`` (columns
 ``series,x,mean,ci_low,ci_high,n_runs``) and prints a table: per series, the
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import inspect
 import sys
 import time
 from pathlib import Path
@@ -73,6 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="a small budget (fewer episodes or steps) for a preview",
     )
+    run.add_argument(
+        "--engine",
+        choices=("auto", "loop", "batched"),
+        default="auto",
+        help="batched runs Q-learning/Dyna-Q/Dyna-Q+ runs in lockstep (auto: "
+        "batched when it can, for several runs)",
+    )
+    run.add_argument(
+        "--jobs", type=_positive_int, default=1, help="settings run in parallel"
+    )
+    bench = commands.add_parser("bench", help="time the book's figures")
+    bench.add_argument("--quick", action="store_true", help="tiny budgets (seconds)")
+    bench.add_argument("--json", help="also write the rows as JSON here")
+    bench.add_argument(
+        "--jobs", type=_positive_int, default=1, help="cases run in parallel"
+    )
     grade = commands.add_parser("grade", help="grade the exercises in a folder")
     grade.add_argument(
         "folder", nargs="?", default=".", help="exercises and their tests (.)"
@@ -93,6 +111,25 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"{value:g} must be > 0")
     return value
+
+
+def bench(*, quick: bool, json: str | None, jobs: int) -> int:
+    """Time the cases of :mod:`tabular_mbrl.bench` and print the table."""
+    import json as json_module
+
+    from .bench import bench as run_bench
+    from .bench import format_table
+
+    if json is not None:
+        target = Path(json)
+        if not target.parent.is_dir() or target.is_dir():
+            raise UsageError(f"--json {json!r}: not a file path in an existing folder")
+    rows = run_bench(quick=quick, jobs=jobs)
+    print(format_table(rows))
+    if json is not None:
+        Path(json).write_text(json_module.dumps(rows, indent=2) + "\n")
+        print(f"wrote {json}")
+    return 0
 
 
 def grade(folder: str, *, hidden: str | None, json: str | None, timeout: float) -> int:
@@ -192,9 +229,18 @@ def run(
     show: bool,
     quiet: bool,
     quick: bool = False,
+    engine: str = "auto",
+    jobs: int = 1,
 ) -> int:
     if name not in STUDIES:
         raise UsageError(f"unknown experiment {name!r}; known: {', '.join(STUDIES)}")
+    function = STUDIES[name][0]
+    accepts = inspect.signature(function).parameters
+    if engine == "batched" and "engine" not in accepts:
+        raise UsageError(
+            f"experiment {name!r} runs on the loop engine only (--engine batched "
+            "runs Q-learning, Dyna-Q and Dyna-Q+)"
+        )
     folder = _output_dir(out)
     import matplotlib
 
@@ -216,8 +262,11 @@ def run(
         if done == total:
             print(file=sys.stderr)
 
-    function = STUDIES[name][0]
     kwargs = {"seed": seed, "progress": None if quiet else progress}
+    if "engine" in accepts:
+        kwargs["engine"] = engine
+    if "jobs" in accepts:
+        kwargs["jobs"] = jobs
     if quick:
         kwargs.update(QUICK[name])
     if runs is not None:
@@ -248,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, (_, description) in STUDIES.items():
                 print(f"{name:<{width}}  {description}")
             return 0
+        if args.command == "bench":
+            return bench(quick=args.quick, json=args.json, jobs=args.jobs)
         if args.command == "grade":
             return grade(
                 args.folder, hidden=args.hidden, json=args.json, timeout=args.timeout
@@ -264,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
             show=args.show,
             quiet=args.quiet,
             quick=args.quick,
+            engine=args.engine,
+            jobs=args.jobs,
         )
     except UsageError as error:
         print(f"tabular-mbrl: error: {error}", file=sys.stderr)

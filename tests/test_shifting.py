@@ -76,3 +76,13 @@ def test_shifting_maze_rejects_mismatched_layouts():
         gridworlds.ShiftingMaze("S.G", ".SG", change_at=5)
     with pytest.raises(ValueError, match=r"change_at == -1, must be in \[0, inf\]"):
         gridworlds.ShiftingMaze("S.G", "S.G", change_at=-1)
+
+
+def test_model_at_gives_the_model_before_and_after_the_change():
+    env = gridworlds.make("blocking_maze", change_at=10)
+    before, after = env.model_at(0), env.model_at(10)
+    assert (before.next_states != after.next_states).any()
+    assert np.array_equal(env.model_at(9).next_states, before.next_states)
+    assert np.array_equal(env.model().next_states, before.next_states)  # unchanged
+    with pytest.raises(ValueError, match=r"total_steps == -1"):
+        env.model_at(-1)

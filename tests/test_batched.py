@@ -1,0 +1,243 @@
+"""The batched engine against the per-run agents (the reference).
+
+Which guarantee holds where:
+- ``engine="batched-per-run"`` (each run draws from its own agent's Generator,
+  in the agent's order) on envs without slip: bit-identical to the loop.
+- ``engine="batched"`` (one Generator for the batch): statistically equal. On
+  Figure 8.2's setting the mean steps per episode agree within 4 standard
+  errors of the difference (seeded, so the check is deterministic).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import gridworlds
+import tabular_mbrl as tm
+from tabular_mbrl import studies
+from tabular_mbrl.__main__ import main
+from tabular_mbrl.batched import BatchedDynaQ, VectorMaze
+
+
+def maze():
+    return gridworlds.make("dyna_maze")
+
+
+def dyna(n, cls=tm.DynaQAgent, **kwargs):
+    return lambda env, rng: cls(
+        env.n_states, env.n_actions, n_planning_steps=n, rng=rng, **kwargs
+    )
+
+
+@pytest.mark.parametrize("n", [0, 5])
+def test_per_run_streams_reproduce_the_loop_engine_bit_for_bit(n):
+    runs = {
+        engine: tm.run_episodes(
+            maze, dyna(n), n_episodes=8, n_runs=3, seed=4, engine=engine
+        )
+        for engine in ("loop", "batched-per-run")
+    }
+    loop, batched = runs["loop"], runs["batched-per-run"]
+    assert np.array_equal(loop.steps, batched.steps)
+    assert np.array_equal(loop.returns, batched.returns)
+    assert np.array_equal(loop.planning_updates, batched.planning_updates)
+
+
+def test_q_learning_agent_batches_like_dyna_q_with_n_zero():
+    def agent(env, rng):
+        return tm.QLearningAgent(env.n_states, env.n_actions, rng=rng)
+
+    loop = tm.run_episodes(maze, agent, n_episodes=5, n_runs=2, seed=1)
+    batched = tm.run_episodes(
+        maze, agent, n_episodes=5, n_runs=2, seed=1, engine="batched-per-run"
+    )
+    assert np.array_equal(loop.steps, batched.steps)
+
+
+def test_dyna_q_plus_on_a_changing_maze_is_bit_identical_per_run():
+    def blocking():
+        return gridworlds.make("blocking_maze", change_at=500)
+
+    agent = dyna(10, tm.DynaQPlusAgent, alpha=1.0, kappa=1e-3)
+    loop = tm.run_steps(blocking, agent, n_steps=1500, n_runs=3, seed=2)
+    batched = tm.run_steps(
+        blocking, agent, n_steps=1500, n_runs=3, seed=2, engine="batched-per-run"
+    )
+    assert np.array_equal(loop.cumulative_reward, batched.cumulative_reward)
+    assert np.array_equal(loop.planning_updates, batched.planning_updates)
+    assert loop.change_step == batched.change_step == 500
+    assert loop.cumulative_reward[:, -1].min() > 5  # the runs did reach the goal
+
+
+def test_figure_8_2_batched_mean_curve_agrees_with_the_loop():
+    """n = 5, 30 runs, 15 episodes: per episode block, the batched and loop
+    means differ by less than 4 standard errors of the difference."""
+    results = {
+        engine: tm.run_episodes(
+            maze, dyna(5), n_episodes=15, n_runs=30, seed=0, engine=engine
+        )
+        for engine in ("loop", "batched")
+    }
+    for block in (slice(0, 1), slice(1, 5), slice(5, 15)):
+        a, b = (results[e].steps[:, block].mean(axis=1) for e in ("loop", "batched"))
+        se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+        assert abs(a.mean() - b.mean()) < 4 * se, (block, a.mean(), b.mean(), se)
+    # Both have learned: late episodes are near the 14-step optimum.
+    assert results["batched"].steps[:, 10:].mean() < 20
+
+
+def test_batched_runs_are_reproducible_and_differ_across_seeds():
+    def run(seed):
+        return tm.run_episodes(
+            maze, dyna(5), n_episodes=4, n_runs=3, seed=seed, engine="batched"
+        ).steps
+
+    assert np.array_equal(run(7), run(7))
+    assert not np.array_equal(run(7), run(8))
+
+
+def test_slippery_outcomes_follow_the_model_probabilities():
+    env = gridworlds.make("dyna_maze", slip=0.4)
+    vector = VectorMaze([env])
+    state, action = env.to_state(2, 2), int(gridworlds.Action.RIGHT)
+    n = 20_000
+    next_states, _, _ = vector.step(
+        np.full(n, state), np.full(n, action), 0, np.random.default_rng(0)
+    )
+    expected = {}
+    for prob, s2, _, _ in env.transitions(state, action):
+        expected[s2] = expected.get(s2, 0.0) + prob
+    for s2, prob in expected.items():
+        assert abs(np.mean(next_states == s2) - prob) < 0.015  # ~4.5 std
+
+
+def test_auto_uses_the_loop_for_one_run_and_for_other_agents():
+    one = tm.run_episodes(maze, dyna(5), n_episodes=3, n_runs=1, seed=3, engine="auto")
+    loop = tm.run_episodes(maze, dyna(5), n_episodes=3, n_runs=1, seed=3)
+    assert np.array_equal(one.steps, loop.steps)
+
+    def sweeping(env, rng):
+        return tm.PrioritizedSweepingAgent(env.n_states, env.n_actions, rng=rng)
+
+    auto = tm.run_episodes(
+        maze, sweeping, n_episodes=2, n_runs=2, seed=0, engine="auto"
+    )
+    loop = tm.run_episodes(maze, sweeping, n_episodes=2, n_runs=2, seed=0)
+    assert np.array_equal(auto.steps, loop.steps)
+
+
+def test_studies_give_the_same_result_in_parallel():
+    one = studies.dyna_maze(n_runs=3, n_episodes=4, jobs=1)
+    two = studies.dyna_maze(n_runs=3, n_episodes=4, jobs=2)
+    for a, b in zip(one.series, two.series, strict=True):
+        assert a.name == b.name and np.array_equal(a.values, b.values)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match=r"n_runs == 0, must be in \[1, inf\]"):
+        tm.run_episodes(maze, dyna(5), n_episodes=2, n_runs=0, engine="batched")
+    with pytest.raises(ValueError, match=r"engine == 'fast', must be one of"):
+        tm.run_episodes(maze, dyna(5), n_episodes=2, n_runs=2, engine="fast")
+
+    def sweeping(env, rng):
+        return tm.PrioritizedSweepingAgent(env.n_states, env.n_actions, rng=rng)
+
+    with pytest.raises(
+        ValueError,
+        match=r"engine == 'batched' cannot run this experiment: it runs "
+        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, not PrioritizedSweepingAgent",
+    ):
+        tm.run_episodes(maze, sweeping, n_episodes=2, n_runs=2, engine="batched")
+
+    def empirical(env, rng):
+        model = tm.EmpiricalModel(env.n_states, env.n_actions)
+        return tm.DynaQAgent(env.n_states, env.n_actions, model=model, rng=rng)
+
+    with pytest.raises(ValueError, match=r"learns a DeterministicModel, not Empir"):
+        tm.run_episodes(maze, empirical, n_episodes=2, n_runs=2, engine="batched")
+    with pytest.raises(ValueError, match=r"on_change needs engine='loop'"):
+        tm.run_steps(
+            maze,
+            dyna(5),
+            n_steps=5,
+            n_runs=2,
+            engine="batched",
+            on_change=lambda env, agent: None,
+        )
+    with pytest.raises(ValueError, match=r"q has shape \(3, 4\), must be"):
+        BatchedDynaQ(
+            np.zeros((3, 4)),
+            alpha=0.1,
+            gamma=0.9,
+            epsilon=0.1,
+            rng=np.random.default_rng(),
+        )
+    with pytest.raises(ValueError, match=r"list of 1 Generators, must have one per"):
+        BatchedDynaQ(
+            np.zeros((2, 3, 4)),
+            alpha=0.1,
+            gamma=0.9,
+            epsilon=0.1,
+            rng=[np.random.default_rng()],
+        )
+    with pytest.raises(ValueError, match=r"alpha == 0, must be in \(0, 1\]"):
+        BatchedDynaQ(
+            np.zeros((2, 3, 4)),
+            alpha=0,
+            gamma=0.9,
+            epsilon=0.1,
+            rng=np.random.default_rng(),
+        )
+    with pytest.raises(TypeError, match=r"rng == 3, must be a numpy Generator"):
+        BatchedDynaQ(np.zeros((2, 3, 4)), alpha=0.1, gamma=0.9, epsilon=0.1, rng=3)
+
+
+def test_memory_grows_with_states_times_actions():
+    def engine(n_states):
+        return BatchedDynaQ(
+            np.zeros((2, n_states, 4)),
+            alpha=0.1,
+            gamma=0.9,
+            epsilon=0.1,
+            rng=np.random.default_rng(),
+        )
+
+    assert engine(10_000).memory_bytes == 100 * engine(100).memory_bytes
+
+
+def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--quick", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    header = printed.splitlines()[0].split()
+    assert header == ["case", "engine", "runs", "wall", "s", "backups/s"] + [
+        "speed-up",
+        "peak",
+        "MiB",
+    ]
+    rows = json.loads(out.read_text())
+    cases = [(row["case"], row["engine"]) for row in rows]
+    for figure in ("fig8.2", "fig8.4", "fig8.5"):
+        assert (figure, "loop") in cases and (figure, "batched") in cases
+    for case in ("ex8.4", "mpc-decision", "open-grid 100x100", "floor"):
+        assert case in [c for c, _ in cases]
+    for row in rows:
+        assert row["seconds"] > 0 and row["backups_per_second"] > 0
+        assert row["peak_mib"] > 0
+        assert (row["speedup"] is not None) == (row["engine"] == "batched")
+    assert "floor: the batched engine does" in printed
+
+
+def test_cli_run_engine_and_jobs(tmp_path, capsys):
+    argv = ["run", "dyna-maze", "--runs", "2", "--quick", "--quiet"]
+    assert (
+        main(argv + ["--engine", "batched", "--jobs", "2", "--out", str(tmp_path)]) == 0
+    )
+    assert (tmp_path / "dyna-maze.csv").exists()
+    assert main(["run", "goal-change", "--engine", "batched", "--quick"]) == 2
+    assert "runs on the loop engine only" in capsys.readouterr().err
+    assert main(["run", "dyna-maze", "--jobs", "0"]) == 2
+    assert main(["run", "dyna-maze", "--engine", "gpu"]) == 2
