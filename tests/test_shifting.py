@@ -1,5 +1,6 @@
 """The changing mazes: the switch happens exactly at the global step count."""
 
+import numpy as np
 import pytest
 
 import gridworlds
