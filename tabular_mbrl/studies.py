@@ -190,9 +190,11 @@ def dyna_maze(
     as for :func:`run_episodes` (``"auto"``: batched for several runs);
     ``jobs`` settings run in parallel processes.
     """
-    series = in_parallel(
+    # Most planning first: the longest setting starts first when run in parallel.
+    order = sorted(range(len(planning_steps)), key=lambda i: -planning_steps[i])
+    done = in_parallel(
         [
-            lambda n=n: _episode_series(
+            lambda n=planning_steps[i]: _episode_series(
                 f"n={n}",
                 lambda: gridworlds.make("dyna_maze"),
                 dyna(n),
@@ -202,10 +204,11 @@ def dyna_maze(
                 progress,
                 engine,
             )
-            for n in planning_steps
+            for i in order
         ],
         jobs,
     )
+    series = [done[order.index(i)] for i in range(len(planning_steps))]
     return Study(
         "dyna-maze",
         "Dyna-Q on the Dyna maze (S&B Figure 8.2)",
