@@ -173,6 +173,29 @@ def _episode_series(
     )
 
 
+def _episode_settings(
+    settings, env_factory, n_episodes, n_runs, seed, progress, engine, jobs
+) -> list[Series]:
+    """:func:`_episode_series` for each ``(label, agent_factory)``, in up to
+    ``jobs`` processes."""
+    return in_parallel(
+        [
+            lambda label=label, factory=factory: _episode_series(
+                label,
+                env_factory,
+                factory,
+                n_episodes,
+                n_runs,
+                seed,
+                progress,
+                _engine_for(label, engine),
+            )
+            for label, factory in settings
+        ],
+        jobs,
+    )
+
+
 # -- chapter 8 of the book ----------------------------------------------------------
 def dyna_maze(
     *,
@@ -405,20 +428,14 @@ def mpc(
         ("Dyna-Q n=50", 50, dyna(50)),
         ("MPC", horizon * n_candidates, mpc_agent(horizon, n_candidates)),
     ]
-    curves = in_parallel(
-        [
-            lambda label=label, factory=factory: _episode_series(
-                label,
-                make,
-                factory,
-                n_episodes,
-                n_runs,
-                seed,
-                progress,
-                _engine_for(label, engine),
-            )
-            for label, _, factory in agents
-        ],
+    curves = _episode_settings(
+        [(label, factory) for label, _, factory in agents],
+        make,
+        n_episodes,
+        n_runs,
+        seed,
+        progress,
+        engine,
         jobs,
     )
     series = []
@@ -460,21 +477,8 @@ def compare(
         ("Dyna-Q n=50", dyna(50)),
         ("MPC", mpc_agent()),
     ]
-    series = in_parallel(
-        [
-            lambda label=label, factory=factory: _episode_series(
-                label,
-                make,
-                factory,
-                n_episodes,
-                n_runs,
-                seed,
-                progress,
-                _engine_for(label, engine),
-            )
-            for label, factory in settings
-        ],
-        jobs,
+    series = _episode_settings(
+        settings, make, n_episodes, n_runs, seed, progress, engine, jobs
     )
     return Study(
         "compare",
