@@ -149,11 +149,17 @@ class BatchedDynaQ:
                     for row, rng in zip(q_rows, self._rngs, strict=True)
                 ]
             )
-        rng = self._rng
-        best = q_rows == q_rows.max(axis=1, keepdims=True)
-        greedy = np.where(best, rng.random(best.shape), -1.0).argmax(axis=1)
-        explore = rng.random(self.n_runs) < self.epsilon
-        return np.where(explore, rng.integers(self.n_actions, size=self.n_runs), greedy)
+        # One draw per step: tie-breaking noise for each action, then one
+        # number that decides exploration and, if it explores, the action.
+        u = self._rng.random((self.n_runs, self.n_actions + 1))
+        best = q_rows == np.maximum.reduce(q_rows, axis=1)[:, None]
+        greedy = np.where(best, u[:, :-1], -1.0).argmax(axis=1)
+        # u < epsilon explores; u / epsilon is then uniform in [0, 1).
+        explore = u[:, -1] < self.epsilon
+        if not explore.any():
+            return greedy
+        random = (u[:, -1] / max(self.epsilon, 1e-300) * self.n_actions).astype(int)
+        return np.where(explore, np.minimum(random, self.n_actions - 1), greedy)
 
     def update(
         self,
@@ -165,7 +171,8 @@ class BatchedDynaQ:
     ) -> None:
         """One real transition per run: steps (d), (e) and (f) of the Dyna-Q
         box for every run at once."""
-        q = self.q.reshape(-1)
+        q = self.q.reshape(-1)  # views, not copies: the arrays are contiguous
+        observed = self.observed.reshape(-1)
         pair = states * self.n_actions + actions
         flat = self._base + pair
         if self.kappa > 0:
@@ -177,14 +184,15 @@ class BatchedDynaQ:
             self.last_tried.reshape(-1)[flat] = self.n_real_steps + 1
         self.n_real_steps += 1
         # (d) direct RL: the Q-learning backup of the real transition.
-        best_next = self.q[self._runs, next_states].max(axis=1)
+        best_next = np.maximum.reduce(self.q[self._runs, next_states], axis=1)
         target = rewards + self.gamma * best_next * ~terminated
         q[flat] += self.alpha * (target - q[flat])
         # (e) the model remembers the latest outcome of each pair.
-        new = ~self.observed.reshape(-1)[flat]
-        self.observed.reshape(-1)[flat] = True
-        self._pairs[self._runs[new], self._n_pairs[new]] = pair[new]
-        self._n_pairs += new
+        new = ~observed[flat]
+        if new.any():
+            observed[flat] = True
+            self._pairs[self._runs[new], self._n_pairs[new]] = pair[new]
+            self._n_pairs += new
         self.model_next.reshape(-1)[flat] = next_states
         self.model_reward.reshape(-1)[flat] = rewards
         self.model_terminated.reshape(-1)[flat] = terminated
@@ -390,31 +398,37 @@ def run_episodes_batched(
     Every run steps until all runs have finished ``n_episodes`` episodes; a run
     that is done keeps learning, but nothing more is recorded for it."""
     runs = engine.n_runs
-    shape = (runs, n_episodes)
-    steps = np.zeros(shape, dtype=np.int64)
-    returns = np.zeros(shape)
+    # Real step count and running return at the end of each episode, per run;
+    # the per-episode values are their differences.
+    ends = np.zeros((runs, n_episodes + 1), dtype=np.int64)
+    gains = np.zeros((runs, n_episodes + 1))
     episode = np.zeros(runs, dtype=np.int64)
     in_episode = np.zeros(runs, dtype=np.int64)
+    total = np.zeros(runs)
     states = np.full(runs, maze.start_state)
+    limit = maze.max_steps
     while True:
-        active = episode < n_episodes
-        if not active.any():
-            break
         actions = engine.select_actions(states)
         next_states, rewards, terminated = maze.step(
             states, actions, engine.n_real_steps, env_rng
         )
         engine.update(states, actions, rewards, next_states, terminated)
+        total += rewards
         in_episode += 1
-        index = (np.flatnonzero(active), episode[active])
-        steps[index] += 1
-        returns[index] += rewards[active]
-        done = terminated.copy()
-        if maze.max_steps is not None:
-            done |= in_episode >= maze.max_steps
+        done = terminated if limit is None else terminated | (in_episode >= limit)
+        if not done.any():
+            states = next_states
+            continue
+        recording = np.flatnonzero(done & (episode < n_episodes))
+        ends[recording, episode[recording] + 1] = engine.n_real_steps
+        gains[recording, episode[recording] + 1] = total[recording]
         episode += done
+        if (episode >= n_episodes).all():
+            break
         in_episode[done] = 0
         states = np.where(done, maze.start_state, next_states)
+    steps = np.diff(ends, axis=1)
+    returns = np.diff(gains, axis=1)
     planning = steps * engine.n_planning_steps
     return steps, returns, planning
 
