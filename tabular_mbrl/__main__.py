@@ -39,24 +39,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be >= 1")
-    return value
+def _number(convert: type, low: float, strict: bool = False):
+    """An argparse type: ``convert(text)``, at least ``low`` (or above it)."""
+    kind = "an integer" if convert is int else "a number"
+    rule = f"> {low:g}" if strict else f">= {low:g}"
+
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
+        if not (value > low if strict else value >= low):
+            raise argparse.ArgumentTypeError(f"{value:g} must be {rule}")
+        return value
+
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be >= 0")
-    return value
+_positive_int = _number(int, 1)
+_seed = _number(int, 0)
+_positive_float = _number(float, 0, strict=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,16 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=_positive_float, default=10.0, help="seconds per test (10)"
     )
     return parser
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value:g} must be > 0")
-    return value
 
 
 def bench(*, quick: bool, json: str | None, jobs: int) -> int:

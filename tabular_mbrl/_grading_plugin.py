@@ -100,7 +100,12 @@ class _Grading:
         if report.failed:
             lines = str(report.longrepr).strip().splitlines() or ["collection failed"]
             self.write(
-                {"kind": "collect_error", "path": report.nodeid, "output": lines[-1]}
+                {
+                    "kind": "collect_error",
+                    "path": report.nodeid,
+                    # pytest's last line, without its "E   " margin
+                    "output": lines[-1].removeprefix("E").strip(),
+                }
             )
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:

@@ -158,7 +158,7 @@ class BatchedDynaQ:
         explore = u[:, -1] < self.epsilon
         if not explore.any():
             return greedy
-        random = (u[:, -1] / max(self.epsilon, 1e-300) * self.n_actions).astype(int)
+        random = (u[:, -1] / self.epsilon * self.n_actions).astype(int)
         return np.where(explore, np.minimum(random, self.n_actions - 1), greedy)
 
     def update(
@@ -370,9 +370,6 @@ def prepare(
     reason = VectorMaze.unsupported(envs)
     if reason:
         return reason
-    sizes = (agents[0].n_states, agents[0].n_actions)
-    if sizes != (envs[0].n_states, envs[0].n_actions):
-        return f"agents of size {sizes} do not match the env"
     batch_stream, env_stream = map(np.random.default_rng, seed_sequence.spawn(2))
     rng = [agent.rng for agent in agents] if streams == "per-run" else batch_stream
     engine = BatchedDynaQ(

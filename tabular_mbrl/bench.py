@@ -112,7 +112,9 @@ def _fig_8_2_two_jobs(n_runs: int, n_episodes: int) -> float:
     from .studies import dyna_maze
 
     study = dyna_maze(n_runs=n_runs, n_episodes=n_episodes, engine="batched", jobs=2)
-    return float(sum(s.values.sum() * (1 + int(s.name[2:])) for s in study.series))
+    return float(
+        sum(s.values.sum() + s.n_runs * s.planning_updates for s in study.series)
+    )
 
 
 def _ex_8_4(n_runs: int, scales: tuple[int, ...]) -> float:

@@ -345,9 +345,12 @@ def grade(
             records = _read_log(log)
             if attempt == 1:
                 _collect(records, tests, collect_errors)
-                if status not in (0, 1) and not tests:
+                if not tests:  # nothing to grade: say why
                     if status == 5:
                         raise GradingError(f"no tests found in {folder}")
+                    if collect_errors:
+                        path, reason = collect_errors[0]
+                        raise GradingError(f"could not collect {path}: {reason}")
                     lines = [line for line in output.splitlines() if line.strip()]
                     raise GradingError(
                         f"pytest could not run (exit status {status}): "

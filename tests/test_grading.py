@@ -197,6 +197,13 @@ def test_bad_arguments(tmp_path):
         grade(tmp_path, timeout=0)
     with pytest.raises(TypeError, match=r"timeout == '5', must be a number"):
         grade(tmp_path, timeout="5")
+    (tmp_path / "test_broken.py").write_text("import no_such_module\n")
+    with pytest.raises(
+        GradingError,
+        match=r"^could not collect test_broken.py: ModuleNotFoundError: "
+        r"No module named 'no_such_module'$",
+    ):
+        grade(tmp_path)
 
 
 def test_cli_grade_prints_the_table_writes_json_and_exits_0(tmp_path, capsys):
