@@ -18,7 +18,7 @@ from .checker import EnvCheckError, check_env
 from .drawing import draw, rgb_array
 from .gridworld import MOVES, Action, GridWorld
 from .layout import LEGEND, format_layout, parse_layout
-from .model import TabularModel
+from .model import TabularModel, sample_outcomes
 from .registry import make, names
 from .shifting import ShiftingMaze
 
@@ -40,6 +40,7 @@ __all__ = [
     "names",
     "parse_layout",
     "rgb_array",
+    "sample_outcomes",
     "to_gymnasium",
 ]
 

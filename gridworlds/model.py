@@ -81,3 +81,29 @@ class TabularModel:
         for k in range(self.next_states.shape[2]):
             np.add.at(dense, (s, a, self.next_states[..., k]), self.probs[..., k])
         return dense
+
+
+def sample_outcomes(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw one outcome index per row of ``probs``, each with its probability.
+
+    The one outcome sampler of the package: every stochastic step of a batch of
+    envs and every rollout in a stochastic model draws its outcomes here, with
+    one uniform number per row (inverse transform sampling on the cumulative
+    probabilities).
+
+    Parameters
+    ----------
+    probs : ndarray of float, shape (..., K)
+        Outcome probabilities, e.g. ``model.probs[states, actions]`` of shape
+        ``(n, K)``; each row sums to 1.
+    rng : numpy Generator
+
+    Returns
+    -------
+    ndarray of int, shape (...)
+        Index ``k`` of the drawn outcome of each row.
+    """
+    probs = np.asarray(probs)
+    cumulative = probs.cumsum(axis=-1)
+    draws = rng.random(probs.shape[:-1])[..., None]
+    return np.minimum((draws >= cumulative).sum(axis=-1), probs.shape[-1] - 1)

@@ -14,7 +14,7 @@ import numpy as np
 import gridworlds
 import tabular_mbrl as tm
 from tabular_mbrl.plotting import plot_policy
-from tabular_mbrl.scripts import run_lecture
+from tabular_mbrl.course import run_lecture
 
 
 @dataclass(frozen=True)

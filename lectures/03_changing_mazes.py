@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 
 from tabular_mbrl import studies
 from tabular_mbrl.plotting import plot_cumulative_reward
-from tabular_mbrl.scripts import run_lecture
+from tabular_mbrl.course import run_lecture
 
 
 @dataclass(frozen=True)

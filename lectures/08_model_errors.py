@@ -17,7 +17,7 @@ import gridworlds
 import tabular_mbrl as tm
 from tabular_mbrl import studies
 from tabular_mbrl.plotting import plot_curves, plot_model_error
-from tabular_mbrl.scripts import run_lecture
+from tabular_mbrl.course import run_lecture
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,21 @@ from .dynamic_programming import (
     value_iteration,
 )
 from .experiments import (
-    EpisodeResults,
-    StepResults,
+    Transition,
     backups_until_optimal,
-    confidence_interval,
+    interact,
     run_episodes,
     run_steps,
-    steps_to_convergence,
 )
-from .models import DeterministicModel, EmpiricalModel, outcome_arrays
+from .models import (
+    DeterministicModel,
+    EmpiricalModel,
+    optimistic,
+    outcome_arrays,
+    total_variation,
+    transition_error,
+    unknown_outcomes,
+)
 from .mpc import (
     RandomShootingAgent,
     cross_entropy_method,
@@ -33,33 +39,51 @@ from .mpc import (
 )
 from .prioritized_sweeping import PrioritizedSweepingAgent
 from .q_learning import QLearningAgent, epsilon_greedy, greedy_action
+from .results import (
+    EpisodeResults,
+    Series,
+    StepResults,
+    Study,
+    confidence_interval,
+    steps_to_convergence,
+)
+from .spec import AgentSpec
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AgentSpec",
     "DeterministicModel",
-    "RandomShootingAgent",
-    "cross_entropy_method",
-    "planning_view",
-    "random_shooting",
-    "rollout_returns",
     "DynaQAgent",
     "DynaQPlusAgent",
     "EmpiricalModel",
     "EpisodeResults",
-    "backups_until_optimal",
     "PrioritizedSweepingAgent",
     "QLearningAgent",
+    "RandomShootingAgent",
+    "Series",
     "StepResults",
+    "Study",
+    "Transition",
+    "backups_until_optimal",
     "confidence_interval",
+    "cross_entropy_method",
     "epsilon_greedy",
     "greedy_action",
     "greedy_path_length",
+    "interact",
+    "optimistic",
     "outcome_arrays",
+    "planning_view",
     "predict_distribution",
+    "random_shooting",
+    "rollout_returns",
     "run_episodes",
     "run_steps",
     "shortest_path_length",
     "steps_to_convergence",
+    "total_variation",
+    "transition_error",
+    "unknown_outcomes",
     "value_iteration",
 ]

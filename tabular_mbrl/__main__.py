@@ -13,7 +13,7 @@ real steps to convergence and the final value. Bad arguments give a one-line
 error and exit status 2.
 
 ``grade`` scores the exercise tests in a folder (see
-:mod:`tabular_mbrl.grading`): a table per exercise, the total, and with
+:mod:`tabular_mbrl.course.grading`): a table per exercise, the total, and with
 ``--json`` a Gradescope ``results.json``. Its exit status is 0 whenever grading
 ran, whatever the score.
 """
@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import inspect
 import sys
 import time
 from pathlib import Path
 
-from .studies import QUICK, STUDIES, Study
+from .results import Study
+from .studies import STUDIES
 
 
 class UsageError(Exception):
@@ -128,8 +128,8 @@ def grade(folder: str, *, hidden: str | None, json: str | None, timeout: float) 
     """Grade a folder of exercises; 0 whenever grading ran."""
     import importlib.util
 
-    from .grading import GradingError
-    from .grading import grade as run_grader
+    from .course.grading import GradingError
+    from .course.grading import grade as run_grader
 
     if importlib.util.find_spec("pytest") is None:
         raise UsageError("grading needs pytest: pip install 'tabular-mbrl[test]'")
@@ -226,9 +226,8 @@ def run(
 ) -> int:
     if name not in STUDIES:
         raise UsageError(f"unknown experiment {name!r}; known: {', '.join(STUDIES)}")
-    function = STUDIES[name][0]
-    accepts = inspect.signature(function).parameters
-    if engine == "batched" and "engine" not in accepts:
+    entry = STUDIES[name]
+    if engine == "batched" and not entry.batched:
         raise UsageError(
             f"experiment {name!r} runs on the loop engine only (--engine batched "
             "runs Q-learning, Dyna-Q and Dyna-Q+)"
@@ -254,16 +253,16 @@ def run(
         if done == total:
             print(file=sys.stderr)
 
-    kwargs = {"seed": seed, "progress": None if quiet else progress}
-    if "engine" in accepts:
-        kwargs["engine"] = engine
-    if "jobs" in accepts:
-        kwargs["jobs"] = jobs
-    if quick:
-        kwargs.update(QUICK[name])
+    kwargs = {
+        "seed": seed,
+        "progress": None if quiet else progress,
+        "engine": engine,
+        "jobs": jobs,
+        "quick": quick,
+    }
     if runs is not None:
         kwargs["n_runs"] = runs
-    study = function(**kwargs)
+    study = entry.function(**kwargs)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     plot_study(study, ax=ax)
     fig.tight_layout()
@@ -286,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "list":
             width = max(map(len, STUDIES))
-            for name, (_, description) in STUDIES.items():
-                print(f"{name:<{width}}  {description}")
+            for name, entry in STUDIES.items():
+                print(f"{name:<{width}}  {entry.description}")
             return 0
         if args.command == "bench":
             return bench(quick=args.quick, json=args.json, jobs=args.jobs)

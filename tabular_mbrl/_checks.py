@@ -6,11 +6,22 @@ the dependency runs this way only).
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from gridworlds._checks import check_int, check_real
 
-__all__ = ["check_int", "check_real", "check_pair", "check_probability", "make_rng"]
+__all__ = [
+    "agent_repr",
+    "check_int",
+    "check_real",
+    "check_pair",
+    "check_probability",
+    "hyperparameters",
+    "make_rng",
+    "short_repr",
+]
 
 
 def check_probability(name: str, value: object) -> float:
@@ -39,3 +50,37 @@ def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
             f"got {type(rng).__name__}"
         )
     return np.random.default_rng(rng)
+
+
+def hyperparameters(agent_class: type) -> dict[str, object]:
+    """The keyword-only parameters of ``agent_class`` and their defaults, in
+    signature order (``rng`` excluded): its hyperparameters."""
+    return {
+        name: parameter.default
+        for name, parameter in inspect.signature(agent_class).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY and name != "rng"
+    }
+
+
+def short_repr(value: object) -> str:
+    """``repr`` for numbers, strings and other plain values; the type's name for
+    objects (a model, a function, an array)."""
+    if value is None or isinstance(value, (bool, int, float, str, tuple)):
+        return repr(value)
+    if isinstance(value, type):
+        return value.__name__
+    return type(value).__name__
+
+
+def agent_repr(agent: object) -> str:
+    """``Class(n_states=.., n_actions=.., <hyperparameters not at default>)``,
+    the one ``repr`` of every agent."""
+    parts = [f"n_states={agent.n_states}", f"n_actions={agent.n_actions}"]
+    for name, default in hyperparameters(type(agent)).items():
+        value = getattr(agent, name)
+        if value is default or (
+            isinstance(value, (int, float, str)) and value == default
+        ):
+            continue
+        parts.append(f"{name}={short_repr(value)}")
+    return f"{type(agent).__name__}({', '.join(parts)})"

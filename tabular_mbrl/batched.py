@@ -28,22 +28,26 @@ Two guarantees, tested in ``tests/test_batched.py``:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
+
+from gridworlds import sample_outcomes
 
 from ._checks import check_int, check_probability, check_real
 from .dyna_q import DynaQAgent
 from .dyna_q_plus import DynaQPlusAgent
-from .models import DeterministicModel
+from .models import DeterministicModel, unknown_outcomes
 from .q_learning import QLearningAgent, epsilon_greedy
+from .spec import AgentSpec
 
-#: The agent classes the engine can run (exactly these, not subclasses).
+#: The agent classes the engine can run (and their subclasses that keep the
+#: algorithm, see :func:`unsupported`).
 SUPPORTED_AGENTS = (QLearningAgent, DynaQAgent, DynaQPlusAgent)
 
 
 class BatchedDynaQ:
-    """``n_runs`` independent Dyna-Q+ learners; ``kappa=0`` is Dyna-Q and
+    """``n_runs`` independent Dyna-Q or Dyna-Q+ learners (``all_actions``);
     ``n_planning_steps=0`` is Q-learning (S&B sections 6.5, 8.2, 8.3).
 
     Parameters
@@ -54,9 +58,12 @@ class BatchedDynaQ:
         As for the per-run agents.
     n_planning_steps : int, default 0
     kappa : float, default 0.0
-        Dyna-Q+ bonus scale. With ``kappa > 0`` planning samples a visited
-        state and any action, as :class:`DynaQPlusAgent` does (never-tried
-        actions plan as a self-loop with reward 0).
+        Dyna-Q+ bonus scale, ``kappa * sqrt(tau)`` on planning rewards.
+    all_actions : bool, default False
+        Dyna-Q+'s search control: planning samples a visited state and any
+        action, as :class:`DynaQPlusAgent` does (never-tried actions follow
+        the models' rule), whatever ``kappa`` is. False: Dyna-Q's, an
+        observed pair.
     rng : Generator or list of Generator
         One Generator for the batch, or one per run (``streams="per-run"``:
         used in the per-run agents' order, for bit-identical results).
@@ -79,6 +86,7 @@ class BatchedDynaQ:
         epsilon: float,
         n_planning_steps: int = 0,
         kappa: float = 0.0,
+        all_actions: bool = False,
         rng: np.random.Generator | list[np.random.Generator],
     ) -> None:
         q = np.array(q, dtype=float)
@@ -93,6 +101,7 @@ class BatchedDynaQ:
         self.epsilon = check_probability("epsilon", epsilon)
         self.n_planning_steps = check_int("n_planning_steps", n_planning_steps, low=0)
         self.kappa = check_real("kappa", kappa, low=0.0)
+        self.all_actions = bool(all_actions)
         if isinstance(rng, list):
             if len(rng) != self.n_runs:
                 raise ValueError(
@@ -111,19 +120,18 @@ class BatchedDynaQ:
         self._base = runs * size  # offset of each run's table in the flat arrays
         self.n_real_steps = 0
         self.n_planning_updates = 0
-        # The learned deterministic model, per run. Unobserved pairs hold the
-        # self-loop with reward 0 (only Dyna-Q+ ever plans from them).
+        # The learned deterministic model, per run, starting from the models'
+        # rule for never-observed pairs (only Dyna-Q+ ever plans from them).
         shape = (self.n_runs, self.n_states, self.n_actions)
-        self.model_next = np.broadcast_to(
-            np.arange(self.n_states)[None, :, None], shape
-        ).copy()
-        self.model_reward = np.zeros(shape)
-        self.model_terminated = np.zeros(shape, dtype=bool)
+        self.model_next, self.model_reward, self.model_terminated = (
+            np.broadcast_to(rule, shape).copy()
+            for rule in unknown_outcomes(self.n_states, self.n_actions)
+        )
         self.observed = np.zeros(shape, dtype=bool)
         # Observed pairs (s * A + a) per run, in order of first observation.
         self._pairs = np.zeros((self.n_runs, size), dtype=np.int64)
         self._n_pairs = np.zeros(self.n_runs, dtype=np.int64)
-        if self.kappa > 0:
+        if self.all_actions:
             self.last_tried = np.zeros(shape, dtype=np.int64)
             self._visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
             self._visit_order = np.zeros((self.n_runs, self.n_states), dtype=np.int64)
@@ -134,7 +142,7 @@ class BatchedDynaQ:
         """Bytes held by the tables and the model: O(runs x states x actions)."""
         arrays = [self.q, self.model_next, self.model_reward, self.model_terminated]
         arrays += [self.observed, self._pairs]
-        if self.kappa > 0:
+        if self.all_actions:
             arrays += [self.last_tried, self._visit_order]
         return sum(a.nbytes for a in arrays)
 
@@ -175,7 +183,7 @@ class BatchedDynaQ:
         observed = self.observed.reshape(-1)
         pair = states * self.n_actions + actions
         flat = self._base + pair
-        if self.kappa > 0:
+        if self.all_actions:
             new = ~self._visited[self._runs, states]
             runs = self._runs[new]
             self._visited[runs, states[new]] = True
@@ -202,7 +210,7 @@ class BatchedDynaQ:
 
     def _sample_pairs(self, n: int) -> np.ndarray:
         """Flat indices ``(n, n_runs)`` of the pairs each planning backup uses."""
-        if self.kappa > 0:  # Dyna-Q+: a visited state, any action
+        if self.all_actions:  # Dyna-Q+: a visited state, any action
             if self._rngs is None:
                 u = self._rng.random((n, self.n_runs))
                 index = (u * self._n_visited).astype(np.int64)
@@ -230,7 +238,7 @@ class BatchedDynaQ:
         flat = self._sample_pairs(n)  # (n, R)
         # The model does not change while planning: look everything up at once.
         reward = self.model_reward.reshape(-1)[flat]
-        if self.kappa > 0:
+        if self.all_actions:
             tau = self.n_real_steps - self.last_tried.reshape(-1)[flat]
             reward = reward + self.kappa * np.sqrt(tau)
         discount = self.gamma * ~self.model_terminated.reshape(-1)[flat]
@@ -243,43 +251,38 @@ class BatchedDynaQ:
         self.n_planning_updates += n
 
 
-@dataclass(frozen=True)
-class _Settings:
-    alpha: float
-    gamma: float
-    epsilon: float
-    n_planning_steps: int
-    kappa: float
+#: Methods that define an agent's algorithm. A subclass of a supported class
+#: that overrides none of them runs the same algorithm, so it batches too.
+_ALGORITHM = (
+    "__init__",
+    "select_action",
+    "greedy_action",
+    "update",
+    "plan",
+    "backup",
+    "td_error",
+)
 
 
-def batch_settings(agents: list) -> _Settings | str:
-    """The shared hyperparameters of fresh per-run agents, or why the engine
-    cannot run them (a one-line reason)."""
-    first = agents[0]
-    if type(first) not in SUPPORTED_AGENTS:
-        names = ", ".join(cls.__name__ for cls in SUPPORTED_AGENTS)
-        return f"it runs {names}, not {type(first).__name__}"
-    settings = []
-    for agent in agents:
-        if type(agent) is not type(first):
-            return "every run must use the same agent class"
-        model = getattr(agent, "model", None)
-        if model is not None and type(model) is not DeterministicModel:
-            return f"it learns a DeterministicModel, not {type(model).__name__}"
-        if agent.n_real_steps or agent.n_planning_updates:
-            return "the agents must be fresh (no steps taken yet)"
-        settings.append(
-            _Settings(
-                agent.alpha,
-                agent.gamma,
-                agent.epsilon,
-                getattr(agent, "n_planning_steps", 0),
-                getattr(agent, "kappa", 0.0),
+def unsupported(spec: AgentSpec) -> str:
+    """Why the engine cannot run ``spec`` (a one-line reason), or ``''``."""
+    cls = spec.agent_class
+    base = next((c for c in cls.__mro__ if c in SUPPORTED_AGENTS), None)
+    names = ", ".join(c.__name__ for c in SUPPORTED_AGENTS)
+    if base is None:
+        return f"it runs {names}, not {cls.__name__}"
+    for klass in cls.__mro__[: cls.__mro__.index(base)]:
+        changed = [m for m in _ALGORITHM if m in vars(klass)]
+        if changed:
+            return (
+                f"{cls.__name__} overrides {changed[0]}() of {base.__name__}, "
+                "and the engine runs only the library's own algorithms"
             )
-        )
-    if any(s != settings[0] for s in settings):
-        return "every run must use the same hyperparameters"
-    return settings[0]
+    model = spec.params.get("model")
+    if model is not None and model is not DeterministicModel:
+        name = model.__name__ if isinstance(model, type) else type(model).__name__
+        return f"it learns a DeterministicModel, not {name}"
+    return ""
 
 
 class VectorMaze:
@@ -305,6 +308,18 @@ class VectorMaze:
         self._before = env.model_at(0) if self.change_at is not None else env.model()
         self._after = env.model_at(self.change_at) if self.change_at else None
         self.n_states, self.n_actions = env.n_states, env.n_actions
+
+    @classmethod
+    def check(cls, env_factory: Callable[[], object], n_runs: int) -> list | str:
+        """Build the env of every run, one at a time, and check they are all
+        the same; ``[first env]`` if they are, else the reason. Only one env is
+        kept, whatever ``n_runs`` is."""
+        first = env_factory()
+        for run in range(n_runs):
+            reason = cls.unsupported([first] if run == 0 else [first, env_factory()])
+            if reason:
+                return reason
+        return [first]
 
     @staticmethod
     def unsupported(envs: list) -> str:
@@ -349,9 +364,7 @@ class VectorMaze:
         if model.next_states.shape[2] == 1:
             k = np.zeros_like(states)
         else:
-            cumulative = model.probs[states, actions].cumsum(axis=1)
-            u = rng.random(len(states))[:, None]
-            k = np.minimum((u >= cumulative).sum(axis=1), cumulative.shape[1] - 1)
+            k = sample_outcomes(model.probs[states, actions], rng)
         return (
             model.next_states[states, actions, k],
             model.rewards[states, actions, k],
@@ -360,28 +373,45 @@ class VectorMaze:
 
 
 def prepare(
-    envs: list, agents: list, *, streams: str, seed_sequence: np.random.SeedSequence
+    spec: AgentSpec,
+    env_factory: Callable[[], object],
+    *,
+    n_runs: int,
+    agent_seeds: list[np.random.SeedSequence],
+    streams: str,
+    seed_sequence: np.random.SeedSequence,
 ) -> tuple[BatchedDynaQ, VectorMaze, np.random.Generator] | str:
-    """The engine, the vector env and the env's outcome stream for these
-    per-run envs and agents, or a one-line reason why they cannot be batched."""
-    settings = batch_settings(agents)
-    if isinstance(settings, str):
-        return settings
-    reason = VectorMaze.unsupported(envs)
+    """The engine, the vector env and the env's outcome stream for ``n_runs``
+    runs of ``spec``, or a one-line reason why they cannot be batched.
+
+    No per-run agent is built: the hyperparameters come from the spec (and,
+    for those it leaves out, from the class's defaults). ``agent_seeds`` are
+    the runs' own agent streams, which ``streams="per-run"`` draws from.
+    """
+    reason = unsupported(spec)
     if reason:
         return reason
+    envs = VectorMaze.check(env_factory, n_runs)
+    if isinstance(envs, str):
+        return envs
+    settings = spec.hyperparameters
     batch_stream, env_stream = map(np.random.default_rng, seed_sequence.spawn(2))
-    rng = [agent.rng for agent in agents] if streams == "per-run" else batch_stream
+    if streams == "per-run":
+        rng = [np.random.default_rng(s) for s in agent_seeds]
+    else:
+        rng = batch_stream
+    maze = VectorMaze(envs)
     engine = BatchedDynaQ(
-        np.stack([agent.q for agent in agents]),
-        alpha=settings.alpha,
-        gamma=settings.gamma,
-        epsilon=settings.epsilon,
-        n_planning_steps=settings.n_planning_steps,
-        kappa=settings.kappa,
+        np.full((n_runs, maze.n_states, maze.n_actions), float(settings["q_init"])),
+        alpha=settings["alpha"],
+        gamma=settings["gamma"],
+        epsilon=settings["epsilon"],
+        n_planning_steps=settings.get("n_planning_steps", 0),
+        kappa=settings.get("kappa", 0.0),
+        all_actions=issubclass(spec.agent_class, DynaQPlusAgent),
         rng=rng,
     )
-    return engine, VectorMaze(envs), env_stream
+    return engine, maze, env_stream
 
 
 def run_episodes_batched(

@@ -22,31 +22,30 @@ import numpy as np
 import gridworlds
 
 from .dyna_q import DynaQAgent
-from .dyna_q_plus import DynaQPlusAgent
-from .experiments import run_episodes, run_steps
+from .experiments import interact
 from .mpc import random_shooting
+from .studies import BOOK, STUDIES
 
-#: Full and quick budgets per case.
+#: Runs per case with ``--quick``; the figures' other quick settings are their
+#: experiments' own quick budgets (``STUDIES[name].quick``), and the full
+#: budgets are the book's (``BOOK``).
+QUICK_RUNS = 2
+
+#: Full and quick budgets of the cases that are not the book's figures.
 BUDGETS = {
-    "fig8.2": {
-        "full": dict(n_runs=30, n_episodes=50),
-        "quick": dict(n_runs=3, n_episodes=5),
-    },
-    "fig8.4": {
-        "full": dict(n_runs=20, n_steps=3000),
-        "quick": dict(n_runs=2, n_steps=300),
-    },
-    "fig8.5": {
-        "full": dict(n_runs=20, n_steps=6000),
-        "quick": dict(n_runs=2, n_steps=300),
-    },
-    "ex8.4": {
-        "full": dict(n_runs=5, scales=(1, 2, 3)),
-        "quick": dict(n_runs=1, scales=(1,)),
-    },
     "mpc-decision": {"full": dict(repeats=200), "quick": dict(repeats=10)},
     "open-grid": {"full": dict(n_steps=2000), "quick": dict(n_steps=100)},
     "floor": {"full": dict(n_backups=20_000), "quick": dict(n_backups=500)},
+}
+
+#: Bench case -> (named experiment, the book's setting, what its series hold,
+#: extra keywords). Series hold a value per episode (its real steps), a value
+#: per real step, or the backups each run needed.
+FIGURES = {
+    "fig8.2": ("dyna-maze", "figure 8.2", "episodes", {}),
+    "fig8.4": ("blocking-maze", "figure 8.4", "steps", {"mpc": False}),
+    "fig8.5": ("shortcut-maze", "figure 8.5", "steps", {"mpc": False}),
+    "ex8.4": ("prioritized-sweeping", "example 8.4", "backups", {}),
 }
 
 
@@ -66,62 +65,22 @@ def _timed(function: Callable[[], float]) -> tuple[float, float]:
     return time.perf_counter() - started, work
 
 
-def _fig_8_2(engine: str, n_runs: int, n_episodes: int) -> float:
+def _figure(case: str, quick: bool, **kwargs) -> float:
+    """Run a book figure's experiment; its work is every real step and every
+    planning backup of every run."""
+    name, book, holds, extra = FIGURES[case]
+    runs = QUICK_RUNS if quick else BOOK[book]["n_runs"]
+    study = STUDIES[name].function(n_runs=runs, quick=quick, **extra, **kwargs)
+    if holds == "backups":
+        return float(sum(np.nansum(series.values) for series in study.series))
     work = 0.0
-    for n in (0, 5, 50):
-        results = run_episodes(
-            lambda: gridworlds.make("dyna_maze"),
-            lambda env, rng, n=n: DynaQAgent(
-                env.n_states, env.n_actions, n_planning_steps=n, rng=rng
-            ),
-            n_episodes=n_episodes,
-            n_runs=n_runs,
-            seed=0,
-            engine=engine,
-        )
-        work += results.steps.sum() + results.planning_updates.sum()
+    for series in study.series:
+        if holds == "steps":
+            real = series.n_runs * len(series.x)
+        else:  # episodes: the values are real steps per episode
+            real = series.values.sum()
+        work += real + series.n_runs * series.planning_updates
     return float(work)
-
-
-def _changing(engine: str, maze: str, n: int, kappa: float, n_runs: int, n_steps: int):
-    work = 0.0
-    for plus in (False, True):
-        extra = {"kappa": kappa} if plus else {}
-        cls = DynaQPlusAgent if plus else DynaQAgent
-        results = run_steps(
-            lambda: gridworlds.make(maze),
-            lambda env, rng, cls=cls, extra=extra: cls(
-                env.n_states,
-                env.n_actions,
-                n_planning_steps=n,
-                alpha=1.0,
-                rng=rng,
-                **extra,
-            ),
-            n_steps=n_steps,
-            n_runs=n_runs,
-            seed=0,
-            engine=engine,
-        )
-        work += n_runs * n_steps + results.planning_updates[:, -1].sum()
-    return work
-
-
-def _fig_8_2_two_jobs(n_runs: int, n_episodes: int) -> float:
-    """Figure 8.2 with its three settings spread over two processes."""
-    from .studies import dyna_maze
-
-    study = dyna_maze(n_runs=n_runs, n_episodes=n_episodes, engine="batched", jobs=2)
-    return float(
-        sum(s.values.sum() + s.n_runs * s.planning_updates for s in study.series)
-    )
-
-
-def _ex_8_4(n_runs: int, scales: tuple[int, ...]) -> float:
-    from .studies import prioritized_sweeping
-
-    study = prioritized_sweeping(n_runs=n_runs, scales=scales)
-    return float(sum(np.nansum(series.values) for series in study.series))
 
 
 def _mpc_decision(repeats: int) -> float:
@@ -135,13 +94,9 @@ def _mpc_decision(repeats: int) -> float:
 def _open_grid(n_steps: int, size: int) -> float:
     env = gridworlds.make("open_grid", rows=size, cols=size)
     agent = DynaQAgent(env.n_states, env.n_actions, n_planning_steps=50, rng=0)
-    env.reset(seed=0)
-    state = env.start_state
+    steps = interact(env, agent, env.reset(seed=0)[0])
     for _ in range(n_steps):
-        action = agent.select_action(state)
-        next_state, reward, terminated, truncated, _ = env.step(action)
-        agent.update(state, action, reward, next_state, terminated)
-        state = env.reset()[0] if terminated or truncated else next_state
+        next(steps)
     return float(n_steps * 51)
 
 
@@ -168,25 +123,24 @@ def _floor(n_backups: int, n_runs: int = 30) -> float:
 def _cases(quick: bool) -> list[tuple[str, str, int, Callable[[], float]]]:
     """(case, engine, runs, work function) rows, in report order."""
     b = {case: budget["quick" if quick else "full"] for case, budget in BUDGETS.items()}
-    figures = {
-        "fig8.2": lambda e: _fig_8_2(e, **b["fig8.2"]),
-        "fig8.4": lambda e: _changing(e, "blocking_maze", 10, 1e-4, **b["fig8.4"]),
-        "fig8.5": lambda e: _changing(e, "shortcut_maze", 50, 1e-3, **b["fig8.5"]),
-    }
+
+    def runs(case: str) -> int:
+        return QUICK_RUNS if quick else BOOK[FIGURES[case][1]]["n_runs"]
+
     rows = [
-        (case, engine, b[case]["n_runs"], lambda f=figure, e=engine: f(e))
-        for case, figure in figures.items()
+        (case, engine, runs(case), lambda c=case, e=engine: _figure(c, quick, engine=e))
+        for case in ("fig8.2", "fig8.4", "fig8.5")
         for engine in ("loop", "batched")
     ]
     rows.append(
         (
             "fig8.2",
             "batched x2",
-            b["fig8.2"]["n_runs"],
-            lambda: _fig_8_2_two_jobs(**b["fig8.2"]),
+            runs("fig8.2"),
+            lambda: _figure("fig8.2", quick, engine="batched", jobs=2),
         )
     )
-    rows.append(("ex8.4", "loop", b["ex8.4"]["n_runs"], lambda: _ex_8_4(**b["ex8.4"])))
+    rows.append(("ex8.4", "loop", runs("ex8.4"), lambda: _figure("ex8.4", quick)))
     rows.append(("mpc-decision", "loop", 1, lambda: _mpc_decision(**b["mpc-decision"])))
     for size in (10, 30, 100):
         rows.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._checks import check_int
 from .models import DeterministicModel, EmpiricalModel
 from .q_learning import QLearningAgent
@@ -48,10 +50,22 @@ class DynaQAgent(QLearningAgent):
         n_actions: int,
         *,
         n_planning_steps: int = 5,
+        alpha: float = 0.1,
+        gamma: float = 0.95,
+        epsilon: float = 0.1,
+        q_init: float = 0.0,
         model: DeterministicModel | EmpiricalModel | None = None,
-        **kwargs,
+        rng: np.random.Generator | int | None = None,
     ) -> None:
-        super().__init__(n_states, n_actions, **kwargs)
+        super().__init__(
+            n_states,
+            n_actions,
+            alpha=alpha,
+            gamma=gamma,
+            epsilon=epsilon,
+            q_init=q_init,
+            rng=rng,
+        )
         self.n_planning_steps = check_int("n_planning_steps", n_planning_steps, low=0)
         if model is None:
             model = DeterministicModel(self.n_states, self.n_actions)

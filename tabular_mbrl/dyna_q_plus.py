@@ -8,6 +8,7 @@ import numpy as np
 
 from ._checks import check_pair, check_real
 from .dyna_q import DynaQAgent
+from .models import DeterministicModel, EmpiricalModel
 
 
 class DynaQPlusAgent(DynaQAgent):
@@ -25,8 +26,8 @@ class DynaQPlusAgent(DynaQAgent):
     kappa : float, default 1e-3
         Bonus scale, >= 0. With ``kappa=0`` it plans like Dyna-Q, but over all
         actions of visited states.
-    **kwargs
-        As for :class:`DynaQAgent` (``n_planning_steps``, ``alpha``, ...).
+    n_planning_steps, alpha, gamma, epsilon, q_init, model, rng
+        As for :class:`DynaQAgent`.
 
     Attributes
     ----------
@@ -35,9 +36,30 @@ class DynaQPlusAgent(DynaQAgent):
     """
 
     def __init__(
-        self, n_states: int, n_actions: int, *, kappa: float = 1e-3, **kwargs
+        self,
+        n_states: int,
+        n_actions: int,
+        *,
+        kappa: float = 1e-3,
+        n_planning_steps: int = 5,
+        alpha: float = 0.1,
+        gamma: float = 0.95,
+        epsilon: float = 0.1,
+        q_init: float = 0.0,
+        model: DeterministicModel | EmpiricalModel | None = None,
+        rng: np.random.Generator | int | None = None,
     ) -> None:
-        super().__init__(n_states, n_actions, **kwargs)
+        super().__init__(
+            n_states,
+            n_actions,
+            n_planning_steps=n_planning_steps,
+            alpha=alpha,
+            gamma=gamma,
+            epsilon=epsilon,
+            q_init=q_init,
+            model=model,
+            rng=rng,
+        )
         self.kappa = check_real("kappa", kappa, low=0.0)
         self.last_tried = np.zeros((self.n_states, self.n_actions), dtype=np.int64)
         self._visited = np.zeros(self.n_states, dtype=bool)
@@ -61,12 +83,8 @@ class DynaQPlusAgent(DynaQAgent):
         actions = self.rng.integers(self.n_actions, size=n).tolist()
         for index, action in zip(states, actions, strict=True):
             state = visited[index]
-            if self.model.observed[state, action]:
-                reward, next_state, terminated = self.model.sample(
-                    state, action, self.rng
-                )
-            else:  # never tried: stay in place with reward 0 (footnote)
-                reward, next_state, terminated = 0.0, state, False
+            # A pair never tried follows the models' rule: stay, reward 0.
+            reward, next_state, terminated = self.model.sample(state, action, self.rng)
             tau = self.n_real_steps - int(self.last_tried[state, action])
             self.backup(
                 state,

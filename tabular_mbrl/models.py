@@ -8,17 +8,77 @@ planner (``value_iteration``, Dyna, MPC) runs on a true or a learned model alike
 
 Never-observed pairs
 --------------------
-One rule for both models: a pair never observed is modelled as staying in
-place with reward 0, not terminal (the initial model of S&B's Dyna-Q+
-footnote, section 8.3). ``observed`` tells these guesses from real knowledge;
-Dyna's search control only samples observed pairs.
+One rule, for every learned model and every planner: a pair never observed is
+modelled as staying in place with reward 0, not terminal (the initial model of
+S&B's Dyna-Q+ footnote, section 8.3). :func:`unknown_outcomes` gives the rule as
+arrays; the learned models start from it, Dyna-Q+ plans from it and the batched
+engine's models start from it too. ``observed`` tells these guesses from real
+knowledge; Dyna-Q's search control only samples observed pairs.
+
+One option sits on top of the rule: :func:`optimistic`, which MPC uses to
+explore. It turns every never-observed pair into a terminal transition worth a
+fixed value (optimism in the spirit of R-max), so a planner seeks out what its
+model does not know yet.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from gridworlds import TabularModel, sample_outcomes
+
 from ._checks import check_int, check_pair
+
+
+def unknown_outcomes(
+    n_states: int, n_actions: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rule for never-observed pairs, as arrays of shape ``(S, A)``.
+
+    Returns
+    -------
+    next_states : ndarray of int
+        ``next_states[s, a] == s``: the agent stays in place.
+    rewards : ndarray of float
+        All 0.
+    terminated : ndarray of bool
+        All False.
+    """
+    shape = (n_states, n_actions)
+    next_states = np.broadcast_to(np.arange(n_states)[:, None], shape).copy()
+    return next_states, np.zeros(shape), np.zeros(shape, dtype=bool)
+
+
+def optimistic(
+    model: object, observed: np.ndarray, unknown_value: float
+) -> TabularModel:
+    """The model with optimism for never-observed pairs (R-max style).
+
+    Each pair with ``observed[s, a]`` False becomes one terminal outcome with
+    reward ``unknown_value``; observed pairs keep their outcomes.
+
+    Parameters
+    ----------
+    model : TabularModel or learned model
+        Outcome arrays of shape ``(S, A, K)``.
+    observed : ndarray of bool, shape (S, A)
+    unknown_value : float
+
+    Returns
+    -------
+    TabularModel
+        New arrays; ``model`` is not changed.
+    """
+    next_states, probs, rewards, terminated = outcome_arrays(model)
+    rewards, terminated, probs = (
+        np.array(rewards, dtype=float),
+        np.array(terminated, dtype=bool),
+        np.array(probs, dtype=float),
+    )
+    unknown = ~np.asarray(observed, dtype=bool)
+    rewards[unknown], terminated[unknown], probs[unknown] = 0.0, True, 0.0
+    rewards[unknown, 0], probs[unknown, 0] = unknown_value, 1.0
+    return TabularModel(next_states, probs, rewards, terminated)
 
 
 class _LearnedModel:
@@ -57,11 +117,6 @@ class _LearnedModel:
             )
         return self._pairs[rng.integers(self.n_observed, size=n)].tolist()
 
-    def _unobserved_rule(self, next_states: np.ndarray) -> None:
-        """Fill never-observed pairs with the self-loop of the module's rule."""
-        stay = np.broadcast_to(np.arange(self.n_states)[:, None], self.observed.shape)
-        next_states[~self.observed, 0] = stay[~self.observed]
-
 
 class DeterministicModel(_LearnedModel):
     """The last ``(reward, next_state, terminated)`` seen for each pair (K = 1).
@@ -72,12 +127,10 @@ class DeterministicModel(_LearnedModel):
 
     def __init__(self, n_states: int, n_actions: int) -> None:
         super().__init__(n_states, n_actions)
-        shape = (self.n_states, self.n_actions, 1)
-        self.next_states = np.empty(shape, dtype=np.int64)
-        self._unobserved_rule(self.next_states)
-        self.probs = np.ones(shape)
-        self.rewards = np.zeros(shape)
-        self.terminated = np.zeros(shape, dtype=bool)
+        # Every pair starts as the rule for never-observed pairs says.
+        rule = unknown_outcomes(self.n_states, self.n_actions)
+        self.next_states, self.rewards, self.terminated = (a[..., None] for a in rule)
+        self.probs = np.ones(self.next_states.shape)
 
     def update(
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
@@ -110,12 +163,12 @@ class EmpiricalModel(_LearnedModel):
 
     def __init__(self, n_states: int, n_actions: int) -> None:
         super().__init__(n_states, n_actions)
-        shape = (self.n_states, self.n_actions, 1)
-        self.next_states = np.empty(shape, dtype=np.int64)
-        self._unobserved_rule(self.next_states)
-        self.counts = np.zeros(shape, dtype=np.int64)
-        self.reward_sums = np.zeros(shape)
-        self.terminated = np.zeros(shape, dtype=bool)
+        # Every pair starts as the rule for never-observed pairs says (slot 0).
+        rule = unknown_outcomes(self.n_states, self.n_actions)
+        self.next_states, self.reward_sums, self.terminated = (
+            a[..., None] for a in rule
+        )
+        self.counts = np.zeros(self.next_states.shape, dtype=np.int64)
         self.n_outcomes = np.zeros((self.n_states, self.n_actions), dtype=np.int64)
 
     @property
@@ -164,15 +217,11 @@ class EmpiricalModel(_LearnedModel):
     ) -> tuple[float, int, bool]:
         """Draw ``(reward, next_state, terminated)`` from the estimated model."""
         counts = self.counts[state, action]
-        if counts.sum() == 0:  # never observed: the self-loop rule
-            return 0.0, int(state), False
-        k = int(
-            np.searchsorted(
-                np.cumsum(counts), rng.random() * counts.sum(), side="right"
-            )
-        )
+        k = 0  # a never-observed pair has one outcome: the rule's, in slot 0
+        if self.observed[state, action]:
+            k = int(sample_outcomes(counts / counts.sum(), rng))
         return (
-            float(self.reward_sums[state, action, k] / counts[k]),
+            float(self.reward_sums[state, action, k] / max(counts[k], 1)),
             int(self.next_states[state, action, k]),
             bool(self.terminated[state, action, k]),
         )
@@ -209,3 +258,29 @@ def outcome_arrays(
             f"{[a.shape for a in arrays]}"
         )
     return arrays
+
+
+def total_variation(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Total variation distance ``0.5 * sum |p - q|`` over the last axis (0 for
+    equal distributions, 1 for disjoint ones)."""
+    return 0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum(axis=-1)
+
+
+def transition_error(model: object, other: object) -> np.ndarray:
+    """How far two models' next-state distributions are apart, per pair.
+
+    Parameters
+    ----------
+    model, other : TabularModel or learned model
+        Outcome arrays ``(S, A, K)`` over the same states and actions, e.g. an
+        env's true ``model()`` and a learned model.
+
+    Returns
+    -------
+    ndarray of float, shape (S, A)
+        Total variation distance between p(. | s, a) of the two models.
+    """
+    dense = [
+        TabularModel(*outcome_arrays(m)).transition_matrix() for m in (model, other)
+    ]
+    return total_variation(*dense)

@@ -14,11 +14,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gridworlds import TabularModel
+from gridworlds import TabularModel, sample_outcomes
 
-from ._checks import check_int, check_pair, check_probability, check_real, make_rng
+from ._checks import (
+    agent_repr,
+    check_int,
+    check_pair,
+    check_probability,
+    check_real,
+    make_rng,
+)
 from .dynamic_programming import value_iteration
-from .models import DeterministicModel, outcome_arrays
+from .models import DeterministicModel, optimistic, outcome_arrays
 
 RewardFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
@@ -88,11 +95,7 @@ def rollout_returns(
     discount = 1.0
     for t in range(horizon):
         actions = sequences[:, t]
-        k = 0
-        if stochastic:
-            cumulative = probs[states, actions].cumsum(axis=1)
-            draws = rng.random(n_candidates)[:, None]
-            k = np.minimum((draws >= cumulative).sum(axis=1), n_outcomes - 1)
+        k = sample_outcomes(probs[states, actions], rng) if stochastic else 0
         next_s = next_states[states, actions, k]
         step_rewards = (
             rewards[states, actions, k]
@@ -244,11 +247,12 @@ def planning_view(
     """The model as a planner should see it, as outcome arrays ``(S, A, K)``.
 
     ``reward_fn``/``terminal_fn`` (vectorised, see :func:`rollout_returns`)
-    replace the model's rewards and terminations. ``unknown_value`` is the
-    exploration rule for learned models: a pair never observed
-    (``model.observed`` False) becomes a terminal transition worth
-    ``unknown_value``, optimism in the spirit of R-max. Models without
-    ``observed`` (an env's true model) know every pair.
+    replace the model's rewards and terminations. Never-observed pairs of a
+    learned model follow the package's one rule (see :mod:`tabular_mbrl.models`);
+    with ``unknown_value`` set, the option on top of it applies instead
+    (:func:`~tabular_mbrl.models.optimistic`: a terminal transition worth
+    ``unknown_value``). Models without ``observed`` (an env's true model) know
+    every pair.
     """
     next_states, probs, rewards, terminated = outcome_arrays(model)
     s, a = (i[..., None] for i in np.indices(next_states.shape[:2]))
@@ -256,17 +260,19 @@ def planning_view(
         rewards = np.broadcast_to(reward_fn(s, a, next_states), next_states.shape)
     if terminal_fn is not None:
         terminated = np.broadcast_to(terminal_fn(s, a, next_states), next_states.shape)
-    rewards, terminated, probs = (
-        np.array(rewards, dtype=float),
-        np.array(terminated, dtype=bool),
-        probs.copy(),
-    )
     observed = getattr(model, "observed", None)
     if unknown_value is not None and observed is not None:
-        unknown = ~observed
-        rewards[unknown], terminated[unknown], probs[unknown] = 0.0, True, 0.0
-        rewards[unknown, 0], probs[unknown, 0] = unknown_value, 1.0
-    return TabularModel(next_states, probs, rewards, terminated)
+        return optimistic(
+            TabularModel(next_states, probs, rewards, terminated),
+            observed,
+            unknown_value,
+        )
+    return TabularModel(
+        next_states,
+        np.array(probs, dtype=float),
+        np.array(rewards, dtype=float),
+        np.array(terminated, dtype=bool),
+    )
 
 
 class RandomShootingAgent:
@@ -381,6 +387,9 @@ class RandomShootingAgent:
         self.n_real_steps = 0
         self.n_planning_updates = 0
         self._values = np.zeros(self.n_states)
+
+    def __repr__(self) -> str:
+        return agent_repr(self)
 
     def select_action(self, state: int) -> int:
         """Plan from ``state`` and return the first action of the best plan."""

@@ -11,9 +11,7 @@ import numpy as np
 
 import gridworlds
 
-from .experiments import EpisodeResults, StepResults, confidence_interval
-from .models import outcome_arrays
-from .studies import Series, Study
+from .results import EpisodeResults, Series, StepResults, Study
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -133,16 +131,7 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
     with their planning budget: the lecture's central claim in one picture."""
     ax = _axes(ax)
     series = _series(data)
-    means, errors = [], []
-    for s in series:
-        finite = s.values[np.isfinite(s.values)]  # runs that converged
-        if len(finite) == 0:
-            means.append(np.nan)
-            errors.append(np.nan)
-            continue
-        low, high = confidence_interval(finite[:, None])
-        means.append(finite.mean())
-        errors.append((high[0] - low[0]) / 2)
+    means, errors = zip(*(s.finite_mean_and_error() for s in series), strict=True)
     positions = np.arange(len(series))
     ax.bar(positions, means, yerr=errors, capsize=4, **style)
     ax.set_xticks(positions, [f"{s.name}\n(budget {s.x[0]:g})" for s in series])
@@ -248,12 +237,9 @@ def plot_visits(
 
 
 def plot_model_error(
-    env: gridworlds.GridWorld, learned: object, *, ax: Axes | None = None
+    env: gridworlds.GridWorld, errors: np.ndarray, *, ax: Axes | None = None
 ) -> Axes:
-    """Per cell, the mean over actions of the total variation distance between
-    the learned model's next-state distribution and the env's true one."""
-    true_next = gridworlds.TabularModel(*outcome_arrays(env.model()))
-    learned_next = gridworlds.TabularModel(*outcome_arrays(learned))
-    gap = np.abs(true_next.transition_matrix() - learned_next.transition_matrix())
-    error = 0.5 * gap.sum(axis=2).mean(axis=1)
-    return plot_grid_values(env, error, ax=ax, cmap="Reds", label="model error (TV)")
+    """A learned model's error per cell, shape ``(S,)``: for example the mean
+    over actions of :func:`~tabular_mbrl.models.transition_error` against the
+    env's true model."""
+    return plot_grid_values(env, errors, ax=ax, cmap="Reds", label="model error (TV)")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import heapq
 import itertools
 
+import numpy as np
+
 from ._checks import check_int, check_pair, check_real
 from .models import DeterministicModel
 from .q_learning import QLearningAgent
@@ -36,8 +38,8 @@ class PrioritizedSweepingAgent(QLearningAgent):
         Priority threshold, >= 0.
     n_planning_steps : int, default 5
         Most backups per real step (the book's n), >= 0.
-    **kwargs
-        As for :class:`QLearningAgent` (``alpha``, ``gamma``, ``epsilon``, ...).
+    alpha, gamma, epsilon, q_init, rng
+        As for :class:`QLearningAgent`.
 
     Attributes
     ----------
@@ -57,9 +59,21 @@ class PrioritizedSweepingAgent(QLearningAgent):
         *,
         theta: float = 1e-4,
         n_planning_steps: int = 5,
-        **kwargs,
+        alpha: float = 0.1,
+        gamma: float = 0.95,
+        epsilon: float = 0.1,
+        q_init: float = 0.0,
+        rng: np.random.Generator | int | None = None,
     ) -> None:
-        super().__init__(n_states, n_actions, **kwargs)
+        super().__init__(
+            n_states,
+            n_actions,
+            alpha=alpha,
+            gamma=gamma,
+            epsilon=epsilon,
+            q_init=q_init,
+            rng=rng,
+        )
         self.theta = check_real("theta", theta, low=0.0)
         self.n_planning_steps = check_int("n_planning_steps", n_planning_steps, low=0)
         self.model = DeterministicModel(self.n_states, self.n_actions)

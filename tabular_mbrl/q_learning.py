@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_int, check_pair, check_probability, check_real, make_rng
+from ._checks import (
+    agent_repr,
+    check_int,
+    check_pair,
+    check_probability,
+    check_real,
+    make_rng,
+)
 
 
 def greedy_action(q_row: np.ndarray, rng: np.random.Generator) -> int:
@@ -79,10 +86,14 @@ class QLearningAgent:
         self.alpha = check_real("alpha", alpha, low=0.0, high=1.0, low_open=True)
         self.gamma = check_probability("gamma", gamma)
         self.epsilon = check_probability("epsilon", epsilon)
+        self.q_init = check_real("q_init", q_init)
         self.rng = make_rng(rng)
-        self.q = np.full((self.n_states, self.n_actions), check_real("q_init", q_init))
+        self.q = np.full((self.n_states, self.n_actions), self.q_init)
         self.n_real_steps = 0
         self.n_planning_updates = 0
+
+    def __repr__(self) -> str:
+        return agent_repr(self)
 
     def select_action(self, state: int) -> int:
         """Epsilon-greedy in ``q[state]``, ties broken at random."""

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
-from tabular_mbrl.scripts import run_lecture
+from tabular_mbrl.course import run_lecture
 
 LECTURES = pathlib.Path(__file__).parents[1] / "lectures"
 TINY = {

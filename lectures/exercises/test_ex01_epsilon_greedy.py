@@ -4,7 +4,7 @@ solution passes whatever order it draws its random numbers in."""
 
 import numpy as np
 
-from tabular_mbrl.grading import points, submission
+from tabular_mbrl.course import points, submission
 
 ex = submission("ex01_epsilon_greedy")
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tabular_mbrl.grading import points, submission
+from tabular_mbrl.course import points, submission
 
 ex = submission("ex02_q_learning_update")
 

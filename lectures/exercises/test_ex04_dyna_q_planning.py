@@ -4,7 +4,7 @@ fixed sequence of pairs, so no test depends on how the solution uses ``rng``."""
 import numpy as np
 import pytest
 
-from tabular_mbrl.grading import points, submission
+from tabular_mbrl.course import points, submission
 
 ex = submission("ex04_dyna_q_planning")
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from tabular_mbrl.grading import points, submission
+from tabular_mbrl.course import points, submission
 
 ex = submission("ex05_dyna_q_plus_bonus")
 

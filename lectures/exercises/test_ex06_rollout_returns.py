@@ -4,7 +4,7 @@ a solution with the wrong output shape loses the shape points only."""
 import numpy as np
 
 import gridworlds
-from tabular_mbrl.grading import points, submission
+from tabular_mbrl.course import points, submission
 
 ex = submission("ex06_rollout_returns")
 

@@ -3,7 +3,7 @@ they were given, so the tests hold whatever sequences the solution draws."""
 
 import numpy as np
 
-from tabular_mbrl.grading import points, submission
+from tabular_mbrl.course import points, submission
 
 ex = submission("ex07_random_shooting")
 

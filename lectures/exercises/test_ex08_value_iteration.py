@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gridworlds
-from tabular_mbrl.grading import points, submission
+from tabular_mbrl.course import points, submission
 
 ex = submission("ex08_value_iteration")
 

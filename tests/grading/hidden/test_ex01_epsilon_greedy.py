@@ -3,7 +3,7 @@ one: the grader imports test files by path, so the names may repeat)."""
 
 import numpy as np
 
-from tabular_mbrl.grading import points, submission
+from tabular_mbrl.course import points, submission
 
 ex = submission("ex01_epsilon_greedy")
 

@@ -1,7 +1,7 @@
 """The pytest plugin the grader loads into its test process (``-p``).
 
-It is not meant to be loaded by hand. :func:`tabular_mbrl.grading.grade` starts
-``pytest -p tabular_mbrl._grading_plugin`` in a child process and reads back a
+It is not meant to be loaded by hand. :func:`tabular_mbrl.course.grade` starts
+``pytest -p tabular_mbrl.course._grading_plugin`` in a child process and reads back a
 log of JSON lines, written and flushed as the tests go, so that a child that
 dies half-way still leaves a record of every test it finished:
 

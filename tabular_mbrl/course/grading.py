@@ -2,7 +2,7 @@
 
 A test file for an exercise looks like this::
 
-    from tabular_mbrl.grading import points, submission
+    from tabular_mbrl.course import points, submission
 
     ex = submission("ex01_epsilon_greedy")  # the student's ex01_epsilon_greedy.py
 
@@ -326,7 +326,7 @@ def grade(
                 "--import-mode=importlib",
                 "--continue-on-collection-errors",
                 "-p",
-                "tabular_mbrl._grading_plugin",
+                "tabular_mbrl.course._grading_plugin",
                 "-p",
                 "no:cacheprovider",
                 "-q",

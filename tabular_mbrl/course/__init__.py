@@ -1,0 +1,20 @@
+"""Course tooling, apart from the algorithms: grading the exercises with pytest
+(:mod:`.grading`, and the plugin its test process loads) and running a lecture
+script from the command line (:mod:`.lectures`).
+
+Exercise tests import from here::
+
+    from tabular_mbrl.course import points, submission
+"""
+
+from .grading import GradeReport, GradingError, grade, points, submission
+from .lectures import run_lecture
+
+__all__ = [
+    "GradeReport",
+    "GradingError",
+    "grade",
+    "points",
+    "run_lecture",
+    "submission",
+]

@@ -1,0 +1,56 @@
+"""The named experiments behind the lectures and the CLI, each defined once.
+
+Each is a function that takes its settings as keywords (always ``n_runs``,
+``seed``, ``engine``, ``jobs``, ``quick`` and ``progress``) and returns a
+:class:`~tabular_mbrl.results.Study`: a few series of per-run values, ready to
+be plotted (:mod:`tabular_mbrl.plotting`) or written as CSV rows
+``series,x,mean,ci_low,ci_high,n_runs``.
+
+:data:`STUDIES` is the one registry: name -> function, one-line description
+and quick budget. The book's figures are in :mod:`.book`, the experiments
+beyond the book in :mod:`.beyond`.
+"""
+
+from ._common import STANDARD_MPC, STUDIES, Experiment, in_parallel
+from .beyond import (
+    GOAL_MOVED_TO,
+    compare,
+    goal_change,
+    model_errors,
+    mpc_budget,
+    mpc_real_steps,
+)
+from .book import (
+    BOOK,
+    blocking_maze,
+    changing_maze_specs,
+    dyna_maze,
+    dyna_q,
+    shortcut_maze,
+    sweeping_backups,
+)
+
+# The default experiment (what a bare ``tabular-mbrl`` runs) first, then the
+# book's figures, then the experiments beyond the book.
+_ORDER = sorted(STUDIES, key=lambda n: (n != "compare", STUDIES[n].group != "book"))
+STUDIES.update({name: STUDIES.pop(name) for name in _ORDER})
+
+__all__ = [
+    "BOOK",
+    "GOAL_MOVED_TO",
+    "STANDARD_MPC",
+    "STUDIES",
+    "Experiment",
+    "blocking_maze",
+    "changing_maze_specs",
+    "compare",
+    "dyna_maze",
+    "dyna_q",
+    "goal_change",
+    "in_parallel",
+    "model_errors",
+    "mpc_budget",
+    "mpc_real_steps",
+    "shortcut_maze",
+    "sweeping_backups",
+]

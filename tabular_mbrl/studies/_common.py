@@ -1,0 +1,201 @@
+"""The registry of named experiments, and what several of them share."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import multiprocessing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from .._checks import check_int
+from ..batched import unsupported
+from ..dynamic_programming import shortest_path_length
+from ..experiments import ENGINES, Progress, run_episodes
+from ..mpc import RandomShootingAgent
+from ..results import Series, Study, convergence_per_run, mean_of_finite
+from ..spec import AgentSpec
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One entry of :data:`STUDIES`.
+
+    Attributes
+    ----------
+    name : str
+        What ``tabular-mbrl run NAME`` calls it.
+    function : callable
+        ``function(*, n_runs, seed, engine, jobs, quick, progress, ...)``,
+        returning a :class:`~tabular_mbrl.results.Study`.
+    description : str
+        One line, for ``tabular-mbrl list``.
+    quick : mapping
+        The reduced budget that ``quick=True`` (``run NAME --quick``) applies:
+        the one place it is defined.
+    group : {"book", "beyond"}
+        Sutton & Barto's chapter 8, or the experiments beyond the book.
+    batched : bool
+        Whether some of its settings can run on the batched engine.
+    """
+
+    name: str
+    function: Callable[..., Study]
+    description: str
+    quick: Mapping[str, Any]
+    group: str
+    batched: bool
+
+
+#: name -> :class:`Experiment`, the book's first, in the order ``list`` shows.
+STUDIES: dict[str, Experiment] = {}
+
+
+def experiment(
+    name: str,
+    description: str,
+    *,
+    quick: dict[str, Any],
+    group: str,
+    batched: bool,
+) -> Callable[[Callable[..., Study]], Callable[..., Study]]:
+    """Register a study function under ``name``.
+
+    The function takes its settings as keywords, among them ``n_runs``,
+    ``seed``, ``progress``, ``engine`` and ``jobs``. Registering adds one more,
+    ``quick``: with ``quick=True`` the ``quick`` budget replaces the defaults
+    it names (explicit keywords still win). A study that cannot batch
+    (``batched=False``) refuses ``engine="batched"`` with a ValueError.
+    """
+
+    def register(function: Callable[..., Study]) -> Callable[..., Study]:
+        @functools.wraps(function)
+        def run(*, quick: bool = False, **kwargs: Any) -> Study:
+            if quick:
+                kwargs = {**budget, **kwargs}
+            engine = kwargs.get("engine", "auto")
+            if engine not in ENGINES:
+                raise ValueError(
+                    f"engine == {engine!r}, must be one of {list(ENGINES)}"
+                )
+            if not batched and engine in ("batched", "batched-per-run"):
+                raise ValueError(
+                    f"experiment {name!r} runs on the loop engine only, "
+                    f"not engine == {engine!r}"
+                )
+            return function(**kwargs)
+
+        budget = MappingProxyType(dict(quick))
+        signature = inspect.signature(function)
+        extra = inspect.Parameter(
+            "quick", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool
+        )
+        run.__signature__ = signature.replace(
+            parameters=[*signature.parameters.values(), extra]
+        )
+        STUDIES[name] = Experiment(name, run, description, budget, group, batched)
+        return run
+
+    return register
+
+
+#: The package's standard MPC agent, used wherever an experiment says "MPC":
+#: random shooting on a learned deterministic model, optimism for unknown pairs
+#: (the class default ``unknown_value=1.0``), value-iteration terminal values.
+STANDARD_MPC = AgentSpec(
+    RandomShootingAgent,
+    horizon=5,
+    n_candidates=100,
+    terminal_value="value_iteration",
+    label="MPC",
+)
+
+
+# -- running settings -------------------------------------------------------------
+_TASKS: list[Callable] = []  # what forked workers run, by index
+
+
+def _run_task(index: int) -> Any:
+    return _TASKS[index]()
+
+
+def in_parallel(tasks: list[Callable[[], Any]], jobs: int = 1) -> list:
+    """``[task() for task in tasks]``, in up to ``jobs`` processes.
+
+    Each setting of an experiment is independent (its own seeded runs), so the
+    results are the same whatever ``jobs`` is. Workers are forked, so tasks may
+    be closures; where fork is unavailable the tasks run here, one by one.
+    """
+    jobs = check_int("jobs", jobs, low=1)
+    if (
+        jobs == 1
+        or len(tasks) == 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return [task() for task in tasks]
+    _TASKS[:] = tasks
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(tasks))) as pool:
+            return pool.map(_run_task, range(len(tasks)))
+    finally:
+        _TASKS.clear()
+
+
+def engine_for(spec: AgentSpec, engine: str) -> str:
+    """``engine``, except that a setting the batched engine cannot run (MPC,
+    prioritized sweeping) runs on the loop when a study asks for ``"batched"``."""
+    return "loop" if engine == "batched" and unsupported(spec) else engine
+
+
+def episode_series(
+    spec: AgentSpec,
+    env_factory: Callable[[], Any],
+    *,
+    n_episodes: int,
+    n_runs: int,
+    seed: int,
+    progress: Progress | None,
+    engine: str,
+) -> Series:
+    """Steps per episode of one setting, with its convergence and planning cost."""
+    env = env_factory()
+    optimal = shortest_path_length(env.model(), env.start_state)
+    results = run_episodes(
+        env_factory,
+        spec,
+        n_episodes=n_episodes,
+        n_runs=n_runs,
+        seed=seed,
+        progress=progress,
+        engine=engine_for(spec, engine),
+    )
+    return Series(
+        spec.label,
+        np.arange(1, n_episodes + 1),
+        results.steps,
+        mean_of_finite(convergence_per_run(results.steps, optimal)),
+        float(results.planning_updates.sum(axis=1).mean()),
+    )
+
+
+def episode_settings(
+    specs: list[AgentSpec],
+    env_factory: Callable[[], Any],
+    *,
+    jobs: int,
+    **kwargs: Any,
+) -> list[Series]:
+    """:func:`episode_series` for each spec, in up to ``jobs`` processes, in
+    the order given."""
+    return in_parallel(
+        [
+            lambda spec=spec: episode_series(spec, env_factory, **kwargs)
+            for spec in specs
+        ],
+        jobs,
+    )

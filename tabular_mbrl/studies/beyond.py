@@ -1,0 +1,324 @@
+"""Model-based RL beyond the book's figures: MPC against Dyna-Q and Q-learning,
+goals that move, and models that are wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gridworlds
+
+from ..dynamic_programming import predict_distribution, shortest_path_length
+from ..experiments import Progress, interact, run_steps
+from ..models import DeterministicModel, EmpiricalModel, total_variation
+from ..mpc import RandomShootingAgent
+from ..q_learning import QLearningAgent
+from ..results import Series, Study, convergence_per_run
+from ..spec import AgentSpec
+from ._common import STANDARD_MPC, episode_settings, experiment, in_parallel
+from .book import dyna_q
+
+
+def _dyna_maze() -> gridworlds.GridWorld:
+    return gridworlds.make("dyna_maze")
+
+
+@experiment(
+    "compare",
+    "model-free vs Dyna-Q vs MPC on the Dyna maze (default)",
+    quick={"n_episodes": 10},
+    group="beyond",
+    batched=True,
+)
+def compare(
+    *,
+    n_runs: int = 10,
+    n_episodes: int = 30,
+    seed: int = 0,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Model-free vs Dyna-Q vs MPC: steps per episode on the Dyna maze."""
+    specs = [
+        AgentSpec(QLearningAgent, label="Q-learning"),
+        dyna_q(50, label="Dyna-Q n=50"),
+        STANDARD_MPC,
+    ]
+    series = episode_settings(
+        specs,
+        _dyna_maze,
+        jobs=jobs,
+        n_episodes=n_episodes,
+        n_runs=n_runs,
+        seed=seed,
+        progress=progress,
+        engine=engine,
+    )
+    return Study(
+        "compare",
+        "Model-free vs model-based on the Dyna maze",
+        "episode",
+        "steps per episode",
+        series,
+        log_y=True,
+    )
+
+
+@experiment(
+    "mpc",
+    "real steps to convergence: Q-learning vs Dyna-Q vs MPC",
+    quick={"n_episodes": 20},
+    group="beyond",
+    batched=True,
+)
+def mpc_real_steps(
+    *,
+    n_runs: int = 30,
+    n_episodes: int = 50,
+    horizon: int = STANDARD_MPC.params["horizon"],
+    n_candidates: int = STANDARD_MPC.params["n_candidates"],
+    seed: int = 0,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Real steps to convergence against planning budget per real step:
+    Q-learning (0), Dyna-Q (5, 50) and MPC (``horizon * n_candidates``)."""
+    settings = [
+        (AgentSpec(QLearningAgent, label="Q-learning"), 0),
+        (dyna_q(5, label="Dyna-Q n=5"), 5),
+        (dyna_q(50, label="Dyna-Q n=50"), 50),
+        (
+            STANDARD_MPC.replace(horizon=horizon, n_candidates=n_candidates),
+            horizon * n_candidates,
+        ),
+    ]
+    curves = episode_settings(
+        [spec for spec, _ in settings],
+        _dyna_maze,
+        jobs=jobs,
+        n_episodes=n_episodes,
+        n_runs=n_runs,
+        seed=seed,
+        progress=progress,
+        engine=engine,
+    )
+    env = _dyna_maze()
+    optimal = shortest_path_length(env.model(), env.start_state)
+    series = [
+        Series(
+            curve.name,
+            np.array([budget]),
+            convergence_per_run(curve.values, optimal)[:, None],
+            curve.real_steps,
+            curve.planning_updates,
+        )
+        for (_, budget), curve in zip(settings, curves, strict=True)
+    ]
+    return Study(
+        "mpc",
+        "Real steps to convergence on the Dyna maze",
+        "planning budget per real step",
+        "real steps to convergence",
+        series,
+        kind="bar",
+    )
+
+
+#: Where :func:`goal_change` moves the goal of the Dyna maze, as (row, col).
+GOAL_MOVED_TO = (5, 8)
+
+
+@experiment(
+    "goal-change",
+    "the goal moves: MPC follows at once, Dyna-Q must unlearn",
+    quick={"n_steps": 1000, "change_at": 500},
+    group="beyond",
+    batched=False,
+)
+def goal_change(
+    *,
+    n_runs: int = 10,
+    n_steps: int = 3000,
+    change_at: int = 1500,
+    n_planning_steps: int = 50,
+    seed: int = 0,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """The goal of the Dyna maze moves to (5, 8) at real step ``change_at``.
+
+    MPC is handed the new reward function at that moment and goes to the new
+    goal at once; Dyna-Q keeps walking to the old one until its Q-values
+    unlearn it. Handing over the reward needs the loop engine.
+    """
+    new_layout = gridworlds.registry.DYNA_MAZE.strip().replace("G", ".")
+    rows = new_layout.splitlines()
+    row, col = GOAL_MOVED_TO
+    rows[row] = rows[row][:col] + "G" + rows[row][col + 1 :]
+
+    def make() -> gridworlds.ShiftingMaze:
+        return gridworlds.ShiftingMaze(
+            gridworlds.registry.DYNA_MAZE, "\n".join(rows), change_at=change_at
+        )
+
+    goal = make().to_state(row, col)
+
+    def move_goal(env: gridworlds.ShiftingMaze, agent: object) -> None:
+        if isinstance(agent, RandomShootingAgent):
+            agent.reward_fn = lambda s, a, next_s: (next_s == goal) * 1.0
+            agent.terminal_fn = lambda s, a, next_s: next_s == goal
+
+    def setting(spec: AgentSpec) -> Series:
+        results = run_steps(
+            make,
+            spec,
+            n_steps=n_steps,
+            n_runs=n_runs,
+            seed=seed,
+            on_change=move_goal,
+            progress=progress,
+        )
+        return Series(spec.label, np.arange(1, n_steps + 1), results.cumulative_reward)
+
+    specs = [
+        dyna_q(n_planning_steps, label=f"Dyna-Q n={n_planning_steps}"),
+        STANDARD_MPC,
+    ]
+    return Study(
+        "goal-change",
+        "The goal moves; MPC follows at once",
+        "real steps",
+        "cumulative reward",
+        in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs),
+        change_at,
+    )
+
+
+class _RandomWalk:
+    """Uniformly random actions, each real step taught to several models."""
+
+    def __init__(self, n_actions: int, models: list, rng: np.random.Generator):
+        self.n_actions, self.models, self.rng = n_actions, models, rng
+
+    def select_action(self, state: int) -> int:
+        return int(self.rng.integers(self.n_actions))
+
+    def update(self, state, action, reward, next_state, terminated) -> None:
+        for model in self.models:
+            model.update(state, action, reward, next_state, terminated)
+
+
+@experiment(
+    "model-errors",
+    "compounding multi-step model error on a slippery maze",
+    quick={"horizon": 10, "n_learning_steps": 1000},
+    group="beyond",
+    batched=False,
+)
+def model_errors(
+    *,
+    slip: float = 0.2,
+    horizon: int = 20,
+    n_runs: int = 10,
+    n_learning_steps: int = 3000,
+    n_sequences: int = 50,
+    seed: int = 0,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Compounding model error on the slippery Dyna maze.
+
+    Each run learns a deterministic and an empirical model from
+    ``n_learning_steps`` random real steps, then compares the state
+    distribution each predicts after 1..``horizon`` steps of random action
+    sequences with the true one (total variation distance, 0 to 1). No agent
+    learns here, so ``engine`` and ``jobs`` change nothing.
+    """
+    env = gridworlds.make("dyna_maze", slip=slip)
+    truth = env.model()
+    errors = {"deterministic model": [], "empirical model": []}
+    for run, run_seed in enumerate(np.random.SeedSequence(seed).spawn(n_runs)):
+        rng = np.random.default_rng(run_seed)
+        models = [
+            DeterministicModel(env.n_states, env.n_actions),
+            EmpiricalModel(env.n_states, env.n_actions),
+        ]
+        state, _ = env.reset(seed=int(rng.integers(2**31)))
+        walk = interact(env, _RandomWalk(env.n_actions, models, rng), state)
+        for _ in range(n_learning_steps):
+            next(walk)
+        sequences = rng.integers(env.n_actions, size=(n_sequences, horizon))
+        true = [predict_distribution(truth, env.start_state, s) for s in sequences]
+        for label, model in zip(errors, models, strict=True):
+            tv = [
+                total_variation(predict_distribution(model, env.start_state, s), t)
+                for s, t in zip(sequences, true, strict=True)
+            ]
+            errors[label].append(np.mean(tv, axis=0))
+        if progress is not None:
+            progress(run + 1, n_runs)
+    series = [
+        Series(label, np.arange(1, horizon + 1), np.array(values))
+        for label, values in errors.items()
+    ]
+    return Study(
+        "model-errors",
+        f"Multi-step prediction error (slip {slip:g})",
+        "steps ahead",
+        "total variation distance",
+        series,
+    )
+
+
+@experiment(
+    "mpc-budget",
+    "MPC horizon x candidates sweep",
+    quick={"horizons": (1, 5), "n_candidates": (10, 100), "n_episodes": 10},
+    group="beyond",
+    batched=False,
+)
+def mpc_budget(
+    *,
+    horizons: tuple[int, ...] = (1, 2, 5, 10),
+    n_candidates: tuple[int, ...] = (10, 100, 1000),
+    n_runs: int = 5,
+    n_episodes: int = 30,
+    seed: int = 0,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Horizon x candidates sweep of the standard MPC agent on the Dyna maze:
+    real steps to convergence per setting (the planning cost grows as their
+    product). ``jobs`` runs the candidate counts side by side."""
+    env = _dyna_maze()
+    optimal = shortest_path_length(env.model(), env.start_state)
+
+    def setting(count: int) -> Series:
+        curves = episode_settings(
+            [STANDARD_MPC.replace(horizon=h, n_candidates=count) for h in horizons],
+            _dyna_maze,
+            jobs=1,
+            n_episodes=n_episodes,
+            n_runs=n_runs,
+            seed=seed,
+            progress=progress,
+            engine="loop",
+        )
+        return Series(
+            f"{count} candidates",
+            np.array(horizons),
+            np.column_stack([convergence_per_run(c.values, optimal) for c in curves]),
+            planning_updates=float(np.mean([c.planning_updates for c in curves])),
+        )
+
+    return Study(
+        "mpc-budget",
+        "MPC budget: horizon x candidates",
+        "horizon",
+        "real steps to convergence",
+        in_parallel([lambda c=c: setting(c) for c in n_candidates], jobs),
+    )

@@ -1,0 +1,312 @@
+"""Sutton & Barto's chapter 8, figure by figure, at the book's settings.
+
+:data:`BOOK` is the one table of the book's settings: these studies take their
+defaults from it, and bench, the lectures and the tests read it too. What it
+leaves out (alpha 0.1, gamma 0.95, epsilon 0.1, Q0 = 0 for Figure 8.2) are the
+agent classes' own defaults.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gridworlds
+
+from ..dyna_q import DynaQAgent
+from ..dyna_q_plus import DynaQPlusAgent
+from ..experiments import Progress, backups_until_optimal, run_steps
+from ..prioritized_sweeping import PrioritizedSweepingAgent
+from ..results import Series, Study
+from ..spec import AgentSpec
+from ._common import (
+    STANDARD_MPC,
+    engine_for,
+    episode_series,
+    experiment,
+    in_parallel,
+)
+
+#: The book's settings (2nd ed., chapter 8), one home for studies, bench,
+#: lectures and tests.
+BOOK: dict[str, dict] = {
+    "figure 8.2": {"n_runs": 30, "n_episodes": 50, "n_planning_steps": (0, 5, 50)},
+    "figure 8.4": {
+        "n_runs": 20,
+        "n_steps": 3000,
+        "n_planning_steps": 10,
+        "alpha": 1.0,
+        "kappa": 1e-4,
+    },
+    "figure 8.5": {
+        "n_runs": 5,
+        "n_steps": 6000,
+        "n_planning_steps": 50,
+        "alpha": 1.0,
+        "kappa": 1e-3,
+    },
+    "example 8.4": {
+        "n_runs": 5,
+        "scales": (1, 2, 3),
+        "n_planning_steps": 5,
+        "alpha": 0.5,
+        "theta": 1e-4,
+    },
+}
+_FIG_8_2, _FIG_8_4, _FIG_8_5, _EX_8_4 = BOOK.values()
+
+
+def dyna_q(n_planning_steps: int, **params) -> AgentSpec:
+    """Dyna-Q with ``n`` planning steps, labelled ``n=N`` (Figure 8.2)."""
+    return AgentSpec(
+        DynaQAgent, n_planning_steps=n_planning_steps, label=f"n={n_planning_steps}"
+    ).replace(**params)
+
+
+@experiment(
+    "dyna-maze",
+    "Figure 8.2: Dyna-Q with n = 0, 5, 50 planning steps",
+    quick={"n_episodes": 10},
+    group="book",
+    batched=True,
+)
+def dyna_maze(
+    *,
+    n_runs: int = _FIG_8_2["n_runs"],
+    n_episodes: int = _FIG_8_2["n_episodes"],
+    n_planning_steps: tuple[int, ...] = _FIG_8_2["n_planning_steps"],
+    seed: int = 0,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Figure 8.2: steps per episode of Dyna-Q with n planning steps (S&B §8.2).
+
+    alpha 0.1, gamma 0.95, epsilon 0.1, Q0 = 0 (the class defaults), on the Dyna
+    maze. ``engine`` as for :func:`~tabular_mbrl.run_episodes` (``"auto"``:
+    batched for several runs); ``jobs`` settings run in parallel processes.
+    """
+    specs = [dyna_q(n) for n in n_planning_steps]
+    # Most planning first: the longest setting starts first when run in parallel.
+    order = sorted(range(len(specs)), key=lambda i: -n_planning_steps[i])
+    done = in_parallel(
+        [
+            lambda spec=specs[i]: episode_series(
+                spec,
+                lambda: gridworlds.make("dyna_maze"),
+                n_episodes=n_episodes,
+                n_runs=n_runs,
+                seed=seed,
+                progress=progress,
+                engine=engine,
+            )
+            for i in order
+        ],
+        jobs,
+    )
+    series = [done[order.index(i)] for i in range(len(specs))]
+    return Study(
+        "dyna-maze",
+        "Dyna-Q on the Dyna maze (S&B Figure 8.2)",
+        "episode",
+        "steps per episode",
+        series,
+        log_y=True,
+    )
+
+
+def changing_maze_specs(
+    n_planning_steps: int, alpha: float, kappa: float, mpc: bool
+) -> list[AgentSpec]:
+    """Dyna-Q, Dyna-Q+ (and MPC) as Figures 8.4 and 8.5 compare them."""
+    specs = [
+        AgentSpec(
+            DynaQAgent, n_planning_steps=n_planning_steps, alpha=alpha, label="Dyna-Q"
+        ),
+        AgentSpec(
+            DynaQPlusAgent,
+            n_planning_steps=n_planning_steps,
+            alpha=alpha,
+            kappa=kappa,
+            label="Dyna-Q+",
+        ),
+    ]
+    return specs + [STANDARD_MPC] if mpc else specs
+
+
+def _changing_maze(
+    name: str,
+    title: str,
+    maze: str,
+    specs: list[AgentSpec],
+    *,
+    n_runs: int,
+    n_steps: int,
+    seed: int,
+    progress: Progress | None,
+    engine: str,
+    jobs: int,
+) -> Study:
+    def setting(spec: AgentSpec) -> tuple[Series, int | None]:
+        results = run_steps(
+            lambda: gridworlds.make(maze),
+            spec,
+            n_steps=n_steps,
+            n_runs=n_runs,
+            seed=seed,
+            progress=progress,
+            engine=engine_for(spec, engine),
+        )
+        series = Series(
+            spec.label,
+            np.arange(1, n_steps + 1),
+            results.cumulative_reward,
+            planning_updates=float(results.planning_updates[:, -1].mean()),
+        )
+        return series, results.change_step
+
+    done = in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs)
+    series = [s for s, _ in done]
+    return Study(name, title, "real steps", "cumulative reward", series, done[-1][1])
+
+
+@experiment(
+    "blocking-maze",
+    "Figure 8.4: Dyna-Q vs Dyna-Q+ vs MPC when the short path closes",
+    quick={"n_steps": 1500},
+    group="book",
+    batched=True,
+)
+def blocking_maze(
+    *,
+    n_runs: int = _FIG_8_4["n_runs"],
+    n_steps: int = _FIG_8_4["n_steps"],
+    n_planning_steps: int = _FIG_8_4["n_planning_steps"],
+    alpha: float = _FIG_8_4["alpha"],
+    kappa: float = _FIG_8_4["kappa"],
+    mpc: bool = True,
+    seed: int = 0,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Figure 8.4: the short path closes at step 1000 (S&B Example 8.2)."""
+    return _changing_maze(
+        "blocking-maze",
+        "Blocking maze (S&B Figure 8.4)",
+        "blocking_maze",
+        changing_maze_specs(n_planning_steps, alpha, kappa, mpc),
+        n_runs=n_runs,
+        n_steps=n_steps,
+        seed=seed,
+        progress=progress,
+        engine=engine,
+        jobs=jobs,
+    )
+
+
+@experiment(
+    "shortcut-maze",
+    "Figure 8.5: who finds the shortcut that opens at step 3000",
+    quick={"n_steps": 3300, "n_planning_steps": 10},
+    group="book",
+    batched=True,
+)
+def shortcut_maze(
+    *,
+    n_runs: int = _FIG_8_5["n_runs"],
+    n_steps: int = _FIG_8_5["n_steps"],
+    n_planning_steps: int = _FIG_8_5["n_planning_steps"],
+    alpha: float = _FIG_8_5["alpha"],
+    kappa: float = _FIG_8_5["kappa"],
+    mpc: bool = True,
+    seed: int = 0,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Figure 8.5: a shortcut opens at step 3000 (S&B Example 8.3)."""
+    return _changing_maze(
+        "shortcut-maze",
+        "Shortcut maze (S&B Figure 8.5)",
+        "shortcut_maze",
+        changing_maze_specs(n_planning_steps, alpha, kappa, mpc),
+        n_runs=n_runs,
+        n_steps=n_steps,
+        seed=seed,
+        progress=progress,
+        engine=engine,
+        jobs=jobs,
+    )
+
+
+@experiment(
+    "prioritized-sweeping",
+    "Example 8.4: backups until optimal as the maze grows",
+    quick={"scales": (1, 2)},
+    group="book",
+    batched=False,
+)
+def sweeping_backups(
+    *,
+    n_runs: int = _EX_8_4["n_runs"],
+    scales: tuple[int, ...] = _EX_8_4["scales"],
+    n_planning_steps: int = _EX_8_4["n_planning_steps"],
+    alpha: float = _EX_8_4["alpha"],
+    theta: float = _EX_8_4["theta"],
+    seed: int = 0,
+    progress: Progress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Example 8.4: backups until the greedy path is near-shortest, as the Dyna
+    maze grows (see :func:`~tabular_mbrl.backups_until_optimal` for the 20 %
+    tolerance). The measure checks the greedy path after every real step, so
+    it runs on the loop engine; ``jobs`` runs the two agents side by side."""
+    specs = [
+        AgentSpec(
+            DynaQAgent, n_planning_steps=n_planning_steps, alpha=alpha, label="Dyna-Q"
+        ),
+        AgentSpec(
+            PrioritizedSweepingAgent,
+            n_planning_steps=n_planning_steps,
+            alpha=alpha,
+            theta=theta,
+            label="Prioritized sweeping",
+        ),
+    ]
+    sizes = [gridworlds.make("dyna_maze", scale=k).n_states for k in scales]
+
+    def setting(spec: AgentSpec) -> Series:
+        values = np.column_stack(
+            [
+                backups_until_optimal(
+                    lambda k=k: gridworlds.make("dyna_maze", scale=k),
+                    spec,
+                    n_runs=n_runs,
+                    seed=seed,
+                    progress=progress,
+                )
+                for k in scales
+            ]
+        )
+        return Series(spec.label, np.array(sizes), values)
+
+    return Study(
+        "prioritized-sweeping",
+        "Prioritized sweeping (S&B Example 8.4)",
+        "states in the maze",
+        "backups until optimal",
+        in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs),
+        log_y=True,
+    )
+
+
+__all__ = [
+    "BOOK",
+    "blocking_maze",
+    "changing_maze_specs",
+    "dyna_maze",
+    "dyna_q",
+    "shortcut_maze",
+    "sweeping_backups",
+]
