@@ -3,7 +3,7 @@
 Sutton & Barto, section 6.5 (Q-learning) on Example 6.6 (cliff walking).
 Model-free: every improvement costs a real step. Run:
 
-    python lectures/01_q_learning.py [--show]
+    python lectures/01_q_learning.py [--show] [--quick]
 """
 
 from dataclasses import dataclass
@@ -13,8 +13,8 @@ import numpy as np
 
 import gridworlds
 import tabular_mbrl as tm
-from tabular_mbrl.plotting import plot_policy
 from tabular_mbrl.course import run_lecture
+from tabular_mbrl.plotting import plot_policy
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,10 @@ class Config:
     gamma: float = 1.0  # undiscounted, as in Example 6.6
     epsilon: float = 0.1  # exploration of the behaviour policy
     seed: int = 0  # one seed for the env and the agent
+
+
+#: A reduced budget for a preview in seconds (``--quick``; the tests run it).
+QUICK = Config(n_episodes=20)
 
 
 def main(config: Config):
@@ -69,4 +73,4 @@ def main(config: Config):
 
 
 if __name__ == "__main__":
-    run_lecture(main, Config(), __file__)
+    run_lecture(main, Config(), __file__, quick=QUICK)

@@ -5,7 +5,7 @@ Dyna maze. The more it plans on its learned model, the fewer real episodes it
 needs. The book averages 30 runs (``tabular-mbrl run dyna-maze``); 10 keep
 this script fast. Run:
 
-    python lectures/02_dyna_q_planning_steps.py [--show]
+    python lectures/02_dyna_q_planning_steps.py [--show] [--quick]
 """
 
 from dataclasses import dataclass
@@ -13,23 +13,28 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 
 from tabular_mbrl import studies
-from tabular_mbrl.plotting import plot_steps_per_episode
 from tabular_mbrl.course import run_lecture
+from tabular_mbrl.plotting import plot_steps_per_episode
+from tabular_mbrl.studies import BOOK
 
 
 @dataclass(frozen=True)
 class Config:
     n_runs: int = 10  # independent runs averaged (the book: 30)
     n_episodes: int = 50  # episodes per run
-    planning_steps: tuple[int, ...] = (0, 5, 50)  # the book's n values
+    n_planning_steps: tuple[int, ...] = BOOK["figure 8.2"]["n_planning_steps"]  # n
     seed: int = 0  # master seed
+
+
+#: A reduced budget for a preview in seconds (``--quick``; the tests run it).
+QUICK = Config(n_runs=2, n_episodes=5)
 
 
 def main(config: Config):
     study = studies.dyna_maze(
         n_runs=config.n_runs,
         n_episodes=config.n_episodes,
-        planning_steps=config.planning_steps,
+        n_planning_steps=config.n_planning_steps,
         seed=config.seed,
     )
     for series in study.series:
@@ -44,4 +49,4 @@ def main(config: Config):
 
 
 if __name__ == "__main__":
-    run_lecture(main, Config(), __file__)
+    run_lecture(main, Config(), __file__, quick=QUICK)

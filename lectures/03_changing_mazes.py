@@ -5,7 +5,7 @@ the new one, Dyna-Q+ sooner. Right, the shortcut maze: a shorter path opens at
 step 3000; only Dyna-Q+, whose bonus kappa * sqrt(tau) sends it back to pairs
 not tried in a long time, discovers it. Run:
 
-    python lectures/03_changing_mazes.py [--show]
+    python lectures/03_changing_mazes.py [--show] [--quick]
 """
 
 from dataclasses import dataclass
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 
 from tabular_mbrl import studies
-from tabular_mbrl.plotting import plot_cumulative_reward
 from tabular_mbrl.course import run_lecture
+from tabular_mbrl.plotting import plot_cumulative_reward
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,12 @@ class Config:
     shortcut_steps: int = 6000  # real steps; the shortcut opens at 3000
     include_mpc: bool = False  # add the MPC agent (slower; see lecture 6)
     seed: int = 0  # master seed
+
+
+#: A reduced budget for a preview in seconds (``--quick``; the tests run it).
+QUICK = Config(
+    blocking_runs=1, blocking_steps=1100, shortcut_runs=1, shortcut_steps=3100
+)
 
 
 def main(config: Config):
@@ -54,4 +60,4 @@ def main(config: Config):
 
 
 if __name__ == "__main__":
-    run_lecture(main, Config(), __file__)
+    run_lecture(main, Config(), __file__, quick=QUICK)

@@ -6,7 +6,7 @@ from where something changed. Counted in backups until the greedy path is
 (within 20 % of) the shortest, it needs several times fewer, and the gap grows
 with the maze. Run:
 
-    python lectures/04_prioritized_sweeping.py [--show]
+    python lectures/04_prioritized_sweeping.py [--show] [--quick]
 """
 
 from dataclasses import dataclass
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 
 from tabular_mbrl import studies
-from tabular_mbrl.plotting import plot_curves
 from tabular_mbrl.course import run_lecture
+from tabular_mbrl.plotting import plot_curves
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,12 @@ class Config:
     seed: int = 0  # master seed
 
 
+#: A reduced budget for a preview in seconds (``--quick``; the tests run it).
+QUICK = Config(scales=(1,), n_runs=1)
+
+
 def main(config: Config):
-    study = studies.prioritized_sweeping(
+    study = studies.sweeping_backups(
         scales=config.scales,
         n_runs=config.n_runs,
         n_planning_steps=config.n_planning_steps,
@@ -45,4 +49,4 @@ def main(config: Config):
 
 
 if __name__ == "__main__":
-    run_lecture(main, Config(), __file__)
+    run_lecture(main, Config(), __file__, quick=QUICK)

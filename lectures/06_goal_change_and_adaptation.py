@@ -5,7 +5,7 @@ is handed a new reward function and, planning at decision time on the same
 learned model, walks to the new goal in its very next episode. Dyna-Q's
 values still point at the old goal: it has to unlearn them from experience.
 
-    python lectures/06_goal_change_and_adaptation.py [--show]
+    python lectures/06_goal_change_and_adaptation.py [--show] [--quick]
 """
 
 from dataclasses import dataclass
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 
 from tabular_mbrl import studies
-from tabular_mbrl.plotting import plot_cumulative_reward
 from tabular_mbrl.course import run_lecture
+from tabular_mbrl.plotting import plot_cumulative_reward
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,10 @@ class Config:
     change_at: int = 1000  # real step at which the goal moves
     n_planning_steps: int = 50  # Dyna-Q's n: even a lot of planning must unlearn
     seed: int = 0  # master seed
+
+
+#: A reduced budget for a preview in seconds (``--quick``; the tests run it).
+QUICK = Config(n_runs=1, n_steps=400, change_at=200)
 
 
 def main(config: Config):
@@ -45,4 +49,4 @@ def main(config: Config):
 
 
 if __name__ == "__main__":
-    run_lecture(main, Config(), __file__)
+    run_lecture(main, Config(), __file__, quick=QUICK)

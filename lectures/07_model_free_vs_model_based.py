@@ -5,7 +5,7 @@ Q-learning learns only from real steps. Dyna-Q also replays a learned model
 model. Each bar is labelled with the planning budget spent per real step:
 model-based agents trade computation for real experience.
 
-    python lectures/07_model_free_vs_model_based.py [--show]
+    python lectures/07_model_free_vs_model_based.py [--show] [--quick]
 """
 
 from dataclasses import dataclass
@@ -13,21 +13,26 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 
 from tabular_mbrl import studies
-from tabular_mbrl.plotting import plot_convergence
 from tabular_mbrl.course import run_lecture
+from tabular_mbrl.plotting import plot_convergence
+from tabular_mbrl.studies import STANDARD_MPC
 
 
 @dataclass(frozen=True)
 class Config:
     n_runs: int = 8  # runs per agent (tabular-mbrl run mpc: 30)
     n_episodes: int = 50  # long enough for Q-learning to converge
-    horizon: int = 5  # MPC: steps looked ahead
-    n_candidates: int = 100  # MPC: sequences per real step
+    horizon: int = STANDARD_MPC.params["horizon"]  # MPC: steps looked ahead
+    n_candidates: int = STANDARD_MPC.params["n_candidates"]  # MPC: sequences/step
     seed: int = 0  # master seed
 
 
+#: A reduced budget for a preview in seconds (``--quick``; the tests run it).
+QUICK = Config(n_runs=2, n_episodes=6)
+
+
 def main(config: Config):
-    study = studies.mpc(
+    study = studies.mpc_real_steps(
         n_runs=config.n_runs,
         n_episodes=config.n_episodes,
         horizon=config.horizon,
@@ -45,4 +50,4 @@ def main(config: Config):
 
 
 if __name__ == "__main__":
-    run_lecture(main, Config(), __file__)
+    run_lecture(main, Config(), __file__, quick=QUICK)

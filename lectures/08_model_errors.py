@@ -5,19 +5,18 @@ about every slip; an empirical model (counted frequencies) is right on average.
 Left: the error of the predicted state distribution grows with the number of
 steps predicted. Middle and right: where each model is wrong, one step ahead.
 
-    python lectures/08_model_errors.py [--show]
+    python lectures/08_model_errors.py [--show] [--quick]
 """
 
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 import gridworlds
 import tabular_mbrl as tm
 from tabular_mbrl import studies
-from tabular_mbrl.plotting import plot_curves, plot_model_error
 from tabular_mbrl.course import run_lecture
+from tabular_mbrl.plotting import plot_curves, plot_model_error
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,10 @@ class Config:
     n_runs: int = 10  # independent learned models
     n_learning_steps: int = 3000  # random real steps each model learns from
     seed: int = 0  # master seed
+
+
+#: A reduced budget for a preview in seconds (``--quick``; the tests run it).
+QUICK = Config(n_runs=2, horizon=4, n_learning_steps=300)
 
 
 def main(config: Config):
@@ -49,24 +52,23 @@ def main(config: Config):
         tm.DeterministicModel(env.n_states, env.n_actions),
         tm.EmpiricalModel(env.n_states, env.n_actions),
     ]
-    rng = np.random.default_rng(config.seed)
-    state, _ = env.reset(seed=config.seed)
+    walker = tm.RandomWalkAgent(
+        env.n_states, env.n_actions, models=models, rng=config.seed
+    )
+    steps = tm.interact(env, walker, env.reset(seed=config.seed)[0])
     for _ in range(config.n_learning_steps):
-        action = int(rng.integers(env.n_actions))
-        next_state, reward, terminated, _, _ = env.step(action)
-        for model in models:
-            model.update(state, action, reward, next_state, terminated)
-        state = env.reset()[0] if terminated else next_state
+        next(steps)
     fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
     plot_curves(study, ax=axes[0])
     for ax, model, name in zip(
         axes[1:], models, ("deterministic", "empirical"), strict=True
     ):
-        plot_model_error(env, model, ax=ax)
+        errors = tm.transition_error(env.model(), model)  # (S, A)
+        plot_model_error(env, errors.mean(axis=1), ax=ax)
         ax.set_title(f"{name} model: one-step error")
     fig.tight_layout()
     return fig
 
 
 if __name__ == "__main__":
-    run_lecture(main, Config(), __file__)
+    run_lecture(main, Config(), __file__, quick=QUICK)

@@ -39,6 +39,7 @@ from .mpc import (
 )
 from .prioritized_sweeping import PrioritizedSweepingAgent
 from .q_learning import QLearningAgent, epsilon_greedy, greedy_action
+from .random_walk import RandomWalkAgent
 from .results import (
     EpisodeResults,
     Series,
@@ -61,6 +62,7 @@ __all__ = [
     "PrioritizedSweepingAgent",
     "QLearningAgent",
     "RandomShootingAgent",
+    "RandomWalkAgent",
     "Series",
     "StepResults",
     "Study",

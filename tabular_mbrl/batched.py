@@ -275,8 +275,8 @@ def unsupported(spec: AgentSpec) -> str:
         changed = [m for m in _ALGORITHM if m in vars(klass)]
         if changed:
             return (
-                f"{cls.__name__} overrides {changed[0]}() of {base.__name__}, "
-                "and the engine runs only the library's own algorithms"
+                f"it runs {names}, not {cls.__name__}, which overrides "
+                f"{changed[0]}() of {base.__name__}"
             )
     model = spec.params.get("model")
     if model is not None and model is not DeterministicModel:

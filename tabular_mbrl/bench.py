@@ -29,7 +29,7 @@ from .studies import BOOK, STUDIES
 #: Runs per case with ``--quick``; the figures' other quick settings are their
 #: experiments' own quick budgets (``STUDIES[name].quick``), and the full
 #: budgets are the book's (``BOOK``).
-QUICK_RUNS = 2
+QUICK_RUNS = 1
 
 #: Full and quick budgets of the cases that are not the book's figures.
 BUDGETS = {

@@ -27,9 +27,7 @@ def maze():
 
 
 def dyna(n, cls=tm.DynaQAgent, **kwargs):
-    return lambda env, rng: cls(
-        env.n_states, env.n_actions, n_planning_steps=n, rng=rng, **kwargs
-    )
+    return tm.AgentSpec(cls, n_planning_steps=n, **kwargs)
 
 
 @pytest.mark.parametrize("n", [0, 5])
@@ -47,8 +45,7 @@ def test_per_run_streams_reproduce_the_loop_engine_bit_for_bit(n):
 
 
 def test_q_learning_agent_batches_like_dyna_q_with_n_zero():
-    def agent(env, rng):
-        return tm.QLearningAgent(env.n_states, env.n_actions, rng=rng)
+    agent = tm.AgentSpec(tm.QLearningAgent)
 
     loop = tm.run_episodes(maze, agent, n_episodes=5, n_runs=2, seed=1)
     batched = tm.run_episodes(
@@ -70,6 +67,90 @@ def test_dyna_q_plus_on_a_changing_maze_is_bit_identical_per_run():
     assert np.array_equal(loop.planning_updates, batched.planning_updates)
     assert loop.change_step == batched.change_step == 500
     assert loop.cumulative_reward[:, -1].min() > 5  # the runs did reach the goal
+
+
+@pytest.mark.parametrize("kappa", [0.0, 1e-3])
+def test_dyna_q_plus_is_bit_identical_per_run_at_any_kappa(kappa):
+    """kappa = 0 keeps Dyna-Q+'s search control (any action of a visited
+    state): the batched engine once fell back to Dyna-Q's there."""
+    agent = dyna(5, tm.DynaQPlusAgent, kappa=kappa)
+    runs = {
+        engine: tm.run_episodes(
+            maze, agent, n_episodes=6, n_runs=3, seed=5, engine=engine
+        )
+        for engine in ("loop", "batched-per-run")
+    }
+    assert np.array_equal(runs["loop"].steps, runs["batched-per-run"].steps)
+    assert np.array_equal(runs["loop"].returns, runs["batched-per-run"].returns)
+
+
+class QuietDyna(tm.DynaQAgent):
+    """A subclass that keeps the algorithm (only adds a method)."""
+
+    def describe(self):
+        return "quiet"
+
+
+class GreedyDyna(tm.DynaQAgent):
+    """A subclass that changes the algorithm."""
+
+    def select_action(self, state):
+        return self.greedy_action(state)
+
+
+def test_a_subclass_that_keeps_the_algorithm_batches():
+    spec = tm.AgentSpec(QuietDyna, n_planning_steps=5)
+    loop = tm.run_episodes(maze, spec, n_episodes=4, n_runs=2, seed=1)
+    batched = tm.run_episodes(
+        maze, spec, n_episodes=4, n_runs=2, seed=1, engine="batched-per-run"
+    )
+    assert np.array_equal(loop.steps, batched.steps)
+
+
+def test_a_subclass_that_changes_the_algorithm_is_refused_or_falls_back():
+    spec = tm.AgentSpec(GreedyDyna, n_planning_steps=5)
+    with pytest.raises(
+        ValueError,
+        match=r"engine == 'batched' cannot run this experiment: it runs "
+        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, not GreedyDyna, which "
+        r"overrides select_action\(\) of DynaQAgent",
+    ):
+        tm.run_episodes(maze, spec, n_episodes=2, n_runs=2, engine="batched")
+    auto = tm.run_episodes(maze, spec, n_episodes=3, n_runs=2, seed=2, engine="auto")
+    loop = tm.run_episodes(maze, spec, n_episodes=3, n_runs=2, seed=2)
+    assert np.array_equal(auto.steps, loop.steps)
+
+
+def test_a_factory_runs_on_the_loop_and_is_refused_by_batched():
+    def factory(env, rng):
+        return tm.DynaQAgent(env.n_states, env.n_actions, rng=rng)
+
+    spec = tm.AgentSpec(tm.DynaQAgent)
+    auto = tm.run_episodes(maze, factory, n_episodes=3, n_runs=2, seed=3, engine="auto")
+    loop = tm.run_episodes(maze, spec, n_episodes=3, n_runs=2, seed=3)
+    assert np.array_equal(auto.steps, loop.steps)  # same streams as the spec
+    with pytest.raises(ValueError, match=r"engine == 'batched' needs an AgentSpec"):
+        tm.run_episodes(maze, factory, n_episodes=2, n_runs=2, engine="batched")
+
+
+def test_a_list_of_specs_gives_one_result_per_setting():
+    specs = [dyna(0), dyna(5)]
+    both = tm.run_episodes(maze, specs, n_episodes=3, n_runs=2, seed=4)
+    one = tm.run_episodes(maze, dyna(5), n_episodes=3, n_runs=2, seed=4)
+    assert len(both) == 2 and np.array_equal(both[1].steps, one.steps)
+    stepped = tm.run_steps(maze, specs, n_steps=50, n_runs=2, seed=4, engine="auto")
+    assert [r.cumulative_reward.shape for r in stepped] == [(2, 50), (2, 50)]
+    with pytest.raises(TypeError, match=r"a list of agents must hold AgentSpecs"):
+        tm.run_episodes(maze, [dyna(0), "dyna"], n_episodes=1)
+
+
+def test_the_batched_engine_builds_no_agent(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("an agent was built")
+
+    monkeypatch.setattr(tm.AgentSpec, "build", refuse)
+    results = tm.run_episodes(maze, dyna(5), n_episodes=2, n_runs=3, engine="batched")
+    assert results.steps.shape == (3, 2)
 
 
 def test_figure_8_2_batched_mean_curve_agrees_with_the_loop():
@@ -119,9 +200,7 @@ def test_auto_uses_the_loop_for_one_run_and_for_other_agents():
     loop = tm.run_episodes(maze, dyna(5), n_episodes=3, n_runs=1, seed=3)
     assert np.array_equal(one.steps, loop.steps)
 
-    def sweeping(env, rng):
-        return tm.PrioritizedSweepingAgent(env.n_states, env.n_actions, rng=rng)
-
+    sweeping = tm.AgentSpec(tm.PrioritizedSweepingAgent)
     auto = tm.run_episodes(
         maze, sweeping, n_episodes=2, n_runs=2, seed=0, engine="auto"
     )
@@ -142,9 +221,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match=r"engine == 'fast', must be one of"):
         tm.run_episodes(maze, dyna(5), n_episodes=2, n_runs=2, engine="fast")
 
-    def sweeping(env, rng):
-        return tm.PrioritizedSweepingAgent(env.n_states, env.n_actions, rng=rng)
-
+    sweeping = tm.AgentSpec(tm.PrioritizedSweepingAgent)
     with pytest.raises(
         ValueError,
         match=r"engine == 'batched' cannot run this experiment: it runs "
@@ -152,10 +229,7 @@ def test_bad_input():
     ):
         tm.run_episodes(maze, sweeping, n_episodes=2, n_runs=2, engine="batched")
 
-    def empirical(env, rng):
-        model = tm.EmpiricalModel(env.n_states, env.n_actions)
-        return tm.DynaQAgent(env.n_states, env.n_actions, model=model, rng=rng)
-
+    empirical = tm.AgentSpec(tm.DynaQAgent, model=tm.EmpiricalModel)
     with pytest.raises(ValueError, match=r"learns a DeterministicModel, not Empir"):
         tm.run_episodes(maze, empirical, n_episodes=2, n_runs=2, engine="batched")
     with pytest.raises(ValueError, match=r"on_change needs engine='loop'"):

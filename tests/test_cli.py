@@ -1,30 +1,49 @@
 """The command line: every experiment at --runs 2, files, table, errors."""
 
 import csv
+import inspect
 import subprocess
 import sys
 
 import pytest
 
 from tabular_mbrl.__main__ import main
-from tabular_mbrl.studies import QUICK, STUDIES
+from tabular_mbrl.studies import STUDIES
 
-# Rows of each experiment's CSV at --quick: series x points.
-QUICK_ROWS = {
-    "compare": 3 * 10,
-    "dyna-maze": 3 * 10,
-    "blocking-maze": 3 * 1500,
-    "shortcut-maze": 3 * 3300,
-    "prioritized-sweeping": 2 * 2,
-    "mpc": 4 * 1,
-    "goal-change": 2 * 1000,
-    "model-errors": 2 * 10,
-    "mpc-budget": 2 * 2,
+# Per experiment: the quick-budget keyword that sets its x axis (None: one
+# point per series) and its series, in order.
+SERIES = {
+    "compare": ("n_episodes", ["Q-learning", "Dyna-Q n=50", "MPC"]),
+    "dyna-maze": ("n_episodes", ["n=0", "n=5", "n=50"]),
+    "blocking-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC"]),
+    "shortcut-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC"]),
+    "prioritized-sweeping": ("scales", ["Dyna-Q", "Prioritized sweeping"]),
+    "mpc": (None, ["Q-learning", "Dyna-Q n=5", "Dyna-Q n=50", "MPC"]),
+    "goal-change": ("n_steps", ["Dyna-Q n=50", "MPC"]),
+    "model-errors": ("horizon", ["deterministic model", "empirical model"]),
+    "mpc-budget": ("horizons", ["10 candidates", "100 candidates"]),
 }
 
 
-def test_every_experiment_has_a_quick_budget_and_a_row_count():
-    assert set(QUICK) == set(STUDIES) == set(QUICK_ROWS)
+def test_every_experiment_has_a_smaller_quick_budget_and_a_description():
+    for name, entry in STUDIES.items():
+        assert entry.name == name and entry.description and entry.quick
+        assert entry.group in ("book", "beyond")
+        defaults = inspect.signature(entry.function).parameters
+        for key, value in entry.quick.items():
+            full = defaults[key].default
+            if isinstance(full, tuple):
+                assert set(value) < set(full), (name, key)
+            else:
+                assert value < full, (name, key)
+    assert set(STUDIES) == set(SERIES)
+
+
+def test_every_study_has_the_same_keywords():
+    for entry in STUDIES.values():
+        parameters = inspect.signature(entry.function).parameters
+        for key in ("n_runs", "seed", "engine", "jobs", "quick", "progress"):
+            assert parameters[key].kind is inspect.Parameter.KEYWORD_ONLY, key
 
 
 @pytest.mark.parametrize("name", list(STUDIES))
@@ -37,7 +56,11 @@ def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
     with (tmp_path / f"{name}.csv").open() as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["series", "x", "mean", "ci_low", "ci_high", "n_runs"]
-    assert len(rows) - 1 == QUICK_ROWS[name]
+    # Each series gets one row per point of the x axis its quick budget sets.
+    key, names = SERIES[name]
+    points = 1 if key is None else STUDIES[name].quick[key]
+    points = points if isinstance(points, int) else len(points)
+    assert [row[0] for row in rows[1:]] == [n for n in names for _ in range(points)]
     assert {row[5] for row in rows[1:]} == {"2"}
     out, err = capsys.readouterr()
     assert "real steps to conv." in out and f"wrote {tmp_path}" in out

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tabular_mbrl.course import grading
 from tabular_mbrl.__main__ import main
+from tabular_mbrl.course import grading
 from tabular_mbrl.course.grading import GradeReport, GradingError, grade
 
 ROOT = Path(__file__).resolve().parents[1]

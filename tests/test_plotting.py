@@ -8,7 +8,7 @@ from matplotlib.collections import PolyCollection
 import gridworlds
 import tabular_mbrl as tm
 from tabular_mbrl import plotting
-from tabular_mbrl.studies import Series, Study
+from tabular_mbrl.results import Series, Study
 
 
 @pytest.fixture
@@ -19,9 +19,7 @@ def ax():
 
 
 def dyna(n):
-    return lambda env, rng: tm.DynaQAgent(
-        env.n_states, env.n_actions, n_planning_steps=n, rng=rng
-    )
+    return tm.AgentSpec(tm.DynaQAgent, n_planning_steps=n)
 
 
 def test_steps_per_episode_overlays_results_with_bands(ax):
@@ -98,7 +96,8 @@ def test_grid_views(ax):
     assert np.ma.getmaskarray(axes[0].images[-1].get_array())[0, 7]  # wall: blank
     assert plotting.plot_visits(env, np.ones((54, 4)), ax=axes[1]) is axes[1]
     model = tm.DeterministicModel(54, 4)
-    assert plotting.plot_model_error(env, model, ax=axes[2]) is axes[2]
+    errors = tm.transition_error(env.model(), model).mean(axis=1)
+    assert plotting.plot_model_error(env, errors, ax=axes[2]) is axes[2]
     error = axes[2].images[-1].get_array()
     assert error[2, 0] == pytest.approx(0.75)  # 3 of 4 moves from S leave it
     plt.close(fig)

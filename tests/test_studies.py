@@ -10,7 +10,7 @@ def by_name(study):
 
 
 def test_mpc_needs_fewer_real_steps_than_dyna_q():
-    result = by_name(studies.mpc(n_runs=5, n_episodes=30, seed=0))
+    result = by_name(studies.mpc_real_steps(n_runs=5, n_episodes=30, seed=0))
     steps = {name: s.real_steps for name, s in result.items()}
     assert steps["MPC"] <= min(steps["Dyna-Q n=50"], steps["Dyna-Q n=5"])
     # Both Dyna-Q settings spend most real steps in the first, exploring
@@ -60,7 +60,7 @@ def test_model_errors_compound_for_the_deterministic_model():
 
 def test_budget_costs_grow_with_horizon_and_candidates():
     study = studies.mpc_budget(
-        horizons=(1, 3), candidates=(10, 50), n_runs=2, n_episodes=10, seed=0
+        horizons=(1, 3), n_candidates=(10, 50), n_runs=2, n_episodes=10, seed=0
     )
     costs = [s.planning_updates for s in study.series]
     assert costs[1] > 4 * costs[0]  # 5x the candidates, about 5x the cost

@@ -12,6 +12,7 @@ from ..experiments import Progress, interact, run_steps
 from ..models import DeterministicModel, EmpiricalModel, total_variation
 from ..mpc import RandomShootingAgent
 from ..q_learning import QLearningAgent
+from ..random_walk import RandomWalkAgent
 from ..results import Series, Study, convergence_per_run
 from ..spec import AgentSpec
 from ._common import STANDARD_MPC, episode_settings, experiment, in_parallel
@@ -196,20 +197,6 @@ def goal_change(
     )
 
 
-class _RandomWalk:
-    """Uniformly random actions, each real step taught to several models."""
-
-    def __init__(self, n_actions: int, models: list, rng: np.random.Generator):
-        self.n_actions, self.models, self.rng = n_actions, models, rng
-
-    def select_action(self, state: int) -> int:
-        return int(self.rng.integers(self.n_actions))
-
-    def update(self, state, action, reward, next_state, terminated) -> None:
-        for model in self.models:
-            model.update(state, action, reward, next_state, terminated)
-
-
 @experiment(
     "model-errors",
     "compounding multi-step model error on a slippery maze",
@@ -247,7 +234,8 @@ def model_errors(
             EmpiricalModel(env.n_states, env.n_actions),
         ]
         state, _ = env.reset(seed=int(rng.integers(2**31)))
-        walk = interact(env, _RandomWalk(env.n_actions, models, rng), state)
+        walker = RandomWalkAgent(env.n_states, env.n_actions, models=models, rng=rng)
+        walk = interact(env, walker, state)
         for _ in range(n_learning_steps):
             next(walk)
         sequences = rng.integers(env.n_actions, size=(n_sequences, horizon))
