@@ -17,9 +17,9 @@ def dyna_q_planning(
 ) -> int:
     """Do ``n`` Q-learning backups on transitions replayed from a model.
 
-    Repeat ``n`` times:
-        S, A <- model.sample(rng)               (a previously observed pair)
-        R, S', terminated <- model.predict(S, A)
+    For each of ``n`` pairs S, A <- model.sample_pairs(n, rng)
+    (previously observed pairs):
+        R, S', terminated <- model.sample(S, A, rng)
         Q(S, A) <- Q(S, A) + alpha [R + gamma max_a Q(S', a) - Q(S, A)]
                    (no bootstrap term when ``terminated``)
 
@@ -28,15 +28,16 @@ def dyna_q_planning(
     q : ndarray of float, shape (n_states, n_actions)
         The Q-table, updated in place.
     model : object
-        Has ``sample(rng) -> (state, action)`` and
-        ``predict(state, action) -> (reward, next_state, terminated)``, like
-        the model of exercise 3. Ask it for pairs; never invent your own.
+        Has ``sample_pairs(n, rng) -> [[state, action], ...]`` and
+        ``sample(state, action, rng) -> (reward, next_state, terminated)``,
+        like the model of exercise 3 and ``tabular_mbrl.DeterministicModel``.
+        Ask it for pairs; never invent your own.
     n : int
         Number of planning backups, >= 0.
     alpha, gamma : float
         Step size and discount.
     rng : numpy.random.Generator
-        Pass it to ``model.sample``.
+        Pass it to the model's methods.
 
     Returns
     -------

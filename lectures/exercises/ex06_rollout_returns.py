@@ -7,28 +7,28 @@ import numpy as np
 
 
 def rollout_returns(
-    next_states: np.ndarray,
-    rewards: np.ndarray,
-    terminated: np.ndarray,
+    model,
     state: int,
     action_sequences: np.ndarray,
+    *,
     gamma: float,
 ) -> np.ndarray:
     """Discounted returns of a batch of action sequences in a deterministic model.
 
     Every sequence starts in ``state``. Step ``t`` of sequence ``i`` takes action
     ``a = action_sequences[i, t]`` in the sequence's current state ``s``,
-    receives ``rewards[s, a]`` discounted by ``gamma ** t``, and moves to
-    ``next_states[s, a]``. After a transition with ``terminated[s, a]`` the
-    sequence is over: later actions earn nothing.
+    receives ``model.rewards[s, a, 0]`` discounted by ``gamma ** t``, and moves
+    to ``model.next_states[s, a, 0]``. After a transition with
+    ``model.terminated[s, a, 0]`` the sequence is over: later actions earn
+    nothing.
 
     Parameters
     ----------
-    next_states : ndarray of int, shape (n_states, n_actions)
-    rewards : ndarray of float, shape (n_states, n_actions)
-    terminated : ndarray of bool, shape (n_states, n_actions)
-        The model: one outcome per pair (``env.model()`` of a gridworld
-        without slip, with the last axis dropped).
+    model : TabularModel or learned model
+        Outcome arrays ``next_states``, ``probs``, ``rewards`` and
+        ``terminated``, each of shape ``(n_states, n_actions, K)``, as
+        ``env.model()`` and ``tabular_mbrl``'s learned models give them. Here
+        the model is deterministic: ``K == 1``, so outcome ``0`` is certain.
     state : int
         The start state of every sequence.
     action_sequences : ndarray of int, shape (n_candidates, horizon)
@@ -44,6 +44,7 @@ def rollout_returns(
     -----
     Loop over the horizon (a short loop), never over the candidates: keep an
     array ``states`` of shape ``(n_candidates,)``, an array ``alive`` of
-    booleans, and index the model with ``rewards[states, actions]``.
+    booleans, and index the model with ``model.rewards[states, actions, 0]``.
+    This is ``tabular_mbrl.rollout_returns`` for one outcome per pair.
     """
     raise NotImplementedError("exercise 6: write rollout_returns")

@@ -21,8 +21,9 @@ def random_shooting_action(
        action uniform over ``range(n_actions)``: an int array of shape
        ``(n_candidates, horizon)``.
     2. Score them all with one call, ``score(sequences)``, which returns an
-       array of shape ``(n_candidates,)`` (for example your
-       ``rollout_returns`` from exercise 6, with the model filled in).
+       array of shape ``(n_candidates,)`` (for example
+       ``lambda s: rollout_returns(model, state, s, gamma=0.95)``, with the
+       ``rollout_returns`` of exercise 6).
     3. Return the *first* action of the best-scoring sequence. The agent
        executes only that action, then plans again at the next step
        (a receding horizon).

@@ -3,48 +3,58 @@
 import numpy as np
 import pytest
 
+import tabular_mbrl as tm
 from tabular_mbrl.course import points, submission
 
 ex = submission("ex03_deterministic_model")
 
 
-def model_with(*transitions):
-    model = ex.DeterministicModel(10, 4)
+def model_with(*transitions, model_class=None):
+    model = (model_class or ex.DeterministicModel)(10, 4)
     for t in transitions:
         model.update(*t)
     return model
 
 
+def outcome(model, state, action):
+    reward, next_state, terminated = model.sample(state, action)
+    return float(reward), int(next_state), bool(terminated)
+
+
 @points(2)
-def test_predict_returns_what_was_seen():
+def test_sample_returns_what_was_seen():
     model = model_with((3, 1, 0.5, 4, False), (4, 2, 1.0, 9, True))
-    reward, next_state, terminated = model.predict(3, 1)
-    assert (reward, next_state, bool(terminated)) == (0.5, 4, False)
-    reward, next_state, terminated = model.predict(4, 2)
-    assert (reward, next_state, bool(terminated)) == (1.0, 9, True)
-
-
-@points(2)
-def test_predict_keeps_the_latest_outcome():
-    model = model_with((3, 1, 0.5, 4, False), (3, 1, -1.0, 7, True))
-    reward, next_state, terminated = model.predict(3, 1)
-    assert (reward, next_state, bool(terminated)) == (-1.0, 7, True)
+    assert outcome(model, 3, 1) == (0.5, 4, False)
+    assert outcome(model, 4, 2) == (1.0, 9, True)
 
 
 @points(1)
-def test_predict_of_an_unseen_pair_raises_key_error():
-    model = model_with((3, 1, 0.5, 4, False))
-    with pytest.raises(KeyError):
-        model.predict(3, 2)
+def test_sample_keeps_the_latest_outcome():
+    model = model_with((3, 1, 0.5, 4, False), (3, 1, -1.0, 7, True))
+    assert outcome(model, 3, 1) == (-1.0, 7, True)
 
 
 @points(2)
-def test_sample_gives_only_observed_pairs():
+def test_unseen_pairs_follow_the_rule_and_the_arrays_match_the_library():
+    transitions = [(3, 1, 0.5, 4, False), (4, 2, 1.0, 9, True), (3, 1, 2.0, 5, False)]
+    model = model_with(*transitions)
+    assert outcome(model, 3, 2) == (0.0, 3, False), "unseen: stay, reward 0"
+    assert outcome(model, 7, 0) == (0.0, 7, False), "unseen: stay, reward 0"
+    library = model_with(*transitions, model_class=tm.DeterministicModel)
+    for name in ("next_states", "rewards", "terminated", "probs", "observed"):
+        got, expected = np.asarray(getattr(model, name)), getattr(library, name)
+        assert got.shape == expected.shape, f"{name} has shape {got.shape}"
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+@points(2)
+def test_sample_pairs_gives_only_observed_pairs():
     model = model_with(
         (3, 1, 0.0, 4, False), (4, 0, 0.0, 5, False), (9, 3, 1.0, 0, True)
     )
-    rng = np.random.default_rng(0)
-    seen = {tuple(int(x) for x in model.sample(rng)) for _ in range(300)}
+    pairs = model.sample_pairs(300, np.random.default_rng(0))
+    assert len(pairs) == 300, f"asked for 300 pairs, got {len(pairs)}"
+    seen = {tuple(int(x) for x in pair) for pair in pairs}
     observed = {(3, 1), (4, 0), (9, 3)}
     assert seen <= observed, (
         f"sampled unobserved pairs such as {sorted(seen - observed)[:3]}"
@@ -53,16 +63,18 @@ def test_sample_gives_only_observed_pairs():
 
 
 @points(2)
-def test_sample_is_uniform_over_distinct_pairs():
+def test_sample_pairs_is_uniform_over_distinct_pairs():
     model = model_with(*[(0, 0, 0.0, 1, False)] * 50, (5, 2, 0.0, 6, False))
-    rng = np.random.default_rng(1)
-    share = np.mean([tuple(model.sample(rng)) == (5, 2) for _ in range(3000)])
+    pairs = model.sample_pairs(3000, np.random.default_rng(1))
+    share = np.mean([tuple(int(x) for x in pair) == (5, 2) for pair in pairs])
     assert 0.44 <= share <= 0.56, (
         f"a pair seen once was sampled {share:.2f} of the time, expected 0.5"
     )
 
 
 @points(1)
-def test_sample_from_an_empty_model_raises_value_error():
-    with pytest.raises(ValueError):
-        ex.DeterministicModel(10, 4).sample(np.random.default_rng(0))
+def test_sample_pairs_from_an_empty_model_raises_runtime_error():
+    model = ex.DeterministicModel(10, 4)
+    assert list(model.sample_pairs(0, np.random.default_rng(0))) == []
+    with pytest.raises(RuntimeError):
+        model.sample_pairs(1, np.random.default_rng(0))

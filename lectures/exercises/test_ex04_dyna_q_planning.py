@@ -10,19 +10,21 @@ ex = submission("ex04_dyna_q_planning")
 
 
 class ScriptedModel:
-    """Gives the pairs of ``script`` in order; predicts from ``outcomes``."""
+    """Hands out the pairs of ``script`` in order; predicts from ``outcomes``."""
 
     def __init__(self, script, outcomes):
         self.script = list(script)
         self.outcomes = outcomes
         self.samples = 0
 
-    def sample(self, rng):
-        pair = self.script[self.samples % len(self.script)]
-        self.samples += 1
-        return pair
+    def sample_pairs(self, n, rng):
+        pairs = [
+            list(self.script[(self.samples + i) % len(self.script)]) for i in range(n)
+        ]
+        self.samples += n
+        return pairs
 
-    def predict(self, state, action):
+    def sample(self, state, action, rng=None):
         return self.outcomes[(state, action)]  # KeyError for unobserved pairs
 
 
@@ -57,7 +59,7 @@ def test_backups_hand_computed():
 def test_asks_the_model_for_exactly_n_pairs():
     model = ScriptedModel([(1, 1), (0, 1)], CHAIN)
     _, done = plan(model, 7)
-    assert model.samples == 7, f"model.sample called {model.samples} times for n=7"
+    assert model.samples == 7, f"asked the model for {model.samples} pairs for n=7"
     assert done == 7, f"returned {done!r}, expected the number of backups (7)"
 
 

@@ -14,10 +14,14 @@ ex = submission("ex06_rollout_returns")
 NEXT = np.array([[0, 1], [1, 2], [2, 2]])
 REWARD = np.array([[1.0, 2.0], [0.0, 5.0], [7.0, 7.0]])
 TERMINAL = np.array([[False, False], [False, True], [False, False]])
+# The same chain as the library's models hold it: arrays (S, A, K) with K = 1.
+CHAIN = gridworlds.TabularModel(
+    NEXT[..., None], np.ones(NEXT.shape + (1,)), REWARD[..., None], TERMINAL[..., None]
+)
 
 
 def returns(sequences, gamma=0.5, state=0):
-    return ex.rollout_returns(NEXT, REWARD, TERMINAL, state, np.array(sequences), gamma)
+    return ex.rollout_returns(CHAIN, state, np.array(sequences), gamma=gamma)
 
 
 @points(2)
@@ -52,7 +56,7 @@ def test_nothing_after_termination():
 
 @points(2)
 def test_matches_a_plain_loop_on_the_dyna_maze():
-    model = gridworlds.make("dyna_maze").model()
+    model = gridworlds.make("dyna_maze").model()  # arrays (S, A, 1)
     nxt, rew, term = (
         a[..., 0] for a in (model.next_states, model.rewards, model.terminated)
     )
@@ -69,5 +73,5 @@ def test_matches_a_plain_loop_on_the_dyna_maze():
             s = nxt[s, a]
         expected.append(total)
     assert max(expected) > 0, "the oracle should reach the goal at least once"
-    out = np.ravel(ex.rollout_returns(nxt, rew, term, start, sequences, 0.95))
+    out = np.ravel(ex.rollout_returns(model, start, sequences, gamma=0.95))
     np.testing.assert_allclose(out, expected)

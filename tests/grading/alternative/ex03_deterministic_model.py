@@ -1,33 +1,55 @@
-"""A correct model kept in arrays, sampling with rng.choice instead."""
+"""A correct model kept in dicts, sampling with rng.choice, arrays built on
+demand."""
 
 import numpy as np
 
 
 class DeterministicModel:
     def __init__(self, n_states, n_actions):
-        self.seen = np.zeros((n_states, n_actions), dtype=bool)
-        self.reward = np.zeros((n_states, n_actions))
-        self.next_state = np.zeros((n_states, n_actions), dtype=int)
-        self.terminated = np.zeros((n_states, n_actions), dtype=bool)
+        self.n_states, self.n_actions = n_states, n_actions
+        self.outcomes = {}  # insertion-ordered: the distinct observed pairs
 
     def update(self, state, action, reward, next_state, terminated):
-        self.seen[state, action] = True
-        self.reward[state, action] = reward
-        self.next_state[state, action] = next_state
-        self.terminated[state, action] = terminated
+        self.outcomes[(state, action)] = (reward, next_state, terminated)
 
-    def predict(self, state, action):
-        if not self.seen[state, action]:
-            raise KeyError((state, action))
-        return (
-            float(self.reward[state, action]),
-            int(self.next_state[state, action]),
-            bool(self.terminated[state, action]),
+    def sample(self, state, action, rng=None):
+        reward, next_state, terminated = self.outcomes.get(
+            (state, action), (0.0, state, False)
         )
+        return float(reward), int(next_state), bool(terminated)
 
-    def sample(self, rng):
-        pairs = np.argwhere(self.seen)
-        if len(pairs) == 0:
-            raise ValueError("nothing observed")
-        state, action = pairs[rng.choice(len(pairs))]
-        return int(state), int(action)
+    def sample_pairs(self, n, rng):
+        if n and not self.outcomes:
+            raise RuntimeError("nothing observed")
+        pairs = list(self.outcomes)
+        return [list(pairs[i]) for i in rng.choice(len(pairs), size=n)] if n else []
+
+    def _array(self, index, dtype):
+        out = np.zeros((self.n_states, self.n_actions, 1), dtype=dtype)
+        for s in range(self.n_states):
+            for a in range(self.n_actions):
+                out[s, a, 0] = self.sample(s, a)[index]
+        return out
+
+    @property
+    def rewards(self):
+        return self._array(0, float)
+
+    @property
+    def next_states(self):
+        return self._array(1, int)
+
+    @property
+    def terminated(self):
+        return self._array(2, bool)
+
+    @property
+    def probs(self):
+        return np.ones((self.n_states, self.n_actions, 1))
+
+    @property
+    def observed(self):
+        seen = np.zeros((self.n_states, self.n_actions), dtype=bool)
+        for s, a in self.outcomes:
+            seen[s, a] = True
+        return seen
