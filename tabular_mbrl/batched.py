@@ -402,7 +402,10 @@ def prepare(
         rng = batch_stream
     maze = VectorMaze(envs)
     engine = BatchedDynaQ(
-        np.full((n_runs, maze.n_states, maze.n_actions), float(settings["q_init"])),
+        # A read-only view: the engine's own copy is the only full table.
+        np.broadcast_to(
+            float(settings["q_init"]), (n_runs, maze.n_states, maze.n_actions)
+        ),
         alpha=settings["alpha"],
         gamma=settings["gamma"],
         epsilon=settings["epsilon"],
