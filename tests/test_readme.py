@@ -17,3 +17,52 @@ def test_readme_example_runs(index, tmp_path, monkeypatch):
 
 def test_readme_has_examples():
     assert len(BLOCKS) >= 3
+
+
+# The README's Size section: group -> the modules counted in it.
+SIZE_GROUPS = {
+    "algorithms": [
+        "_checks",
+        "models",
+        "q_learning",
+        "dyna_q",
+        "dyna_q_plus",
+        "prioritized_sweeping",
+        "random_walk",
+        "dynamic_programming",
+        "spec",
+        "mpc",
+    ],
+    "experiments": ["results", "experiments", "batched", "studies"],
+    "cli": ["__init__", "__main__", "plotting", "bench"],
+    "course": ["course"],
+}
+
+
+def lines(path: pathlib.Path) -> int:
+    files = [path] if path.suffix == ".py" else sorted(path.rglob("*.py"))
+    return sum(len(f.read_text().splitlines()) for f in files)
+
+
+def test_readme_size_section_is_true():
+    root = README.parent
+    section = README.read_text().split("## Size", 1)[1]
+    claimed = [int(n.replace(",", "")) for n in re.findall(r"about ([\d,]+)", section)]
+    package = root / "tabular_mbrl"
+    groups = {
+        group: sum(
+            lines(
+                package / name if (package / name).is_dir() else package / f"{name}.py"
+            )
+            for name in names
+        )
+        for group, names in SIZE_GROUPS.items()
+    }
+    every = {
+        p.stem if p.parent == package else p.parent.name for p in package.rglob("*.py")
+    }
+    assert every == {n for names in SIZE_GROUPS.values() for n in names}
+    actual = [lines(root / "gridworlds"), lines(package), *groups.values()]
+    assert len(claimed) == len(actual)
+    for said, true in zip(claimed, actual, strict=True):
+        assert abs(said - true) <= 100, (claimed, actual)
