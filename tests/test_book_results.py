@@ -9,23 +9,18 @@ import pytest
 
 import gridworlds
 import tabular_mbrl as tm
+from tabular_mbrl import studies
+from tabular_mbrl.studies import BOOK
 
 
-def dyna_curve(n, n_runs):
-    results = tm.run_episodes(
-        lambda: gridworlds.make("dyna_maze"),
-        lambda env, rng: tm.DynaQAgent(
-            env.n_states, env.n_actions, n_planning_steps=n, rng=rng
-        ),
-        n_episodes=50,
-        n_runs=n_runs,
-        seed=2024,
-    )
-    return results.mean()
+def curves(study):
+    return {series.name: series for series in study.series}
 
 
 def test_figure_8_2_planning_steps():
-    n0, n5, n50 = dyna_curve(0, 10), dyna_curve(5, 10), dyna_curve(50, 10)
+    # The book's settings (studies.BOOK), 10 runs, on the batched engine.
+    study = curves(studies.dyna_maze(n_runs=10, seed=2024))
+    n0, n5, n50 = (study[f"n={n}"].mean() for n in (0, 5, 50))
     episode = lambda curve, k: curve[k - 1]  # noqa: E731 - 1-based, as plotted
     assert episode(n50, 3) < 20  # near-optimal by episode 3
     assert episode(n5, 5) < 30 and n5[5:].max() < 25  # by about episode 5
@@ -35,26 +30,10 @@ def test_figure_8_2_planning_steps():
         assert 14 <= curve[-10:].mean() <= 20  # all settle around 15-18
 
 
-def cumulative_reward(env_name, agent_cls, n_steps, n_runs, **kwargs):
-    return tm.run_steps(
-        lambda: gridworlds.make(env_name),
-        lambda env, rng: agent_cls(
-            env.n_states, env.n_actions, alpha=1.0, rng=rng, **kwargs
-        ),
-        n_steps=n_steps,
-        n_runs=n_runs,
-        seed=2024,
-    )
-
-
 def test_figure_8_4_blocking_maze():
-    dyna = cumulative_reward(
-        "blocking_maze", tm.DynaQAgent, 3000, 10, n_planning_steps=10
-    )
-    plus = cumulative_reward(
-        "blocking_maze", tm.DynaQPlusAgent, 3000, 10, n_planning_steps=10, kappa=1e-4
-    )
-    assert dyna.change_step == plus.change_step == 1000
+    study = studies.blocking_maze(n_runs=10, mpc=False, seed=2024)
+    assert study.change_step == 1000
+    dyna, plus = curves(study)["Dyna-Q"], curves(study)["Dyna-Q+"]
     final_dyna, final_plus = dyna.mean()[-1], plus.mean()[-1]
     assert 40 < final_dyna < 120 and 100 < final_plus < 180  # book: ~80 vs ~140
     assert final_plus > final_dyna + 30
@@ -62,16 +41,12 @@ def test_figure_8_4_blocking_maze():
 
 
 def test_figure_8_5_shortcut_maze():
-    dyna = cumulative_reward(
-        "shortcut_maze", tm.DynaQAgent, 6000, 2, n_planning_steps=50
-    )
-    plus = cumulative_reward(
-        "shortcut_maze", tm.DynaQPlusAgent, 6000, 2, n_planning_steps=50, kappa=1e-3
-    )
-    assert dyna.change_step == plus.change_step == 3000
+    study = studies.shortcut_maze(n_runs=2, mpc=False, seed=2024)
+    assert study.change_step == 3000
+    dyna, plus = curves(study)["Dyna-Q"], curves(study)["Dyna-Q+"]
 
-    def rate(results):  # goals per real step over the last 2000 steps, per run
-        reward = results.cumulative_reward
+    def rate(series):  # goals per real step over the last 2000 steps, per run
+        reward = series.values
         return (reward[:, -1] - reward[:, -2001]) / 2000
 
     # The old path is 16 steps, so no run on it reaches 1/16 goals per step;
@@ -85,7 +60,7 @@ def test_example_8_4_prioritized_sweeping_needs_fewer_backups(scale):
     def backups(cls):
         return tm.backups_until_optimal(
             lambda: gridworlds.make("dyna_maze", scale=scale),
-            lambda env, rng: cls(env.n_states, env.n_actions, alpha=0.5, rng=rng),
+            tm.AgentSpec(cls, alpha=BOOK["example 8.4"]["alpha"]),
             n_runs=3,
             seed=2024,
         )
