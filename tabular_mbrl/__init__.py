@@ -1,9 +1,12 @@
 """tabular_mbrl: model-based RL on gridworlds in NumPy (Sutton & Barto, ch. 8).
 
 Agents share one shape: ``Agent(n_states, n_actions, *, alpha, gamma, epsilon,
-rng, ...)`` with ``select_action(state)``, ``update(state, action, reward,
-next_state, terminated)``, a table ``q`` and two counters, ``n_real_steps`` and
-``n_planning_updates``.
+rng, ...)`` with keyword-only hyperparameters, ``select_action(state)``,
+``update(state, action, reward, next_state, terminated)``, a table ``q`` and two
+counters, ``n_real_steps`` and ``n_planning_updates``. Experiments describe an
+agent as an :class:`AgentSpec` (its class and hyperparameters) and run it with
+:func:`run_episodes` or :func:`run_steps`; :func:`interact` is the loop they all
+use. The named experiments are in :mod:`tabular_mbrl.studies`.
 """
 
 from .dyna_q import DynaQAgent

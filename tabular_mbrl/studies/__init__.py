@@ -25,7 +25,7 @@ from .book import (
     blocking_maze,
     changing_maze_specs,
     dyna_maze,
-    dyna_q,
+    dyna_q_spec,
     shortcut_maze,
     sweeping_backups,
 )
@@ -45,7 +45,7 @@ __all__ = [
     "changing_maze_specs",
     "compare",
     "dyna_maze",
-    "dyna_q",
+    "dyna_q_spec",
     "goal_change",
     "in_parallel",
     "model_errors",

@@ -16,7 +16,7 @@ from ..random_walk import RandomWalkAgent
 from ..results import Series, Study, convergence_per_run
 from ..spec import AgentSpec
 from ._common import STANDARD_MPC, episode_settings, experiment, in_parallel
-from .book import dyna_q
+from .book import dyna_q_spec
 
 
 def _dyna_maze() -> gridworlds.GridWorld:
@@ -42,7 +42,7 @@ def compare(
     """Model-free vs Dyna-Q vs MPC: steps per episode on the Dyna maze."""
     specs = [
         AgentSpec(QLearningAgent, label="Q-learning"),
-        dyna_q(50, label="Dyna-Q n=50"),
+        dyna_q_spec(50, label="Dyna-Q n=50"),
         STANDARD_MPC,
     ]
     series = episode_settings(
@@ -87,8 +87,8 @@ def mpc_real_steps(
     Q-learning (0), Dyna-Q (5, 50) and MPC (``horizon * n_candidates``)."""
     settings = [
         (AgentSpec(QLearningAgent, label="Q-learning"), 0),
-        (dyna_q(5, label="Dyna-Q n=5"), 5),
-        (dyna_q(50, label="Dyna-Q n=50"), 50),
+        (dyna_q_spec(5, label="Dyna-Q n=5"), 5),
+        (dyna_q_spec(50, label="Dyna-Q n=50"), 50),
         (
             STANDARD_MPC.replace(horizon=horizon, n_candidates=n_candidates),
             horizon * n_candidates,
@@ -184,7 +184,7 @@ def goal_change(
         return Series(spec.label, np.arange(1, n_steps + 1), results.cumulative_reward)
 
     specs = [
-        dyna_q(n_planning_steps, label=f"Dyna-Q n={n_planning_steps}"),
+        dyna_q_spec(n_planning_steps, label=f"Dyna-Q n={n_planning_steps}"),
         STANDARD_MPC,
     ]
     return Study(

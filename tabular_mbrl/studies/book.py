@@ -55,7 +55,7 @@ BOOK: dict[str, dict] = {
 _FIG_8_2, _FIG_8_4, _FIG_8_5, _EX_8_4 = BOOK.values()
 
 
-def dyna_q(n_planning_steps: int, **params) -> AgentSpec:
+def dyna_q_spec(n_planning_steps: int, **params) -> AgentSpec:
     """Dyna-Q with ``n`` planning steps, labelled ``n=N`` (Figure 8.2)."""
     return AgentSpec(
         DynaQAgent, n_planning_steps=n_planning_steps, label=f"n={n_planning_steps}"
@@ -85,7 +85,7 @@ def dyna_maze(
     maze. ``engine`` as for :func:`~tabular_mbrl.run_episodes` (``"auto"``:
     batched for several runs); ``jobs`` settings run in parallel processes.
     """
-    specs = [dyna_q(n) for n in n_planning_steps]
+    specs = [dyna_q_spec(n) for n in n_planning_steps]
     # Most planning first: the longest setting starts first when run in parallel.
     order = sorted(range(len(specs)), key=lambda i: -n_planning_steps[i])
     done = in_parallel(
@@ -306,7 +306,7 @@ __all__ = [
     "blocking_maze",
     "changing_maze_specs",
     "dyna_maze",
-    "dyna_q",
+    "dyna_q_spec",
     "shortcut_maze",
     "sweeping_backups",
 ]
