@@ -12,6 +12,7 @@ A self-contained suite (it does not import ``tabular_mbrl``)::
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from .checker import EnvCheckError, check_env
@@ -22,10 +23,16 @@ from .model import TabularModel, sample_outcomes
 from .registry import make, names
 from .shifting import ShiftingMaze
 
+try:  # one distribution, tabular-mbrl, ships both packages: one version
+    __version__ = version("tabular-mbrl")
+except PackageNotFoundError:  # run from a source tree that is not installed
+    __version__ = "0+unknown"
+
 if TYPE_CHECKING:
     from .gym_adapter import GymnasiumGridWorld
 
 __all__ = [
+    "__version__",
     "Action",
     "EnvCheckError",
     "GridWorld",

@@ -9,6 +9,7 @@ agent as an :class:`AgentSpec` (its class and hyperparameters) and run it with
 use. The named experiments are in :mod:`tabular_mbrl.studies`.
 """
 
+from ._version import __version__
 from .dyna_q import DynaQAgent
 from .dyna_q_plus import DynaQPlusAgent
 from .dynamic_programming import (
@@ -53,9 +54,8 @@ from .results import (
 )
 from .spec import AgentSpec
 
-__version__ = "0.1.0"
-
 __all__ = [
+    "__version__",
     "AgentSpec",
     "DeterministicModel",
     "DynaQAgent",

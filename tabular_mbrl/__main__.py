@@ -1,16 +1,17 @@
-"""``python -m tabular_mbrl`` (also ``tabular-mbrl``): run the named experiments.
+"""The command line of tabular-mbrl: run the named experiments, time them, grade
+the exercises and copy out the course material.
 
     tabular-mbrl                       # runs "compare" into ./results
     tabular-mbrl list                  # the experiments, one line each
     tabular-mbrl run NAME [--runs N] [--seed S] [--out DIR] [--show] [--quiet]
-                          [--quick]
+                          [--quick] [--engine E] [--jobs N]
     tabular-mbrl grade [EXERCISES_DIR] [--hidden DIR] [--json PATH] [--timeout S]
     tabular-mbrl bench [--quick] [--json PATH] [--jobs N]
 
 ``run`` writes ``DIR/NAME.png`` and ``DIR/NAME.csv`` (columns
-``series,x,mean,ci_low,ci_high,n_runs``) and prints a table: per series, the
-real steps to convergence and the final value. Bad arguments give a one-line
-error and exit status 2.
+``series,x,mean,ci_low,ci_high,n_runs``, LF line endings) and prints a table of
+what the experiment measures per series. Bad arguments give a one-line error
+and exit status 2.
 
 ``grade`` scores the exercise tests in a folder (see
 :mod:`tabular_mbrl.course.grading`): a table per exercise, the total, and with
@@ -22,12 +23,34 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import sys
 import time
 from pathlib import Path
 
+from ._version import __version__
 from .results import Study
 from .studies import STUDIES
+
+
+class _Progress:
+    """``progress(setting, done, total)`` on a stream: one line updated in place
+    on a terminal, a plain line per finished setting otherwise (a log file)."""
+
+    def __init__(self, name: str, started: float, stream) -> None:
+        self.name, self.started, self.stream = name, started, stream
+        self.live = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, setting: str, done: int, total: int) -> None:
+        line = (
+            f"{self.name}: {setting}: {done}/{total} runs, "
+            f"{time.perf_counter() - self.started:.1f} s"
+        )
+        if self.live:
+            end = "\n" if done == total else ""
+            print(f"\r\x1b[K{line}", end=end, file=self.stream, flush=True)
+        elif done == total:
+            print(line, file=self.stream, flush=True)
 
 
 class UsageError(Exception):
@@ -61,11 +84,49 @@ _seed = _number(int, 0)
 _positive_float = _number(float, 0, strict=True)
 
 
+DESCRIPTION = (
+    "Model-based RL on gridworlds (Sutton & Barto, chapter 8): run the named "
+    "experiments, time them, and grade the exercises. With no command, runs "
+    "'compare' into ./results."
+)
+
+
+def _epilog() -> str:
+    width = max(map(len, STUDIES))
+    names = "\n".join(
+        f"  {name:<{width}}  {entry.description}" for name, entry in STUDIES.items()
+    )
+    return f"""experiments (run NAME):
+{names}
+
+examples:
+  tabular-mbrl                              compare, into ./results
+  tabular-mbrl run dyna-maze                Figure 8.2 at the book's 30 runs
+  tabular-mbrl run shortcut-maze --quick    a small budget, for a preview
+  tabular-mbrl run blocking-maze --runs 5 --seed 1 --out figs --show
+  tabular-mbrl grade lectures/exercises --json results.json
+  tabular-mbrl bench --quick"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tabular-mbrl", description=__doc__.split("\n\n")[0])
+    parser = _Parser(
+        prog="tabular-mbrl",
+        description=DESCRIPTION,
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"tabular-mbrl {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     commands.add_parser("list", help="list the experiments")
-    run = commands.add_parser("run", help="run one experiment")
+    run = commands.add_parser(
+        "run",
+        help="run one experiment",
+        description="Run one named experiment: a PNG, a CSV and a table.",
+        epilog=_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("name", help="experiment name (see 'list')")
     run.add_argument("--runs", type=_positive_int, help="independent runs (seeds)")
     run.add_argument("--seed", type=_seed, default=0, help="master seed (default 0)")
@@ -116,7 +177,13 @@ def bench(*, quick: bool, json: str | None, jobs: int) -> int:
         target = Path(json)
         if not target.parent.is_dir() or target.is_dir():
             raise UsageError(f"--json {json!r}: not a file path in an existing folder")
-    rows = run_bench(quick=quick, jobs=jobs)
+    started = time.perf_counter()
+
+    def progress(case: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        print(f"bench: {done}/{total} {case}, {elapsed:.1f} s", file=sys.stderr)
+
+    rows = run_bench(quick=quick, jobs=jobs, progress=progress)
     print(format_table(rows))
     if json is not None:
         Path(json).write_text(json_module.dumps(rows, indent=2) + "\n")
@@ -155,7 +222,7 @@ def write_csv(study: Study, path: Path) -> int:
     """Write the study's mean curves and 95 % intervals; return the row count."""
     rows = 0
     with path.open("w", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["series", "x", "mean", "ci_low", "ci_high", "n_runs"])
         for series in study.series:
             low, high = series.confidence_interval()
@@ -175,26 +242,35 @@ def write_csv(study: Study, path: Path) -> int:
 
 
 def summary_table(study: Study) -> str:
-    """Per series: real steps to convergence, planning work and the final value."""
-    lines = [
-        f"{study.title}",
-        f"{'series':<24}{'real steps to conv.':>20}{'planning':>14}"
-        f"{'final ' + study.y_label:>30}",
-    ]
-    for series in study.series:
-        conv = (
-            "-"
-            if series.real_steps != series.real_steps
-            else f"{series.real_steps:,.0f}"
+    """Per series, what the experiment measures: real steps to convergence and
+    planning work where it reports them, and the final value. Columns that no
+    series fills are left out; headers are aligned with their numbers."""
+
+    def number(value: float) -> str:
+        return "-" if value != value else f"{value:,.0f}"
+
+    columns = [("series", [s.name for s in study.series])]
+    if any(s.real_steps == s.real_steps for s in study.series):
+        columns.append(
+            ("real steps to conv.", [number(s.real_steps) for s in study.series])
         )
-        plan = (
-            "-"
-            if series.planning_updates != series.planning_updates
-            else f"{series.planning_updates:,.0f}"
-        )
-        lines.append(
-            f"{series.name:<24}{conv:>20}{plan:>14}{series.mean()[-1]:>30,.2f}"
-        )
+    if any(s.planning_updates == s.planning_updates for s in study.series):
+        columns.append(("planning", [number(s.planning_updates) for s in study.series]))
+    columns.append(
+        (f"final {study.y_label}", [f"{s.mean()[-1]:,.2f}" for s in study.series])
+    )
+    widths = [max(len(head), *map(len, cells)) for head, cells in columns]
+    lines = [study.title]
+    for row in range(-1, len(study.series)):
+        cells = [
+            (head if row < 0 else values[row]).ljust(width)
+            if i == 0
+            else (head if row < 0 else values[row]).rjust(width)
+            for i, ((head, values), width) in enumerate(
+                zip(columns, widths, strict=True)
+            )
+        ]
+        lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 
 
@@ -225,7 +301,11 @@ def run(
     jobs: int = 1,
 ) -> int:
     if name not in STUDIES:
-        raise UsageError(f"unknown experiment {name!r}; known: {', '.join(STUDIES)}")
+        close = difflib.get_close_matches(name, STUDIES, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise UsageError(
+            f"unknown experiment {name!r}; {hint}known: {', '.join(STUDIES)}"
+        )
     entry = STUDIES[name]
     if engine == "batched" and not entry.batched:
         raise UsageError(
@@ -243,15 +323,7 @@ def run(
 
     started = time.perf_counter()
 
-    def progress(done: int, total: int) -> None:
-        print(
-            f"\r{name}: {done}/{total} runs of a setting, "
-            f"{time.perf_counter() - started:.1f} s",
-            end="",
-            file=sys.stderr,
-        )
-        if done == total:
-            print(file=sys.stderr)
+    progress = _Progress(name, started, sys.stderr)
 
     kwargs = {
         "seed": seed,

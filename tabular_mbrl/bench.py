@@ -163,24 +163,43 @@ def _measure(index: int) -> tuple[float, float, float]:
     return seconds, work, _peak_mib()
 
 
-def bench(*, quick: bool = False, jobs: int = 1) -> list[dict]:
-    """Run every case; return one dict per row (see :func:`format_table`)."""
+def _index_and_measure(index: int) -> tuple[int, tuple[float, float, float]]:
+    return index, _measure(index)
+
+
+def bench(
+    *,
+    quick: bool = False,
+    jobs: int = 1,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[dict]:
+    """Run every case; return one dict per row (see :func:`format_table`).
+
+    ``progress(case, done, total)`` is called as each case finishes."""
     cases = _cases(quick)
     _WORK[:] = [work for *_, work in cases]
     # Cases that start processes of their own ("x2") run here, not in a worker.
     pooled = [i for i, case in enumerate(cases) if "x2" not in case[1]]
     measured = {}
+
+    def done(index: int, result: tuple[float, float, float]) -> None:
+        measured[index] = result
+        if progress is not None:
+            case, engine = cases[index][:2]
+            progress(f"{case} ({engine})", len(measured), len(cases))
+
     try:
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             # A new process per case: each peak memory is that case's alone.
             with context.Pool(jobs, maxtasksperchild=1) as pool:
-                measured.update(
-                    zip(pooled, pool.map(_measure, pooled, chunksize=1), strict=True)
-                )
+                for index, result in pool.imap_unordered(
+                    _index_and_measure, pooled, chunksize=1
+                ):
+                    done(index, result)
         for index in range(len(cases)):
             if index not in measured:
-                measured[index] = _measure(index)
+                done(index, _measure(index))
     finally:
         _WORK.clear()
     measured = [measured[index] for index in range(len(cases))]

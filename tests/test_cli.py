@@ -63,7 +63,9 @@ def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
     assert [row[0] for row in rows[1:]] == [n for n in names for _ in range(points)]
     assert {row[5] for row in rows[1:]} == {"2"}
     out, err = capsys.readouterr()
-    assert "real steps to conv." in out and f"wrote {tmp_path}" in out
+    header = out.splitlines()[1]
+    assert header.startswith("series ") and "final " in header
+    assert f"wrote {tmp_path}" in out
     assert "2/2 runs" in err  # progress on stderr
 
 
@@ -95,7 +97,12 @@ def test_list_names_every_experiment(capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["run", "dyna"], "unknown experiment 'dyna'; known: compare, dyna-maze"),
+        (
+            ["run", "dyna"],
+            "unknown experiment 'dyna'; did you mean 'dyna-maze'? known: compare, "
+            "dyna-maze",
+        ),
+        (["run", "blah"], "unknown experiment 'blah'; known: compare, dyna-maze"),
         (["run", "dyna-maze", "--runs", "0"], "argument --runs: 0 must be >= 1"),
         (
             ["run", "dyna-maze", "--runs", "two"],
@@ -142,3 +149,58 @@ def test_installed_command_runs_dyna_maze_at_two_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     with (tmp_path / "dyna-maze.csv").open() as handle:
         assert len(handle.readlines()) == 1 + 3 * 50  # book budget: 50 episodes
+
+
+def test_csv_lines_end_in_lf(tmp_path):
+    assert main(["run", "model-errors", "--runs", "2", "--quick", "--quiet",
+                 "--out", str(tmp_path)]) == 0  # fmt: skip
+    data = (tmp_path / "model-errors.csv").read_bytes()
+    assert b"\r" not in data and data.endswith(b"\n")
+
+
+def test_table_shows_only_what_the_experiment_measures(tmp_path, capsys):
+    argv = ["--runs", "2", "--quick", "--quiet", "--out", str(tmp_path)]
+    main(["run", "model-errors", *argv])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["series", "final", "total", "variation", "distance"]
+    main(["run", "mpc", *argv])
+    header, first = capsys.readouterr().out.splitlines()[1:3]
+    assert "real steps to conv." in header and "planning" in header
+    # Headers align with their numbers: right-aligned columns end together.
+    assert header.index("planning") + len("planning") == first.index(" 0") + 2
+
+
+def test_progress_names_the_setting_with_plain_lines_off_a_terminal(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "tabular_mbrl", "run", "dyna-maze", "--quick",
+         "--runs", "2", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = result.stderr.splitlines()
+    assert sorted(line.split(",")[0] for line in lines) == [
+        "dyna-maze: n=0: 2/2 runs",
+        "dyna-maze: n=5: 2/2 runs",
+        "dyna-maze: n=50: 2/2 runs",
+    ]  # in the order they finish (the most planning starts first)
+    assert "\r" not in result.stderr
+
+
+def test_help_lists_experiments_and_examples(capsys):
+    for argv in (["--help"], ["run", "--help"]):
+        with pytest.raises(SystemExit) as exit_:  # argparse exits after help
+            main(argv)
+        assert exit_.value.code == 0
+        out = capsys.readouterr().out
+        assert "examples:" in out and "shortcut-maze" in out and "``" not in out
+
+
+def test_version(capsys):
+    import tabular_mbrl
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tabular-mbrl {tabular_mbrl.__version__}"
+    import gridworlds
+
+    assert gridworlds.__version__ == tabular_mbrl.__version__

@@ -51,6 +51,18 @@ class Experiment:
     batched: bool
 
 
+#: What a study reports after each run of a setting: ``progress(setting, runs
+#: done, runs in all)``.
+StudyProgress = Callable[[str, int, int], None]
+
+
+def named(progress: StudyProgress | None, setting: str) -> Progress | None:
+    """The runners' ``progress(done, total)`` for one setting of a study."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(setting, done, total)
+
+
 #: name -> :class:`Experiment`, the book's first, in the order ``list`` shows.
 STUDIES: dict[str, Experiment] = {}
 
@@ -159,7 +171,7 @@ def episode_series(
     n_episodes: int,
     n_runs: int,
     seed: int,
-    progress: Progress | None,
+    progress: StudyProgress | None,
     engine: str,
 ) -> Series:
     """Steps per episode of one setting, with its convergence and planning cost."""
@@ -171,7 +183,7 @@ def episode_series(
         n_episodes=n_episodes,
         n_runs=n_runs,
         seed=seed,
-        progress=progress,
+        progress=named(progress, spec.label),
         engine=engine_for(spec, engine),
     )
     return Series(

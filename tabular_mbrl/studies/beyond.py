@@ -8,14 +8,21 @@ import numpy as np
 import gridworlds
 
 from ..dynamic_programming import predict_distribution, shortest_path_length
-from ..experiments import Progress, interact, run_steps
+from ..experiments import interact, run_steps
 from ..models import DeterministicModel, EmpiricalModel, total_variation
 from ..mpc import RandomShootingAgent
 from ..q_learning import QLearningAgent
 from ..random_walk import RandomWalkAgent
 from ..results import Series, Study, convergence_per_run
 from ..spec import AgentSpec
-from ._common import STANDARD_MPC, episode_settings, experiment, in_parallel
+from ._common import (
+    STANDARD_MPC,
+    StudyProgress,
+    episode_settings,
+    experiment,
+    in_parallel,
+    named,
+)
 from .book import dyna_q_spec
 
 
@@ -35,7 +42,7 @@ def compare(
     n_runs: int = 10,
     n_episodes: int = 30,
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
@@ -79,7 +86,7 @@ def mpc_real_steps(
     horizon: int = STANDARD_MPC.params["horizon"],
     n_candidates: int = STANDARD_MPC.params["n_candidates"],
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
@@ -144,7 +151,7 @@ def goal_change(
     change_at: int = 1500,
     n_planning_steps: int = 50,
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
@@ -179,7 +186,7 @@ def goal_change(
             n_runs=n_runs,
             seed=seed,
             on_change=move_goal,
-            progress=progress,
+            progress=named(progress, spec.label),
         )
         return Series(spec.label, np.arange(1, n_steps + 1), results.cumulative_reward)
 
@@ -212,7 +219,7 @@ def model_errors(
     n_learning_steps: int = 3000,
     n_sequences: int = 50,
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
@@ -247,7 +254,7 @@ def model_errors(
             ]
             errors[label].append(np.mean(tv, axis=0))
         if progress is not None:
-            progress(run + 1, n_runs)
+            progress("both models", run + 1, n_runs)
     series = [
         Series(label, np.arange(1, horizon + 1), np.array(values))
         for label, values in errors.items()
@@ -275,7 +282,7 @@ def mpc_budget(
     n_runs: int = 5,
     n_episodes: int = 30,
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:

@@ -14,16 +14,18 @@ import gridworlds
 
 from ..dyna_q import DynaQAgent
 from ..dyna_q_plus import DynaQPlusAgent
-from ..experiments import Progress, backups_until_optimal, run_steps
+from ..experiments import backups_until_optimal, run_steps
 from ..prioritized_sweeping import PrioritizedSweepingAgent
 from ..results import Series, Study
 from ..spec import AgentSpec
 from ._common import (
     STANDARD_MPC,
+    StudyProgress,
     engine_for,
     episode_series,
     experiment,
     in_parallel,
+    named,
 )
 
 #: The book's settings (2nd ed., chapter 8), one home for studies, bench,
@@ -75,7 +77,7 @@ def dyna_maze(
     n_episodes: int = _FIG_8_2["n_episodes"],
     n_planning_steps: tuple[int, ...] = _FIG_8_2["n_planning_steps"],
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
@@ -142,7 +144,7 @@ def _changing_maze(
     n_runs: int,
     n_steps: int,
     seed: int,
-    progress: Progress | None,
+    progress: StudyProgress | None,
     engine: str,
     jobs: int,
 ) -> Study:
@@ -153,7 +155,7 @@ def _changing_maze(
             n_steps=n_steps,
             n_runs=n_runs,
             seed=seed,
-            progress=progress,
+            progress=named(progress, spec.label),
             engine=engine_for(spec, engine),
         )
         series = Series(
@@ -185,7 +187,7 @@ def blocking_maze(
     kappa: float = _FIG_8_4["kappa"],
     mpc: bool = True,
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
@@ -220,7 +222,7 @@ def shortcut_maze(
     kappa: float = _FIG_8_5["kappa"],
     mpc: bool = True,
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
@@ -254,7 +256,7 @@ def sweeping_backups(
     alpha: float = _EX_8_4["alpha"],
     theta: float = _EX_8_4["theta"],
     seed: int = 0,
-    progress: Progress | None = None,
+    progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
@@ -284,7 +286,7 @@ def sweeping_backups(
                     spec,
                     n_runs=n_runs,
                     seed=seed,
-                    progress=progress,
+                    progress=named(progress, f"{spec.label}, scale {k}"),
                 )
                 for k in scales
             ]
