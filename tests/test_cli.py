@@ -32,6 +32,8 @@ def test_every_experiment_has_a_smaller_quick_budget_and_a_description():
         defaults = inspect.signature(entry.function).parameters
         for key, value in entry.quick.items():
             full = defaults[key].default
+            if full is None:  # the book's (change_at): any value is a change
+                continue
             if isinstance(full, tuple):
                 assert set(value) < set(full), (name, key)
             else:

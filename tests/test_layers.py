@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Lowest first. A module may import modules of its own layer or of lower ones.
 LAYERS = [
-    {"_checks"},
+    {"_checks", "_version"},
     {"models"},
     {  # the agents, and what they share
         "spec",

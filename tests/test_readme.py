@@ -23,6 +23,7 @@ def test_readme_has_examples():
 SIZE_GROUPS = {
     "algorithms": [
         "_checks",
+        "_version",
         "models",
         "q_learning",
         "dyna_q",

@@ -33,7 +33,7 @@ def _dyna_maze() -> gridworlds.GridWorld:
 @experiment(
     "compare",
     "model-free vs Dyna-Q vs MPC on the Dyna maze (default)",
-    quick={"n_episodes": 10},
+    quick={"n_runs": 2, "n_episodes": 6},
     group="beyond",
     batched=True,
 )
@@ -75,7 +75,7 @@ def compare(
 @experiment(
     "mpc",
     "real steps to convergence: Q-learning vs Dyna-Q vs MPC",
-    quick={"n_episodes": 20},
+    quick={"n_runs": 2, "n_episodes": 10},
     group="beyond",
     batched=True,
 )
@@ -140,7 +140,7 @@ GOAL_MOVED_TO = (5, 8)
 @experiment(
     "goal-change",
     "the goal moves: MPC follows at once, Dyna-Q must unlearn",
-    quick={"n_steps": 1000, "change_at": 500},
+    quick={"n_runs": 3, "n_steps": 1000, "change_at": 500},
     group="beyond",
     batched=False,
 )
@@ -207,7 +207,7 @@ def goal_change(
 @experiment(
     "model-errors",
     "compounding multi-step model error on a slippery maze",
-    quick={"horizon": 10, "n_learning_steps": 1000},
+    quick={"n_runs": 5, "horizon": 10, "n_learning_steps": 1000},
     group="beyond",
     batched=False,
 )
@@ -271,7 +271,12 @@ def model_errors(
 @experiment(
     "mpc-budget",
     "MPC horizon x candidates sweep",
-    quick={"horizons": (1, 5), "n_candidates": (10, 100), "n_episodes": 10},
+    quick={
+        "n_runs": 2,
+        "horizons": (1, 5),
+        "n_candidates": (10, 100),
+        "n_episodes": 10,
+    },
     group="beyond",
     batched=False,
 )

@@ -67,7 +67,7 @@ def dyna_q_spec(n_planning_steps: int, **params) -> AgentSpec:
 @experiment(
     "dyna-maze",
     "Figure 8.2: Dyna-Q with n = 0, 5, 50 planning steps",
-    quick={"n_episodes": 10},
+    quick={"n_runs": 3, "n_episodes": 10},
     group="book",
     batched=True,
 )
@@ -141,6 +141,7 @@ def _changing_maze(
     maze: str,
     specs: list[AgentSpec],
     *,
+    change_at: int | None,
     n_runs: int,
     n_steps: int,
     seed: int,
@@ -149,8 +150,9 @@ def _changing_maze(
     jobs: int,
 ) -> Study:
     def setting(spec: AgentSpec) -> tuple[Series, int | None]:
+        changes = {} if change_at is None else {"change_at": change_at}
         results = run_steps(
-            lambda: gridworlds.make(maze),
+            lambda: gridworlds.make(maze, **changes),
             spec,
             n_steps=n_steps,
             n_runs=n_runs,
@@ -174,7 +176,7 @@ def _changing_maze(
 @experiment(
     "blocking-maze",
     "Figure 8.4: Dyna-Q vs Dyna-Q+ vs MPC when the short path closes",
-    quick={"n_steps": 1500},
+    quick={"n_runs": 2, "n_steps": 1500},
     group="book",
     batched=True,
 )
@@ -186,17 +188,20 @@ def blocking_maze(
     alpha: float = _FIG_8_4["alpha"],
     kappa: float = _FIG_8_4["kappa"],
     mpc: bool = True,
+    change_at: int | None = None,
     seed: int = 0,
     progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
-    """Figure 8.4: the short path closes at step 1000 (S&B Example 8.2)."""
+    """Figure 8.4: the short path closes at step 1000 (S&B Example 8.2), or at
+    ``change_at`` if given."""
     return _changing_maze(
         "blocking-maze",
         "Blocking maze (S&B Figure 8.4)",
         "blocking_maze",
         changing_maze_specs(n_planning_steps, alpha, kappa, mpc),
+        change_at=change_at,
         n_runs=n_runs,
         n_steps=n_steps,
         seed=seed,
@@ -209,7 +214,7 @@ def blocking_maze(
 @experiment(
     "shortcut-maze",
     "Figure 8.5: who finds the shortcut that opens at step 3000",
-    quick={"n_steps": 3300, "n_planning_steps": 10},
+    quick={"n_runs": 2, "n_steps": 1500, "change_at": 1000, "n_planning_steps": 10},
     group="book",
     batched=True,
 )
@@ -221,17 +226,20 @@ def shortcut_maze(
     alpha: float = _FIG_8_5["alpha"],
     kappa: float = _FIG_8_5["kappa"],
     mpc: bool = True,
+    change_at: int | None = None,
     seed: int = 0,
     progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
-    """Figure 8.5: a shortcut opens at step 3000 (S&B Example 8.3)."""
+    """Figure 8.5: a shortcut opens at step 3000 (S&B Example 8.3), or at
+    ``change_at`` if given."""
     return _changing_maze(
         "shortcut-maze",
         "Shortcut maze (S&B Figure 8.5)",
         "shortcut_maze",
         changing_maze_specs(n_planning_steps, alpha, kappa, mpc),
+        change_at=change_at,
         n_runs=n_runs,
         n_steps=n_steps,
         seed=seed,
@@ -244,7 +252,7 @@ def shortcut_maze(
 @experiment(
     "prioritized-sweeping",
     "Example 8.4: backups until optimal as the maze grows",
-    quick={"scales": (1, 2)},
+    quick={"n_runs": 1, "scales": (1, 2)},
     group="book",
     batched=False,
 )
