@@ -154,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--jobs", type=_positive_int, default=1, help="cases run in parallel"
     )
+    for kind, what in (
+        ("lectures", "the lecture scripts"),
+        ("exercises", "the exercise handout (skeletons, tests, conftest)"),
+    ):
+        copy = commands.add_parser(kind, help=f"copy {what} into a folder")
+        copy.add_argument("folder", help="where to copy them (made if missing)")
+        copy.add_argument("--force", action="store_true", help="overwrite files")
     grade = commands.add_parser("grade", help="grade the exercises in a folder")
     grade.add_argument(
         "folder", nargs="?", default=".", help="exercises and their tests (.)"
@@ -215,6 +222,23 @@ def grade(folder: str, *, hidden: str | None, json: str | None, timeout: float) 
         except OSError as error:
             raise UsageError(f"--json {json!r}: {error.strerror or error}") from None
         print(f"wrote {json}")
+    return 0
+
+
+def copy_out(kind: str, folder: str, *, force: bool) -> int:
+    """Copy the lectures or the exercise handout into ``folder``."""
+    from .course.handout import HandoutError, copy_material
+
+    try:
+        copied = copy_material(kind, folder, force=force)
+    except (HandoutError, OSError) as error:
+        raise UsageError(f"{kind} {folder!r}: {error}") from None
+    print(f"copied {len(copied)} files into {folder}")
+    if kind == "exercises":
+        print(f"run the tests of one exercise: cd {folder} && pytest test_ex01_*.py")
+        print(f"score them all:                tabular-mbrl grade {folder}")
+    else:
+        print(f"run one: python {Path(folder) / copied[0].name} [--show] [--quick]")
     return 0
 
 
@@ -362,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "bench":
             return bench(quick=args.quick, json=args.json, jobs=args.jobs)
+        if args.command in ("lectures", "exercises"):
+            return copy_out(args.command, args.folder, force=args.force)
         if args.command == "grade":
             return grade(
                 args.folder, hidden=args.hidden, json=args.json, timeout=args.timeout

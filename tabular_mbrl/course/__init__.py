@@ -8,11 +8,13 @@ Exercise tests import from here::
 """
 
 from .grading import GradeReport, GradingError, grade, points, submission
+from .handout import copy_material
 from .lectures import run_lecture
 
 __all__ = [
     "GradeReport",
     "GradingError",
+    "copy_material",
     "grade",
     "points",
     "run_lecture",
