@@ -41,11 +41,12 @@ BUGS = {
 
 
 def make_folder(tmp: Path, *solutions: Path, skeletons: bool = False) -> Path:
-    """The handed-out exercise folder, with solution modules copied over it."""
-    tmp.mkdir(parents=True)
-    for path in EXERCISES.glob("*.py"):
-        if skeletons or path.name.startswith(("test_", "conftest")):
-            shutil.copy(path, tmp)
+    """The handout as ``tabular-mbrl exercises`` copies it out (skeletons, tests,
+    conftest), with solution modules copied over it."""
+    assert main(["exercises", str(tmp)]) == 0
+    if not skeletons:  # without a solution, an exercise must not be graded at all
+        for path in tmp.glob("ex[0-9][0-9]_*.py"):
+            path.unlink()
     for folder in solutions:
         for path in folder.glob("*.py"):
             shutil.copy(path, tmp)
@@ -246,3 +247,21 @@ def test_students_can_run_one_exercise_with_plain_pytest():
     assert result.returncode == 1
     assert "6 failed" in result.stdout
     assert "NotImplementedError: exercise 2" in result.stdout
+
+
+def test_the_handout_copies_out_and_refuses_to_overwrite(tmp_path, capsys):
+    target = tmp_path / "handout"
+    assert main(["exercises", str(target)]) == 0
+    names = sorted(p.name for p in target.iterdir())
+    assert "ex01_epsilon_greedy.py" in names and "test_ex08_value_iteration.py" in names
+    assert {"conftest.py", "pytest.ini"} <= set(names)
+    assert not any("reference" in n or n.startswith("test_grading") for n in names)
+    assert len(names) == 18  # 8 skeletons, 8 test files, conftest, pytest.ini
+    (target / "ex01_epsilon_greedy.py").write_text("# my work")
+    assert main(["exercises", str(target)]) == 2
+    assert "nothing copied (--force overwrites them)" in capsys.readouterr().err
+    assert (target / "ex01_epsilon_greedy.py").read_text() == "# my work"
+    assert main(["exercises", str(target), "--force"]) == 0
+    assert "NotImplementedError" in (target / "ex01_epsilon_greedy.py").read_text()
+    assert main(["lectures", str(tmp_path / "lectures")]) == 0
+    assert len(list((tmp_path / "lectures").glob("0*.py"))) == 8

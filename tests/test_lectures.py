@@ -63,3 +63,48 @@ def test_run_lecture_quick_runs_the_quick_config(tmp_path, monkeypatch):
     run_lecture(main, "full", "demo.py", argv=["--quick"], quick="quick")
     run_lecture(main, "full", "demo.py", argv=[], quick="quick")
     assert seen == ["quick", "full"]
+
+
+def test_set_changes_config_fields_typed_from_their_annotations(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    module = load("02_dyna_q_planning_steps")
+    seen = []
+
+    def main(config):
+        seen.append(config)
+        fig, _ = plt.subplots()
+        return fig
+
+    argv = ["--quick", "--set", "n_runs=4", "--set", "n_planning_steps=0,5"]
+    run_lecture(main, module.Config(), "02_demo.py", argv=argv, quick=module.QUICK)
+    assert seen[0] == dataclasses.replace(
+        module.QUICK, n_runs=4, n_planning_steps=(0, 5)
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--set", "n_runs"], "--set n_runs: must be FIELD=VALUE"),
+        (["--set", "runs=3"], "--set runs=3: unknown field 'runs'; fields: n_runs, "),
+        (["--set", "n_runs=three"], "--set n_runs=three: not a int"),
+        (["--set", "seed=1.5"], "--set seed=1.5: not a int"),
+    ],
+)
+def test_bad_lecture_command_lines_exit_2_with_one_line(argv, message, capsys):
+    module = load("02_dyna_q_planning_steps")
+    with pytest.raises(SystemExit) as exit_:
+        run_lecture(module.main, module.Config(), "02_demo.py", argv=argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+
+
+def test_lecture_help_lists_the_fields(capsys):
+    module = load("02_dyna_q_planning_steps")
+    with pytest.raises(SystemExit) as exit_:
+        run_lecture(module.main, module.Config(), "02_demo.py", argv=["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "--set FIELD=VALUE" in out and "n_runs = 10" in out
