@@ -12,6 +12,7 @@ A self-contained suite (it does not import ``tabular_mbrl``)::
 
 from __future__ import annotations
 
+import importlib.util
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,17 @@ except PackageNotFoundError:  # run from a source tree that is not installed
 
 if TYPE_CHECKING:
     from .gym_adapter import GymnasiumGridWorld
+
+# With gymnasium installed, gymnasium.make("gridworlds/DynaMaze-v0") works after
+# ``import gridworlds`` (ids in gridworlds.gym_adapter.GYM_IDS). Without it,
+# gymnasium is never imported.
+if importlib.util.find_spec("gymnasium") is not None:
+    try:
+        from .gym_adapter import register_envs
+
+        register_envs()
+    except ImportError:  # a broken gymnasium must not break the environments
+        pass
 
 __all__ = [
     "__version__",

@@ -66,3 +66,35 @@ class GymnasiumGridWorld(gymnasium.Env):
         if self.render_mode == "rgb_array":
             return rgb_array(self.env)
         return None
+
+
+#: The Gymnasium ids of the registered environments -> their ``gridworlds`` names.
+GYM_IDS = {
+    "gridworlds/DynaMaze-v0": "dyna_maze",
+    "gridworlds/BlockingMaze-v0": "blocking_maze",
+    "gridworlds/ShortcutMaze-v0": "shortcut_maze",
+    "gridworlds/CliffWalking-v0": "cliff_walking",
+    "gridworlds/FourRooms-v0": "four_rooms",
+    "gridworlds/OpenGrid-v0": "open_grid",
+}
+
+
+def make_registered(
+    name: str, render_mode: str | None = None, **overrides: Any
+) -> GymnasiumGridWorld:
+    """What ``gymnasium.make`` calls for a ``gridworlds/...`` id: the named env
+    (``overrides`` go to :func:`gridworlds.make`) behind the adapter."""
+    from .registry import make
+
+    return GymnasiumGridWorld(make(name, **overrides), render_mode=render_mode)
+
+
+def register_envs() -> None:
+    """Register every id of :data:`GYM_IDS` with gymnasium (once)."""
+    for gym_id, name in GYM_IDS.items():
+        if gym_id not in gymnasium.registry:
+            gymnasium.register(
+                id=gym_id,
+                entry_point="gridworlds.gym_adapter:make_registered",
+                kwargs={"name": name},
+            )

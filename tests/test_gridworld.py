@@ -211,3 +211,26 @@ def test_draw_uses_the_given_axes():
     plt.close(fig)
     image = gridworlds.rgb_array(env, cell_pixels=10)
     assert image.shape == (40, 120, 3) and image.dtype == np.uint8
+
+
+def test_every_gym_id_makes_an_env_that_passes_gymnasiums_checker():
+    gymnasium = pytest.importorskip("gymnasium")
+    from gymnasium.utils.env_checker import check_env as gym_check_env
+
+    from gridworlds.gym_adapter import GYM_IDS
+
+    assert set(GYM_IDS.values()) == set(gridworlds.names())
+    for gym_id, name in GYM_IDS.items():
+        env = gymnasium.make(gym_id)
+        assert env.unwrapped.env.n_states == gridworlds.make(name).n_states
+        gym_check_env(env.unwrapped, skip_render_check=True)
+        env.close()
+
+
+def test_gym_ids_respect_max_episode_steps_and_overrides():
+    gymnasium = pytest.importorskip("gymnasium")
+    env = gymnasium.make("gridworlds/DynaMaze-v0", max_episode_steps=3, slip=0.5)
+    assert env.unwrapped.env.slip == 0.5
+    env.reset(seed=0)
+    truncated = [env.step(gridworlds.Action.LEFT)[3] for _ in range(3)]
+    assert truncated == [False, False, True]
