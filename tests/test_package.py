@@ -1,11 +1,22 @@
 """Packaging: the entry point runs and gridworlds stands on its own."""
 
+import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import gridworlds
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_script(path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run(*args):
@@ -25,6 +36,12 @@ def test_bare_python_dash_m_runs_compare_into_results(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "wrote results/compare.png and results/compare.csv" in result.stdout
     assert (tmp_path / "results" / "compare.png").exists()
+    # The README shows what the default command prints, to the digit.
+    update = load_script(ROOT / "docs" / "update_readme.py")
+    readme = (ROOT / "README.md").read_text()
+    assert update.readme_table(readme) == update.table_of(result.stdout), (
+        "the README's main-job table is stale: run python docs/update_readme.py"
+    )
 
 
 def test_gridworlds_does_not_import_tabular_mbrl():

@@ -67,3 +67,18 @@ def test_readme_size_section_is_true():
     assert len(claimed) == len(actual)
     for said, true in zip(claimed, actual, strict=True):
         assert abs(said - true) <= 100, (claimed, actual)
+
+
+def test_readme_model_sizes():
+    """'A 100x100 grid with slip takes under 4 MB this way, where a dense
+    S x A x S matrix would take 3 GB.'"""
+    import gridworlds
+
+    model = gridworlds.make("open_grid", rows=100, cols=100, slip=0.1).model()
+    arrays = (model.next_states, model.probs, model.rewards, model.terminated)
+    assert sum(a.nbytes for a in arrays) < 4 * 2**20
+    dense = model.n_states * model.n_actions * model.n_states * 8
+    assert round(dense / 1e9) == 3
+    assert "under 4 MB this way,\nwhere a dense `S x A x S` matrix would take 3 GB" in (
+        README.read_text()
+    )

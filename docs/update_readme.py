@@ -1,0 +1,67 @@
+"""Regenerate the README's main-job table and docs/compare.png from the default
+command (``python -m tabular_mbrl``: the ``compare`` experiment at its default
+runs and seed). Run from anywhere:
+
+    python docs/update_readme.py
+
+``tests/test_package.py`` runs the same command and checks that the README's
+table is what it prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # a script that only writes files
+
+from tabular_mbrl.__main__ import main  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BEGIN, END = "<!-- compare-table: begin -->", "<!-- compare-table: end -->"
+
+
+def table_of(stdout: str) -> str:
+    """The table the default command prints: the lines between its title and
+    the closing ``wrote ...`` line."""
+    lines = stdout.splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith("wrote "))
+    return "\n".join(lines[1:end])
+
+
+def readme_table(readme: str) -> str:
+    """The table between the README's markers (inside a code block)."""
+    block = readme.split(BEGIN, 1)[1].split(END, 1)[0]
+    return block.strip().removeprefix("```").removesuffix("```").strip("\n")
+
+
+def main_job(folder: Path) -> str:
+    """Run the default command into ``folder``; return what it printed."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["run", "compare", "--out", str(folder), "--quiet"])
+    if status != 0:
+        raise SystemExit(f"the default command failed with status {status}")
+    return out.getvalue()
+
+
+def update() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        stdout = main_job(Path(folder))
+        shutil.copyfile(Path(folder) / "compare.png", ROOT / "docs" / "compare.png")
+    readme = (ROOT / "README.md").read_text()
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    block = f"{BEGIN}\n```\n{table_of(stdout)}\n```\n{END}"
+    (ROOT / "README.md").write_text(head + block + tail)
+    print(f"updated README.md and docs/compare.png:\n{table_of(stdout)}")
+
+
+if __name__ == "__main__":
+    sys.exit(update())
