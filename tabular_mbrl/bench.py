@@ -65,7 +65,7 @@ def _timed(function: Callable[[], float]) -> tuple[float, float]:
     return time.perf_counter() - started, work
 
 
-def _figure(case: str, quick: bool, **kwargs) -> float:
+def _figure(*, case: str, quick: bool, **kwargs) -> float:
     """Run a book figure's experiment; its work is every real step and every
     planning backup of every run."""
     name, book, holds, extra = FIGURES[case]
@@ -120,51 +120,62 @@ def _floor(n_backups: int, n_runs: int = 30) -> float:
     return float(n_backups * n_runs)
 
 
-def _cases(quick: bool) -> list[tuple[str, str, int, Callable[[], float]]]:
-    """(case, engine, runs, work function) rows, in report order."""
+Work = tuple[Callable[..., float], dict]
+
+
+def _cases(quick: bool) -> list[tuple[str, str, int, Work]]:
+    """(case, engine, runs, (work function, its keywords)) rows, in report order.
+    The work is a module-level function and plain keywords, so a fresh worker
+    process (forkserver or spawn) can run it."""
     b = {case: budget["quick" if quick else "full"] for case, budget in BUDGETS.items()}
 
     def runs(case: str) -> int:
         return QUICK_RUNS if quick else BOOK[FIGURES[case][1]]["n_runs"]
 
     rows = [
-        (case, engine, runs(case), lambda c=case, e=engine: _figure(c, quick, engine=e))
+        (
+            case,
+            engine,
+            runs(case),
+            (_figure, dict(case=case, quick=quick, engine=engine)),
+        )
         for case in ("fig8.2", "fig8.4", "fig8.5")
         for engine in ("loop", "batched")
     ]
+    two_jobs = dict(case="fig8.2", quick=quick, engine="batched", jobs=2)
+    rows.append(("fig8.2", "batched x2", runs("fig8.2"), (_figure, two_jobs)))
     rows.append(
-        (
-            "fig8.2",
-            "batched x2",
-            runs("fig8.2"),
-            lambda: _figure("fig8.2", quick, engine="batched", jobs=2),
-        )
+        ("ex8.4", "loop", runs("ex8.4"), (_figure, dict(case="ex8.4", quick=quick)))
     )
-    rows.append(("ex8.4", "loop", runs("ex8.4"), lambda: _figure("ex8.4", quick)))
-    rows.append(("mpc-decision", "loop", 1, lambda: _mpc_decision(**b["mpc-decision"])))
+    rows.append(("mpc-decision", "loop", 1, (_mpc_decision, b["mpc-decision"])))
     for size in (10, 30, 100):
-        rows.append(
-            (
-                f"open-grid {size}x{size}",
-                "loop",
-                1,
-                lambda s=size: _open_grid(size=s, **b["open-grid"]),
-            )
-        )
-    rows.append(("floor", "bare numpy", 30, lambda: _floor(**b["floor"])))
+        work = (_open_grid, dict(size=size, **b["open-grid"]))
+        rows.append((f"open-grid {size}x{size}", "loop", 1, work))
+    rows.append(("floor", "bare numpy", 30, (_floor, b["floor"])))
     return rows
 
 
-_WORK: list[Callable[[], float]] = []
+def _measure(work: Work) -> tuple[float, float, float]:
+    function, kwargs = work
+    seconds, done = _timed(lambda: function(**kwargs))
+    return seconds, done, _peak_mib()
 
 
-def _measure(index: int) -> tuple[float, float, float]:
-    seconds, work = _timed(_WORK[index])
-    return seconds, work, _peak_mib()
+def _index_and_measure(
+    item: tuple[int, Work],
+) -> tuple[int, tuple[float, float, float]]:
+    index, work = item
+    return index, _measure(work)
 
 
-def _index_and_measure(index: int) -> tuple[int, tuple[float, float, float]]:
-    return index, _measure(index)
+def _context() -> multiprocessing.context.BaseContext:
+    """Fresh processes without forking this one (which may run threads):
+    forkserver where there is one, else spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # import once, in the server
+    return context
 
 
 def bench(
@@ -175,11 +186,11 @@ def bench(
 ) -> list[dict]:
     """Run every case; return one dict per row (see :func:`format_table`).
 
+    Each case runs in a new process, so its peak memory is its own.
     ``progress(case, done, total)`` is called as each case finishes."""
     cases = _cases(quick)
-    _WORK[:] = [work for *_, work in cases]
     # Cases that start processes of their own ("x2") run here, not in a worker.
-    pooled = [i for i, case in enumerate(cases) if "x2" not in case[1]]
+    pooled = [(i, case[3]) for i, case in enumerate(cases) if "x2" not in case[1]]
     measured = {}
 
     def done(index: int, result: tuple[float, float, float]) -> None:
@@ -188,20 +199,12 @@ def bench(
             case, engine = cases[index][:2]
             progress(f"{case} ({engine})", len(measured), len(cases))
 
-    try:
-        if "fork" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("fork")
-            # A new process per case: each peak memory is that case's alone.
-            with context.Pool(jobs, maxtasksperchild=1) as pool:
-                for index, result in pool.imap_unordered(
-                    _index_and_measure, pooled, chunksize=1
-                ):
-                    done(index, result)
-        for index in range(len(cases)):
-            if index not in measured:
-                done(index, _measure(index))
-    finally:
-        _WORK.clear()
+    with _context().Pool(jobs, maxtasksperchild=1) as pool:
+        for index, result in pool.imap_unordered(_index_and_measure, pooled):
+            done(index, result)
+    for index, case in enumerate(cases):
+        if index not in measured:
+            done(index, _measure(case[3]))
     measured = [measured[index] for index in range(len(cases))]
     rows = []
     loop_seconds = {}
