@@ -84,11 +84,10 @@ _seed = _number(int, 0)
 _positive_float = _number(float, 0, strict=True)
 
 
-DESCRIPTION = (
-    "Model-based RL on gridworlds (Sutton & Barto, chapter 8): run the named "
-    "experiments, time them, and grade the exercises. With no command, runs "
-    "'compare' into ./results."
-)
+DESCRIPTION = """\
+Model-based RL on gridworlds (Sutton & Barto, chapter 8): run the named
+experiments, time them, copy out the course and grade the exercises. With no
+command, runs 'compare' into ./results."""
 
 
 def _epilog() -> str:
@@ -104,7 +103,8 @@ examples:
   tabular-mbrl run dyna-maze                Figure 8.2 at the book's 30 runs
   tabular-mbrl run shortcut-maze --quick    a small budget, for a preview
   tabular-mbrl run blocking-maze --runs 5 --seed 1 --out figs --show
-  tabular-mbrl grade lectures/exercises --json results.json
+  tabular-mbrl exercises my-exercises       the handout, to work on
+  tabular-mbrl grade my-exercises --json results.json
   tabular-mbrl bench --quick"""
 
 
