@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import check_int
 from .layout import parse_layout
 
 
@@ -51,7 +52,9 @@ def check_env(
     EnvCheckError
         With one line per violation, saying what was expected and what was found.
     """
-    rng = np.random.default_rng(seed)
+    n_pairs = check_int("n_pairs", n_pairs, low=1)
+    n_samples = check_int("n_samples", n_samples, low=1)
+    rng = np.random.default_rng(check_int("seed", seed, low=0))
     problems: list[str] = []
     _check_sizes(env, problems)
     _check_model(env, problems)

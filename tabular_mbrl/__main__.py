@@ -62,8 +62,9 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _number(convert: type, low: float, strict: bool = False):
-    """An argparse type: ``convert(text)``, at least ``low`` (or above it)."""
+def _number(convert: type, low: float, high: float, strict: bool = False):
+    """An argparse type: ``convert(text)`` in ``[low, high]`` (``(low, high]``
+    if ``strict``)."""
     kind = "an integer" if convert is int else "a number"
     rule = f"> {low:g}" if strict else f">= {low:g}"
 
@@ -74,14 +75,18 @@ def _number(convert: type, low: float, strict: bool = False):
             raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
         if not (value > low if strict else value >= low):
             raise argparse.ArgumentTypeError(f"{value:g} must be {rule}")
+        if not value <= high:  # also catches nan
+            shown = str(value) if convert is int else f"{value:g}"
+            raise argparse.ArgumentTypeError(f"{shown} must be <= {high:g}")
         return value
 
     return parse
 
 
-_positive_int = _number(int, 1)
-_seed = _number(int, 0)
-_positive_float = _number(float, 0, strict=True)
+_runs = _number(int, 1, 10_000)
+_jobs = _number(int, 1, 1_000)
+_seed = _number(int, 0, 2**63 - 1)
+_timeout = _number(float, 0, 3600, strict=True)
 
 
 DESCRIPTION = """\
@@ -128,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("name", help="experiment name (see 'list')")
-    run.add_argument("--runs", type=_positive_int, help="independent runs (seeds)")
+    run.add_argument("--runs", type=_runs, help="independent runs (seeds)")
     run.add_argument("--seed", type=_seed, default=0, help="master seed (default 0)")
     run.add_argument("--out", default="results", help="output folder (./results)")
     run.add_argument("--show", action="store_true", help="open a window")
@@ -145,15 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="batched runs Q-learning/Dyna-Q/Dyna-Q+ runs in lockstep (auto: "
         "batched when it can, for several runs)",
     )
-    run.add_argument(
-        "--jobs", type=_positive_int, default=1, help="settings run in parallel"
-    )
+    run.add_argument("--jobs", type=_jobs, default=1, help="settings run in parallel")
     bench = commands.add_parser("bench", help="time the book's figures")
     bench.add_argument("--quick", action="store_true", help="tiny budgets (seconds)")
     bench.add_argument("--json", help="also write the rows as JSON here")
-    bench.add_argument(
-        "--jobs", type=_positive_int, default=1, help="cases run in parallel"
-    )
+    bench.add_argument("--jobs", type=_jobs, default=1, help="cases run in parallel")
     for kind, what in (
         ("lectures", "the lecture scripts"),
         ("exercises", "the exercise handout (skeletons, tests, conftest)"),
@@ -168,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--hidden", help="a folder of extra tests students never see")
     grade.add_argument("--json", help="write a Gradescope results.json here")
     grade.add_argument(
-        "--timeout", type=_positive_float, default=10.0, help="seconds per test (10)"
+        "--timeout", type=_timeout, default=10.0, help="seconds per test (10)"
     )
     return parser
 
@@ -337,6 +338,11 @@ def run(
             "runs Q-learning, Dyna-Q and Dyna-Q+)"
         )
     folder = _output_dir(out)
+    targets = [folder / f"{name}.png", folder / f"{name}.csv"]
+    for target in targets:
+        if target.is_dir():
+            raise UsageError(f"--out {out!r}: {target} is a folder, not a file")
+    existing = [target.name for target in targets if target.exists()]
     import matplotlib
 
     if not show:
@@ -365,6 +371,8 @@ def run(
     fig.savefig(folder / f"{name}.png", dpi=120)
     rows = write_csv(study, folder / f"{name}.csv")
     print(summary_table(study))
+    if existing:
+        print(f"(overwrote {' and '.join(existing)} in {folder})")
     print(
         f"wrote {folder / (name + '.png')} and {folder / (name + '.csv')} "
         f"({rows} rows) in {time.perf_counter() - started:.1f} s"

@@ -17,6 +17,7 @@ __all__ = [
     "check_int",
     "check_real",
     "check_pair",
+    "check_transition",
     "check_probability",
     "hyperparameters",
     "make_rng",
@@ -38,6 +39,29 @@ def check_pair(
         check_int("action", action, low=0, high=n_actions - 1),
         check_int("next_state", next_state, low=0, high=n_states - 1),
     )
+
+
+def check_transition(
+    n_states: int,
+    n_actions: int,
+    state: object,
+    action: object,
+    reward: object,
+    next_state: object,
+    terminated: object,
+) -> tuple[int, int, float, int, bool]:
+    """Check one real transition, as every agent's and model's ``update`` takes
+    it: indices in range, a finite reward, and ``terminated`` a bool (a string
+    such as ``"no"`` would otherwise count as True)."""
+    state, action, next_state = check_pair(
+        n_states, n_actions, state, action, next_state
+    )
+    reward = check_real("reward", reward)
+    if not isinstance(terminated, (bool, np.bool_)):
+        raise TypeError(
+            f"terminated must be a bool, got {type(terminated).__name__} {terminated!r}"
+        )
+    return state, action, reward, next_state, bool(terminated)
 
 
 def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:

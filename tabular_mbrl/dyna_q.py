@@ -69,6 +69,17 @@ class DynaQAgent(QLearningAgent):
         self.n_planning_steps = check_int("n_planning_steps", n_planning_steps, low=0)
         if model is None:
             model = DeterministicModel(self.n_states, self.n_actions)
+        missing = [
+            name
+            for name in ("update", "sample", "sample_pairs")
+            if not hasattr(model, name)
+        ]
+        if missing:
+            raise TypeError(
+                f"model must be a learned model (DeterministicModel or "
+                f"EmpiricalModel), got {type(model).__name__}, which has no "
+                f"{', '.join(name + '()' for name in missing)}"
+            )
         if (model.n_states, model.n_actions) != (self.n_states, self.n_actions):
             raise ValueError(
                 f"model has (n_states, n_actions) == ({model.n_states}, "

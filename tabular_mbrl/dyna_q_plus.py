@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_pair, check_real
+from ._checks import check_real, check_transition
 from .dyna_q import DynaQAgent
 from .models import DeterministicModel, EmpiricalModel
 
@@ -68,8 +68,8 @@ class DynaQPlusAgent(DynaQAgent):
     def update(
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
     ) -> None:
-        state, action, _ = check_pair(
-            self.n_states, self.n_actions, state, action, next_state
+        state, action, reward, next_state, terminated = check_transition(
+            self.n_states, self.n_actions, state, action, reward, next_state, terminated
         )
         if not self._visited[state]:
             self._visited[state] = True
@@ -79,6 +79,11 @@ class DynaQPlusAgent(DynaQAgent):
 
     def plan(self, n: int) -> None:
         visited = self._visited_states
+        if n and not visited:
+            raise RuntimeError(
+                "plan() called before any real step; call update() with a real "
+                "transition first"
+            )
         states = self.rng.integers(len(visited), size=n).tolist()
         actions = self.rng.integers(self.n_actions, size=n).tolist()
         for index, action in zip(states, actions, strict=True):

@@ -55,6 +55,11 @@ def value_iteration(
     tol = check_real("tol", tol, low=0.0, low_open=True)
     max_iterations = check_int("max_iterations", max_iterations, low=1)
     next_states, probs, rewards, terminated = outcome_arrays(model)
+    for name, array in (("probs", probs), ("rewards", rewards)):
+        if not np.isfinite(array).all():
+            raise ValueError(
+                f"model {name} has NaN or infinite entries, must be finite"
+            )
     expected_reward = (probs * rewards).sum(axis=-1)
     discount = gamma * probs * ~terminated  # weight of v(s') per outcome
     v = np.zeros(next_states.shape[0])
@@ -64,6 +69,10 @@ def value_iteration(
             raise ValueError(
                 f"initial_values has shape {v.shape}, must be "
                 f"(n_states,) == ({next_states.shape[0]},)"
+            )
+        if not np.isfinite(v).all():
+            raise ValueError(
+                "initial_values has NaN or infinite entries, must be finite"
             )
     for _ in range(max_iterations):
         q = expected_reward + (discount * v[next_states]).sum(axis=-1)

@@ -13,6 +13,7 @@ All of them, and the named experiments, step agents through one loop:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -108,7 +109,13 @@ def backups_until_optimal(
     result = np.full(check_int("n_runs", n_runs, low=1), np.nan)
     for run, (env, learner) in enumerate(_runs(env_factory, agent, n_runs, seed)):
         model = env.model()
-        bar = (1 + tolerance) * shortest_path_length(model, env.start_state)
+        shortest = shortest_path_length(model, env.start_state)
+        if shortest is None:
+            raise ValueError(
+                "no goal can be reached from the start of this env, so no "
+                "greedy path can ever be near-shortest"
+            )
+        bar = (1 + tolerance) * shortest
         successor, ends = _likely_outcomes(model)
         steps = interact(env, learner, env.reset()[0])
         for _ in range(max_steps):
@@ -142,6 +149,44 @@ def _seeds(n_runs: int, seed: int | None) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(n_runs)
 
 
+def _check_episodes_end(env: Any) -> None:
+    """Refuse an env whose episodes can never end: no goal reachable from the
+    start (in any of its layouts) and no ``max_steps``."""
+    from .dynamic_programming import shortest_path_length
+
+    if getattr(env, "max_steps", None) is not None or not hasattr(env, "model"):
+        return
+    models = [env.model()]
+    if hasattr(env, "model_at") and getattr(env, "change_at", None) is not None:
+        models += [env.model_at(0), env.model_at(env.change_at)]
+    if all(shortest_path_length(m, env.start_state) is None for m in models):
+        raise ValueError(
+            "no goal can be reached from the start of this env, so an episode "
+            "would never end; give it a time limit, e.g. "
+            "gridworlds.GridWorld(layout, max_steps=1000)"
+        )
+
+
+class _Fresh:
+    """Checks that a factory makes a new object at every call."""
+
+    def __init__(self, what: str, hint: str) -> None:
+        self.what, self.hint, self.seen = what, hint, []
+
+    def check(self, obj: Any, run: int) -> None:
+        for ref in self.seen:
+            if ref() is obj:
+                raise ValueError(
+                    f"the {self.what} factory returned the same object for run "
+                    f"{run + 1} as for an earlier run; runs must not share it, so "
+                    f"make a new one at every call ({self.hint})"
+                )
+        try:
+            self.seen.append(weakref.ref(obj))
+        except TypeError:  # no weak references: keep the object itself
+            self.seen.append(lambda obj=obj: obj)
+
+
 def _runs(
     env_factory: EnvFactory,
     agent: AgentSpec | AgentFactory,
@@ -151,10 +196,14 @@ def _runs(
     """Yield ``(env, agent)`` per run, each seeded from its own spawned stream."""
     n_runs = check_int("n_runs", n_runs, low=1)
     factory = _factory(agent)
-    for run_seed in _seeds(n_runs, seed):
+    envs = _Fresh("env", "e.g. lambda: gridworlds.make(...)")
+    agents = _Fresh("agent", "or pass an AgentSpec, which builds one per run")
+    for run, run_seed in enumerate(_seeds(n_runs, seed)):
         env_seed, agent_seed = run_seed.spawn(2)
         env = env_factory()
+        envs.check(env, run)
         learner = factory(env, np.random.default_rng(agent_seed))
+        agents.check(learner, run)
         sizes = (learner.n_states, learner.n_actions)
         if sizes != (env.n_states, env.n_actions):
             raise ValueError(
@@ -267,6 +316,7 @@ def run_episodes(
     """
     n_episodes = check_int("n_episodes", n_episodes, low=1)
     n_runs = check_int("n_runs", n_runs, low=1)
+    _check_episodes_end(env_factory())
 
     def one(setting: AgentSpec | AgentFactory) -> EpisodeResults:
         batch = _batched(env_factory, setting, n_runs, seed, engine)

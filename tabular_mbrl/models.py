@@ -27,7 +27,7 @@ import numpy as np
 
 from gridworlds import TabularModel, sample_outcomes
 
-from ._checks import check_int, check_pair
+from ._checks import check_int, check_transition
 
 
 def unknown_outcomes(
@@ -93,16 +93,16 @@ class _LearnedModel:
         self.n_observed = 0
 
     def _observe(
-        self, state: int, action: int, next_state: int
-    ) -> tuple[int, int, int]:
-        state, action, next_state = check_pair(
-            self.n_states, self.n_actions, state, action, next_state
+        self, state: int, action: int, reward: float, next_state: int, terminated: bool
+    ) -> tuple[int, int, float, int, bool]:
+        state, action, reward, next_state, terminated = check_transition(
+            self.n_states, self.n_actions, state, action, reward, next_state, terminated
         )
         if not self.observed[state, action]:
             self.observed[state, action] = True
             self._pairs[self.n_observed] = state, action
             self.n_observed += 1
-        return state, action, next_state
+        return state, action, reward, next_state, terminated
 
     def sample_pairs(self, n: int, rng: np.random.Generator) -> list[list[int]]:
         """``n`` previously observed ``[state, action]`` pairs, each uniformly at
@@ -136,7 +136,9 @@ class DeterministicModel(_LearnedModel):
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
     ) -> None:
         """Model(S, A) <- R, S' (S&B section 8.2, step (e))."""
-        state, action, next_state = self._observe(state, action, next_state)
+        state, action, reward, next_state, terminated = self._observe(
+            state, action, reward, next_state, terminated
+        )
         self.next_states[state, action, 0] = next_state
         self.rewards[state, action, 0] = reward
         self.terminated[state, action, 0] = terminated
@@ -189,7 +191,9 @@ class EmpiricalModel(_LearnedModel):
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
     ) -> None:
         """Count one real transition."""
-        state, action, next_state = self._observe(state, action, next_state)
+        state, action, reward, next_state, terminated = self._observe(
+            state, action, reward, next_state, terminated
+        )
         n = self.n_outcomes[state, action]
         seen = np.flatnonzero(self.next_states[state, action, :n] == next_state)
         if len(seen):

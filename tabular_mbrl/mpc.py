@@ -19,9 +19,9 @@ from gridworlds import TabularModel, sample_outcomes
 from ._checks import (
     agent_repr,
     check_int,
-    check_pair,
     check_probability,
     check_real,
+    check_transition,
     make_rng,
 )
 from .dynamic_programming import value_iteration
@@ -77,12 +77,7 @@ def rollout_returns(
     sequences = _check_sequences(action_sequences, n_actions)
     n_candidates, horizon = sequences.shape
     if terminal_value is not None:
-        terminal_value = np.asarray(terminal_value, dtype=float)
-        if terminal_value.shape != (n_states,):
-            raise ValueError(
-                f"terminal_value has shape {terminal_value.shape}, must "
-                f"be (n_states,) == ({n_states},)"
-            )
+        terminal_value = _check_terminal_value(terminal_value, n_states)
     stochastic = n_outcomes > 1 and (probs[..., 1:] > 0).any()
     if stochastic and rng is None:
         raise ValueError(
@@ -114,6 +109,19 @@ def rollout_returns(
     if terminal_value is not None:
         returns += np.where(running, discount * terminal_value[states], 0.0)
     return returns
+
+
+def _check_terminal_value(terminal_value: object, n_states: int) -> np.ndarray:
+    """A finite array of shape ``(n_states,)``."""
+    values = np.asarray(terminal_value, dtype=float)
+    if values.shape != (n_states,):
+        raise ValueError(
+            f"terminal_value has shape {values.shape}, must "
+            f"be (n_states,) == ({n_states},)"
+        )
+    if not np.isfinite(values).all():
+        raise ValueError("terminal_value has NaN or infinite entries, must be finite")
+    return values
 
 
 def _check_sequences(action_sequences: object, n_actions: int) -> np.ndarray:
@@ -149,6 +157,8 @@ def _call(
             f"{name} returned shape {out.shape}, must be "
             f"(n_candidates,) == {states.shape}"
         )
+    if out.dtype.kind not in "biuf" or not np.isfinite(out).all():
+        raise ValueError(f"{name} returned NaN, infinite or non-numeric values")
     return out
 
 
@@ -156,6 +166,11 @@ def _best_first_action(
     sequences: np.ndarray, returns: np.ndarray, rng: np.random.Generator
 ) -> int:
     """First action of a best sequence, ties broken at random."""
+    if not np.isfinite(returns).all():
+        raise ValueError(
+            "rollout returns are NaN or infinite: the model's rewards (or the "
+            "terminal values) must be finite"
+        )
     best = np.flatnonzero(returns == returns.max())
     return int(sequences[best[rng.integers(len(best))], 0])
 
@@ -258,6 +273,8 @@ def planning_view(
     s, a = (i[..., None] for i in np.indices(next_states.shape[:2]))
     if reward_fn is not None:
         rewards = np.broadcast_to(reward_fn(s, a, next_states), next_states.shape)
+        if rewards.dtype.kind not in "biuf" or not np.isfinite(rewards).all():
+            raise ValueError("reward_fn returned NaN, infinite or non-numeric values")
     if terminal_fn is not None:
         terminated = np.broadcast_to(terminal_fn(s, a, next_states), next_states.shape)
     observed = getattr(model, "observed", None)
@@ -372,11 +389,14 @@ class RandomShootingAgent:
             if unknown_value is None
             else check_real("unknown_value", unknown_value)
         )
-        if isinstance(terminal_value, str) and terminal_value != "value_iteration":
-            raise ValueError(
-                f"terminal_value == {terminal_value!r}, must be None, "
-                f"'value_iteration' or an array of shape (n_states,)"
-            )
+        if isinstance(terminal_value, str):
+            if terminal_value != "value_iteration":
+                raise ValueError(
+                    f"terminal_value == {terminal_value!r}, must be None, "
+                    f"'value_iteration' or an array of shape (n_states,)"
+                )
+        elif terminal_value is not None:
+            terminal_value = _check_terminal_value(terminal_value, self.n_states)
         self.terminal_value = terminal_value
         if planner not in ("random_shooting", "cem"):
             raise ValueError(
@@ -431,8 +451,8 @@ class RandomShootingAgent:
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
     ) -> None:
         """Count the real step and teach it to the model (if it learns)."""
-        state, action, next_state = check_pair(
-            self.n_states, self.n_actions, state, action, next_state
+        state, action, reward, next_state, terminated = check_transition(
+            self.n_states, self.n_actions, state, action, reward, next_state, terminated
         )
         self.n_real_steps += 1
         if hasattr(self.model, "update"):

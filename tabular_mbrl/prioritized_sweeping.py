@@ -8,7 +8,7 @@ import itertools
 
 import numpy as np
 
-from ._checks import check_int, check_pair, check_real
+from ._checks import check_int, check_real, check_transition
 from .models import DeterministicModel
 from .q_learning import QLearningAgent
 
@@ -88,8 +88,8 @@ class PrioritizedSweepingAgent(QLearningAgent):
     def update(
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
     ) -> None:
-        state, action, next_state = check_pair(
-            self.n_states, self.n_actions, state, action, next_state
+        state, action, reward, next_state, terminated = check_transition(
+            self.n_states, self.n_actions, state, action, reward, next_state, terminated
         )
         self.n_real_steps += 1
         self.model.update(state, action, reward, next_state, terminated)  # (d)

@@ -11,9 +11,9 @@ import numpy as np
 from ._checks import (
     agent_repr,
     check_int,
-    check_pair,
     check_probability,
     check_real,
+    check_transition,
     make_rng,
 )
 
@@ -102,6 +102,7 @@ class QLearningAgent:
 
     def greedy_action(self, state: int) -> int:
         """A greedy action in ``state``, ties broken at random."""
+        state = check_int("state", state, low=0, high=self.n_states - 1)
         return greedy_action(self.q[state], self.rng)
 
     def update(
@@ -110,11 +111,11 @@ class QLearningAgent:
         """Learn from one real transition. A ``terminated`` transition does not
         bootstrap; a truncated one (time limit) still does, so pass only
         ``terminated`` here."""
-        state, action, next_state = check_pair(
-            self.n_states, self.n_actions, state, action, next_state
+        state, action, reward, next_state, terminated = check_transition(
+            self.n_states, self.n_actions, state, action, reward, next_state, terminated
         )
         self.n_real_steps += 1
-        self.backup(state, action, float(reward), next_state, bool(terminated))
+        self.backup(state, action, reward, next_state, terminated)
 
     def td_error(
         self, state: int, action: int, reward: float, next_state: int, terminated: bool

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import agent_repr, check_int, check_pair, make_rng
+from ._checks import agent_repr, check_int, check_transition, make_rng
 
 
 class RandomWalkAgent:
@@ -64,8 +64,8 @@ class RandomWalkAgent:
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
     ) -> None:
         """Teach the real transition to every model."""
-        state, action, next_state = check_pair(
-            self.n_states, self.n_actions, state, action, next_state
+        state, action, reward, next_state, terminated = check_transition(
+            self.n_states, self.n_actions, state, action, reward, next_state, terminated
         )
         self.n_real_steps += 1
         for model in self.models:

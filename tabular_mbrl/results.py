@@ -191,6 +191,11 @@ def steps_to_convergence(
         NaN for runs that never converged.
     """
     steps = np.asarray(steps, dtype=float)
+    if steps.ndim != 2:
+        raise ValueError(
+            f"steps has shape {steps.shape}, must be (n_runs, n_episodes); "
+            "for one run use steps[None, :]"
+        )
     optimal_length = check_int("optimal_length", optimal_length, low=1)
     factor = check_real("factor", factor, low=1.0)
     window = check_int("window", window, low=1, high=steps.shape[1])

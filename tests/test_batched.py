@@ -247,7 +247,7 @@ def test_bad_input():
             alpha=0.1,
             gamma=0.9,
             epsilon=0.1,
-            rng=np.random.default_rng(),
+            rng=np.random.default_rng(0),
         )
     with pytest.raises(ValueError, match=r"list of 1 Generators, must have one per"):
         BatchedDynaQ(
@@ -255,7 +255,7 @@ def test_bad_input():
             alpha=0.1,
             gamma=0.9,
             epsilon=0.1,
-            rng=[np.random.default_rng()],
+            rng=[np.random.default_rng(0)],
         )
     with pytest.raises(ValueError, match=r"alpha == 0, must be in \(0, 1\]"):
         BatchedDynaQ(
@@ -263,7 +263,7 @@ def test_bad_input():
             alpha=0,
             gamma=0.9,
             epsilon=0.1,
-            rng=np.random.default_rng(),
+            rng=np.random.default_rng(0),
         )
     with pytest.raises(TypeError, match=r"rng == 3, must be a numpy Generator"):
         BatchedDynaQ(np.zeros((2, 3, 4)), alpha=0.1, gamma=0.9, epsilon=0.1, rng=3)
@@ -276,7 +276,7 @@ def test_memory_grows_with_states_times_actions():
             alpha=0.1,
             gamma=0.9,
             epsilon=0.1,
-            rng=np.random.default_rng(),
+            rng=np.random.default_rng(0),
         )
 
     assert engine(10_000).memory_bytes == 100 * engine(100).memory_bytes
@@ -296,7 +296,7 @@ def test_peak_memory_is_little_more_than_the_engine_tables():
         alpha=0.1,
         gamma=0.9,
         epsilon=0.1,
-        rng=np.random.default_rng(),
+        rng=np.random.default_rng(0),
     ).memory_bytes
     tracemalloc.start()
     try:

@@ -46,6 +46,9 @@ _GRACE_SECONDS = 5.0
 #: Seconds a test process may take to start and collect before its first test.
 _STARTUP_SECONDS = 120.0
 
+#: The longest per-test timeout, in seconds (a longer one overflows the timer).
+MAX_TIMEOUT = 3600.0
+
 #: Environment variable naming the folder the submissions are loaded from.
 SUBMISSION_ENV = "TABULAR_MBRL_SUBMISSION"
 
@@ -304,6 +307,8 @@ def grade(
         raise TypeError(f"timeout == {timeout!r}, must be a number of seconds")
     if not timeout > 0:
         raise ValueError(f"timeout == {timeout!r}, must be > 0")
+    if timeout > MAX_TIMEOUT:
+        raise ValueError(f"timeout == {timeout!r}, must be <= {MAX_TIMEOUT:g} seconds")
     tests: dict[str, TestResult] = {}
     collect_errors: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="tabular-mbrl-grade-") as scratch:
