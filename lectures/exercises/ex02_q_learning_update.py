@@ -41,7 +41,9 @@ def q_learning_update(
         The episode was cut short by a time limit. The next state is an
         ordinary state whose value we simply did not get to see, so *do*
         bootstrap from it. (Treating a time limit as termination teaches the
-        agent that the states where time ran out are worth nothing.)
+        agent that the states where time ran out are worth nothing.) If both
+        flags are set (the time ran out on the very step that reached the
+        goal), ``terminated`` wins: no bootstrap.
     alpha : float
         Step size, in (0, 1].
     gamma : float

@@ -73,5 +73,10 @@ class DeterministicModel:
         -----
         Keep a list of the distinct observed pairs, in the order they were
         first seen; ``rng.integers(len(pairs), size=n)`` picks ``n`` of them.
+        Why pairs and not "a visited state, then one of its tried actions":
+        the book's box says "a random previously observed pair". Picking a
+        state first favours the pairs of states with few tried actions (one
+        action tried in s1 and three in s0 would give (s1, a) half the draws).
+        Use only ``rng`` for randomness.
         """
         raise NotImplementedError("exercise 3: write sample_pairs")

@@ -29,6 +29,12 @@ def test_returns_an_int_action_in_range():
 @points(2)
 def test_greedy_when_epsilon_is_zero():
     assert counts([0.0, 0.3, -2.0, 0.1], 0.0, 200).tolist() == [0, 200, 0, 0]
+    # Nearly equal is not equal: only exact ties are broken at random.
+    got = counts([1.0, 1.0 + 1e-9, 0.0], 0.0, 200).tolist()
+    assert got == [0, 200, 0], (
+        f"chose {got} for values [1, 1 + 1e-9, 0], expected [0, 200, 0]: "
+        "only the largest value is greedy (tiny noise is not a tie-break)"
+    )
 
 
 @points(3)
@@ -41,14 +47,30 @@ def test_ties_are_broken_at_random():
     )
 
 
-@points(2)
+@points(1)
 def test_explores_uniformly_when_epsilon_is_one():
     c = counts([0.0, 0.0, 9.0, 0.0], 1.0, 4000)
     assert ((c >= 800) & (c <= 1200)).all(), f"counts {c.tolist()}, expected ~1000 each"
 
 
-@points(2)
+@points(1)
 def test_random_action_with_probability_epsilon():
     # P(greedy) = (1 - eps) + eps / n_actions = 0.6 + 0.1 = 0.7
     c = counts([1.0, 0.0, 0.0, 0.0], 0.4, 4000)
     assert 0.65 <= c[0] / 4000 <= 0.75, f"greedy share {c[0] / 4000:.3f}, expected 0.7"
+
+
+@points(2)
+def test_draws_only_from_the_given_rng():
+    q_row = np.array([0.0, 2.0, 2.0, 1.0])
+
+    def actions(seed, global_seed):
+        np.random.seed(global_seed)  # noqa: NPY002 - must make no difference
+        rng = np.random.default_rng(seed)
+        return [int(ex.epsilon_greedy(q_row, 0.5, rng)) for _ in range(50)]
+
+    first = actions(3, global_seed=1)
+    assert actions(3, global_seed=2) == first, (
+        "the same rng seed gave other actions: use only the given rng "
+        "(not np.random.* nor a new default_rng())"
+    )

@@ -70,6 +70,24 @@ def test_sample_pairs_is_uniform_over_distinct_pairs():
     assert 0.44 <= share <= 0.56, (
         f"a pair seen once was sampled {share:.2f} of the time, expected 0.5"
     )
+    # Three actions tried in state 0, one in state 1: each of the 4 pairs is
+    # drawn 1/4 of the time (picking a state first would give (1, 0) half).
+    model = model_with(
+        (0, 0, 0.0, 1, False), (0, 1, 0.0, 2, False), (0, 2, 0.0, 3, False),
+        (1, 0, 0.0, 2, False),
+    )  # fmt: skip
+    pairs = model.sample_pairs(4000, np.random.default_rng(2))
+    share = np.mean([tuple(int(x) for x in pair) == (1, 0) for pair in pairs])
+    assert 0.2 <= share <= 0.3, (
+        f"pair (1, 0), one of 4 observed pairs, was sampled {share:.2f} of the "
+        "time, expected 0.25: sample pairs, not a state and then an action"
+    )
+    first = model.sample_pairs(20, np.random.default_rng(5))
+    np.random.seed(9)  # noqa: NPY002 - must make no difference
+    again = model.sample_pairs(20, np.random.default_rng(5))
+    assert [list(map(int, p)) for p in first] == [list(map(int, p)) for p in again], (
+        "the same rng seed gave other pairs: use only the given rng"
+    )
 
 
 @points(1)
