@@ -38,8 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, TracebackType
 
-#: The " (test_file.py:LINE)" that :func:`failure_line` appends.
-_WHERE = re.compile(r" \(test_[^ ]*\.py:\d+\)$")
+#: The " (exNN_file.py:LINE, in test_file.py:LINE)" that :func:`failure_line`
+#: appends (the submission's part only when the error rose in it).
+_WHERE = re.compile(r" \((?:[^ ]+\.py:\d+, in )?test_[^ ]*\.py:\d+\)$")
+
+#: A submission's module file (``ex01_epsilon_greedy.py``), not a test file.
+_SUBMISSION_FILE = re.compile(r"^ex\d\d_\w+\.py$")
 
 #: Extra seconds, past the per-test timeout, before a stuck test process is killed.
 _GRACE_SECONDS = 5.0
@@ -149,15 +153,24 @@ def _line_in(tb: TracebackType | None, path: Path) -> str:
 
 def failure_line(error: BaseException, tb: object = None) -> str:
     """One line saying why a test failed: the exception, its first line of
-    message, and the test file line where it surfaced."""
+    message, and where: the line of the student's own file where it was raised
+    (if it was) and the test file line that called it."""
     if isinstance(error, SubmissionImportError):
         return str(error)
     text = _describe(error)
-    for entry in reversed(list(tb or [])):
-        name = Path(str(entry.path)).name
-        if name.startswith("test_"):
-            return f"{text} ({name}:{entry.lineno + 1})"
-    return text
+    entries = [(Path(str(e.path)).name, e.lineno + 1) for e in (tb or [])]
+    tests = [i for i, (name, _) in enumerate(entries) if name.startswith("test_")]
+    if not tests:
+        return text
+    name, line = entries[tests[-1]]
+    where = f"{name}:{line}"
+    # The deepest frame in the student's own file, below the test's call.
+    own = [
+        f"{n}:{lineno}"
+        for n, lineno in entries[tests[-1] + 1 :]
+        if _SUBMISSION_FILE.match(n)
+    ]
+    return f"{text} ({own[-1]}, in {where})" if own else f"{text} ({where})"
 
 
 def exercise_of(path: os.PathLike) -> str:
