@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -304,3 +305,77 @@ def test_feedback_names_the_students_line_and_the_numbers(tmp_path):
         "Q(0, 0) == 1.0, expected 1.8"
         in out["test_bootstraps_from_the_best_next_action"]
     )
+
+
+# -- attacks on the grader, each written as the attack itself ----------------------
+REWRITE_THEN_CRASH = '''
+"""Attack: rewrite every test file so that it passes, then crash the test
+process, hoping the grader's next process collects the rewritten files."""
+import os
+import re
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    marker = HERE / "attacked"
+    if not marker.exists():
+        marker.write_text("done")
+        for test in HERE.glob("test_*.py"):
+            names = re.findall(r"^def (test_\\w+)", test.read_text(), re.M)
+            test.write_text("".join(f"def {n}():\\n    pass\\n" for n in names))
+        os._exit(1)
+    raise NotImplementedError("exercise 1")
+'''
+
+LINGERING_PROCESS = '''
+"""Attack: start a process that outlives the grading run (it could rewrite
+results.json once the grader has written it)."""
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    pid_file = Path(__file__).parent / "lingering.pid"
+    if not pid_file.exists():
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        pid_file.write_text(str(child.pid))
+    raise NotImplementedError("exercise 1")
+'''
+
+
+def test_attack_rewriting_the_tests_then_crashing_gains_nothing(tmp_path):
+    folder = make_folder(tmp_path / "s", skeletons=True)
+    (folder / "ex01_epsilon_greedy.py").write_text(REWRITE_THEN_CRASH)
+    report = grade(folder, timeout=5.0)
+    assert (folder / "attacked").exists()  # the attack did run
+    assert report.score == 0.0, report.table()
+    assert "def test_" in (folder / "test_ex02_q_learning_update.py").read_text()
+
+
+def test_attack_a_process_left_behind_is_killed_before_the_report(tmp_path):
+    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
+    (folder / "ex01_epsilon_greedy.py").write_text(LINGERING_PROCESS)
+    grade(folder, timeout=5.0)
+    pid = int((folder / "lingering.pid").read_text())
+    status = Path(f"/proc/{pid}/status")
+    if not Path("/proc").is_dir():
+        pytest.skip("no /proc to look at processes")
+    for _ in range(100):  # killed at once; reaping it may take a moment
+        if not status.exists() or "\tZ" in status.read_text().split("State:")[1][:4]:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"process {pid} started by the submission is alive")
+
+
+def test_installed_pytest_plugins_are_not_loaded_when_grading(tmp_path):
+    (tmp_path / "test_env.py").write_text(
+        "import os\n\n\ndef test_autoload_off():\n"
+        "    assert os.environ['PYTEST_DISABLE_PLUGIN_AUTOLOAD'] == '1'\n"
+    )
+    report = grade(tmp_path, timeout=5.0)
+    assert report.score == report.max_score == 1.0

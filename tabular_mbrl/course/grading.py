@@ -29,6 +29,7 @@ import importlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -329,7 +330,9 @@ def grade(
         ini = scratch / "pytest.ini"
         ini.write_text("[pytest]\n")  # none of the folder's own pytest settings
         todo: list[str] | None = None  # None: every test
+        originals = _snapshot(folder, hidden)
         for attempt in range(1, 1000):
+            _restore(originals)
             log = scratch / f"log{attempt}.jsonl"
             command = [
                 python,
@@ -417,23 +420,72 @@ def _run(
     Returns (exit status, its output, whether it was killed)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
     env[SUBMISSION_ENV] = str(folder)
+    # Only the grader's own plugin: installed ones (pytest-randomly, ...) must
+    # not change how grading runs.
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     with tempfile.TemporaryFile("w+") as output:
+        # A session of its own: every process a submission starts belongs to
+        # it, and is killed with it before anything is reported.
         process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, env=env, cwd=folder
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=folder,
+            start_new_session=_POSIX,
         )
         seen, since, stuck = 0, time.monotonic(), False
-        while process.poll() is None:
-            time.sleep(0.02)
-            size = log.stat().st_size if log.exists() else 0
-            if size != seen:  # progress: a test started or finished
-                seen, since = size, time.monotonic()
-            limit = timeout + (_GRACE_SECONDS if seen else _STARTUP_SECONDS)
-            if time.monotonic() - since > limit:
-                process.kill()
-                process.wait()
-                stuck = True
+        try:
+            while process.poll() is None:
+                time.sleep(0.02)
+                size = log.stat().st_size if log.exists() else 0
+                if size != seen:  # progress: a test started or finished
+                    seen, since = size, time.monotonic()
+                limit = timeout + (_GRACE_SECONDS if seen else _STARTUP_SECONDS)
+                if time.monotonic() - since > limit:
+                    process.kill()
+                    process.wait()
+                    stuck = True
+        finally:
+            _kill_group(process)
         output.seek(0)
         return process.returncode, output.read(), stuck
+
+
+_POSIX = hasattr(os, "killpg")
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill what is left of the test process's session (its children)."""
+    if not _POSIX:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def _snapshot(*folders: Path | None) -> dict[Path, bytes]:
+    """The test files and conftests of ``folders``, read once, before any
+    submission code runs."""
+    files = {}
+    for folder in folders:
+        if folder is not None:
+            for path in sorted(folder.glob("test_*.py")) + sorted(
+                folder.glob("conftest.py")
+            ):
+                files[path] = path.read_bytes()
+    return files
+
+
+def _restore(files: dict[Path, bytes]) -> None:
+    """Put the tests back as they were read, in case a submission rewrote them
+    before its test process died: the next process collects the originals."""
+    for path, data in files.items():
+        if not path.is_file() or path.read_bytes() != data:
+            path.unlink(missing_ok=True)
+            path.write_bytes(data)
 
 
 def _read_log(log: Path) -> list[dict]:
