@@ -379,3 +379,30 @@ def test_installed_pytest_plugins_are_not_loaded_when_grading(tmp_path):
     )
     report = grade(tmp_path, timeout=5.0)
     assert report.score == report.max_score == 1.0
+
+
+KILL_THE_GRADER = '''
+"""Attack: kill the parent of the test process, hoping it is the grader."""
+import os
+import signal
+from pathlib import Path
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    marker = Path(__file__).parent / "killed"
+    if not marker.exists():  # once is enough to take a grader down
+        marker.write_text("done")
+        os.kill(os.getppid(), signal.SIGKILL)
+    raise NotImplementedError("exercise 1")
+'''
+
+
+def test_attack_killing_the_parent_process_does_not_kill_the_grader(tmp_path):
+    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
+    (folder / "ex01_epsilon_greedy.py").write_text(KILL_THE_GRADER)
+    report = grade(folder, timeout=5.0)
+    assert (folder / "killed").exists()  # the attack did run
+    ex01 = [t for t in report.tests if t.exercise == "ex01_epsilon_greedy"]
+    assert all(not t.passed for t in ex01)
+    assert report.score == MAX_SCORE - 10  # the other exercises are graded
+    report.write_json(tmp_path / "results.json")  # and a report is written

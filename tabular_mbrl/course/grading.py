@@ -427,7 +427,7 @@ def _run(
         # A session of its own: every process a submission starts belongs to
         # it, and is killed with it before anything is reported.
         process = subprocess.Popen(
-            command,
+            [sys.executable, "-c", _KEEPER, *command],
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,
@@ -453,6 +453,11 @@ def _run(
 
 
 _POSIX = hasattr(os, "killpg")
+
+#: The test process runs under a small keeper process, so that a submission
+#: that kills its parent (``os.kill(os.getppid(), SIGKILL)``) kills the keeper,
+#: not the grader: the grader sees a test process die and goes on.
+_KEEPER = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
 
 
 def _kill_group(process: subprocess.Popen) -> None:
