@@ -12,7 +12,9 @@ A self-contained suite (it does not import ``tabular_mbrl``)::
 
 from __future__ import annotations
 
+import importlib.abc
 import importlib.util
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -32,16 +34,43 @@ except PackageNotFoundError:  # run from a source tree that is not installed
 if TYPE_CHECKING:
     from .gym_adapter import GymnasiumGridWorld
 
-# With gymnasium installed, gymnasium.make("gridworlds/DynaMaze-v0") works after
-# ``import gridworlds`` (ids in gridworlds.gym_adapter.GYM_IDS). Without it,
-# gymnasium is never imported.
-if importlib.util.find_spec("gymnasium") is not None:
+
+def _register_with_gymnasium() -> None:
     try:
         from .gym_adapter import register_envs
 
         register_envs()
     except ImportError:  # a broken gymnasium must not break the environments
         pass
+
+
+class _RegisterOnImport(importlib.abc.MetaPathFinder):
+    """Registers our ids the moment gymnasium is imported, so that importing
+    gridworlds does not import gymnasium (a quarter of a second) for nothing."""
+
+    def find_spec(self, name, path=None, target=None):  # noqa: ANN001
+        if name != "gymnasium":
+            return None
+        sys.meta_path.remove(self)  # find the real module, once
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            execute = spec.loader.exec_module
+
+            def exec_module(module):  # noqa: ANN001
+                execute(module)
+                _register_with_gymnasium()
+
+            spec.loader.exec_module = exec_module
+        return spec
+
+
+# With gymnasium installed, gymnasium.make("gridworlds/DynaMaze-v0") works after
+# ``import gridworlds``, whichever of the two is imported first (ids in
+# gridworlds.gym_adapter.GYM_IDS). Nothing here imports gymnasium itself.
+if "gymnasium" in sys.modules:
+    _register_with_gymnasium()
+elif importlib.util.find_spec("gymnasium") is not None:
+    sys.meta_path.insert(0, _RegisterOnImport())
 
 __all__ = [
     "__version__",
