@@ -4,7 +4,8 @@ Each is a function that takes its settings as keywords (always ``n_runs``,
 ``seed``, ``engine``, ``jobs``, ``quick`` and ``progress``) and returns a
 :class:`~tabular_mbrl.results.Study`: a few series of per-run values, ready to
 be plotted (:mod:`tabular_mbrl.plotting`) or written as CSV rows
-``series,x,mean,ci_low,ci_high,n_runs``.
+``series,x,mean,ci_low,ci_high,n_runs``. ``progress``, if given, is called as
+``progress(setting, runs_done, n_runs)`` after each run of a setting.
 
 :data:`STUDIES` is the one registry: name -> function, one-line description
 and quick budget. The book's figures are in :mod:`.book`, the experiments
