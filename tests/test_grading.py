@@ -406,3 +406,26 @@ def test_attack_killing_the_parent_process_does_not_kill_the_grader(tmp_path):
     assert all(not t.passed for t in ex01)
     assert report.score == MAX_SCORE - 10  # the other exercises are graded
     report.write_json(tmp_path / "results.json")  # and a report is written
+
+
+LIBRARY_SOLUTION = '''
+"""Attack: hand in the installed library's own solution."""
+from tabular_mbrl import value_iteration as library
+
+def value_iteration(next_states, probs, rewards, terminated, gamma, tol=1e-10):
+    from gridworlds import TabularModel
+    return library(TabularModel(next_states, probs, rewards, terminated), gamma=gamma)
+'''
+
+
+def test_attack_handing_in_the_librarys_solution_scores_nothing(tmp_path):
+    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
+    (folder / "ex08_value_iteration.py").write_text(LIBRARY_SOLUTION)
+    report = grade(folder, timeout=5.0)
+    score, _, note = report.by_exercise()["ex08_value_iteration"]
+    assert score == 0.0
+    assert note == (
+        "ex08_value_iteration.py failed to import: ImportError: tabular_mbrl is not "
+        "available to a submission: write the exercise yourself (numpy and "
+        "gridworlds are available) (line 3)"
+    )
