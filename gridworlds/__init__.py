@@ -48,7 +48,7 @@ class _RegisterOnImport(importlib.abc.MetaPathFinder):
     """Registers our ids the moment gymnasium is imported, so that importing
     gridworlds does not import gymnasium (a quarter of a second) for nothing."""
 
-    def find_spec(self, name, path=None, target=None):  # noqa: ANN001
+    def find_spec(self, name, path=None, target=None):
         if name != "gymnasium":
             return None
         sys.meta_path.remove(self)  # find the real module, once
@@ -56,7 +56,7 @@ class _RegisterOnImport(importlib.abc.MetaPathFinder):
         if spec is not None and spec.loader is not None:
             execute = spec.loader.exec_module
 
-            def exec_module(module):  # noqa: ANN001
+            def exec_module(module):
                 execute(module)
                 _register_with_gymnasium()
 

@@ -35,9 +35,7 @@ def handout_root() -> Path:
     source = Path(__file__).resolve().parents[2] / "lectures"
     if source.is_dir():
         return source
-    raise HandoutError(
-        "the course material is not installed; reinstall tabular-mbrl"
-    )  # pragma: no cover - a broken installation
+    raise HandoutError("the course material is not installed; reinstall tabular-mbrl")
 
 
 def material(kind: str) -> list[Path]:
