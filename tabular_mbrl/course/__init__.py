@@ -7,6 +7,7 @@ Exercise tests import from here::
     from tabular_mbrl.course import points, submission
 """
 
+from ._sandbox import repeat
 from .grading import GradeReport, GradingError, grade, points, submission
 from .handout import copy_material
 from .lectures import run_lecture
@@ -17,6 +18,7 @@ __all__ = [
     "copy_material",
     "grade",
     "points",
+    "repeat",
     "run_lecture",
     "submission",
 ]

@@ -11,6 +11,15 @@ dies half-way still leaves a record of every test it finished:
 - ``{"kind": "collect_error", "path": ..., "output": ...}`` for a test file that
   could not be collected.
 
+Each record carries a sequence number and, after a space, its HMAC under a key
+the grader hands this process in ``TABULAR_MBRL_GRADE_KEY``. The key is taken
+out of the environment before any test runs, the process is made
+non-dumpable (so that another process of the same user cannot read its
+memory or environment), and submissions run in a worker process of their own
+(:mod:`._sandbox`): a submission that finds the log can write to it, but
+cannot sign what it writes, and the grader drops the log from the first
+record that does not verify.
+
 Each test's call phase runs under a timer (``SIGALRM``, where the platform has
 it): a student's endless loop raises :class:`GradingTimeout` in the test and
 the next test runs as usual.
@@ -18,13 +27,17 @@ the next test runs as usual.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
 import signal
 from pathlib import Path
 
 import pytest
 
-from .grading import GradingTimeout, exercise_of, failure_line
+from . import grading
+from .grading import KEY_ENV, GradingTimeout, exercise_of, failure_line
 
 POINTS_HELP = "points(n): the test is worth n points when the grader runs it"
 
@@ -39,6 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", POINTS_HELP)
+    grading.set_dumpable(False)
+    grading.isolate()
     config.pluginmanager.register(_Grading(config), "tabular-mbrl-grading")
 
 
@@ -64,10 +79,17 @@ class _Grading:
         self.log = open(path, "a", buffering=1) if path else None  # noqa: SIM115
         self.seconds = config.getoption("--grade-timeout")
         self.failures: dict[str, str] = {}
+        self.key = os.environ.pop(KEY_ENV, "").encode()
+        self.sequence = 0
 
     def write(self, record: dict) -> None:
-        if self.log is not None:
-            self.log.write(json.dumps(record) + "\n")
+        if self.log is None:
+            return
+        record["seq"] = self.sequence
+        self.sequence += 1
+        line = json.dumps(record)
+        signature = hmac.new(self.key, line.encode(), hashlib.sha256).hexdigest()
+        self.log.write(f"{line} {signature}\n")
 
     def pytest_unconfigure(self) -> None:
         if self.log is not None:

@@ -25,12 +25,16 @@ a folder with ``python -m tabular_mbrl grade FOLDER``.
 
 from __future__ import annotations
 
+import atexit
 import builtins
+import hashlib
+import hmac
 import importlib
 import importlib.util
 import json
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -39,14 +43,15 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType, TracebackType
+from types import MethodType, ModuleType, TracebackType
+
+from . import _sandbox
 
 #: The " (exNN_file.py:LINE, in test_file.py:LINE)" that :func:`failure_line`
 #: appends (the submission's part only when the error rose in it).
 _WHERE = re.compile(r" \((?:[^ ]+\.py:\d+, in )?test_[^ ]*\.py:\d+\)$")
 
-#: A submission's module file (``ex01_epsilon_greedy.py``), not a test file.
-_SUBMISSION_FILE = re.compile(r"^ex\d\d_\w+\.py$")
+_SUBMISSION_FILE = _sandbox.SUBMISSION_FILE
 
 #: Extra seconds, past the per-test timeout, before a stuck test process is killed.
 _GRACE_SECONDS = 5.0
@@ -58,6 +63,9 @@ MAX_TIMEOUT = 3600.0
 
 #: Environment variable naming the folder the submissions are loaded from.
 SUBMISSION_ENV = "TABULAR_MBRL_SUBMISSION"
+#: Environment variable that hands the test process the key it signs its log
+#: records with (it removes it from its environment before any test runs).
+KEY_ENV = "TABULAR_MBRL_GRADE_KEY"
 
 
 class GradingTimeout(BaseException):
@@ -82,15 +90,111 @@ def points(n: float):
 
 
 def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):  # noqa: A002
-    """``import`` for a submission: anything but ``tabular_mbrl``, whose
-    algorithms are what the exercises ask the student to write (``gridworlds``
-    and NumPy stay available)."""
+    """``import`` for a submission run in this process (a student's own
+    ``pytest``): anything but ``tabular_mbrl``, whose algorithms are what the
+    exercises ask the student to write. When grading, the submission's own
+    process refuses it to ``importlib`` as well."""
     if level == 0 and name.split(".")[0] == "tabular_mbrl":
-        raise ImportError(
-            f"{name} is not available to a submission: write the exercise "
-            "yourself (numpy and gridworlds are available)"
-        )
+        raise ImportError(_sandbox.NO_LIBRARY.format(name))
     return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+class SubmissionCrashed(Exception):
+    """The process the submission ran in died during a call."""
+
+
+class _SubmissionProcess(_sandbox.Channel):
+    """The channel to the worker process that runs the submissions of this
+    test process (see :mod:`._sandbox`).
+
+    The worker is started on first use; stopped (killed) after a timeout, a
+    crash or a message it should not have sent, and started afresh for the
+    next call. Handles to the objects of a stopped worker then refuse to work.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(None, None, trusting=False, expose=self._expose)
+        self.process: subprocess.Popen | None = None
+
+    def _expose(self, value: object, replying: bool) -> bool:
+        """What the submission may get a handle to: any object a test passes
+        it (a scripted model, a scorer), and when it calls back, only their
+        bound methods, never what those return or refer to."""
+        if not replying:
+            return True
+        owner = getattr(value, "__self__", None)
+        return isinstance(value, MethodType) and any(
+            owner is exposed for exposed in self.objects.values()
+        )
+
+    def start(self) -> None:
+        to_worker, from_test = os.pipe()
+        from_worker, to_test = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", _sandbox.__file__, str(to_worker), str(to_test)],
+            pass_fds=(to_worker, to_test),
+            stdin=subprocess.DEVNULL,
+        )
+        os.close(to_worker)
+        os.close(to_test)
+        self.writer = os.fdopen(from_test, "wb")
+        self.reader = os.fdopen(from_worker, "rb")
+
+    def stop(self) -> int | None:
+        """Kill the worker; return its exit status."""
+        if self.process is None:
+            return None
+        for pipe in (self.reader, self.writer):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        if self.process.poll() is None:
+            time.sleep(0.05)  # a worker that is exiting on its own says how
+        if self.process.poll() is None:
+            self.process.kill()
+        status = self.process.wait()
+        self.process = None
+        # What the worker held is gone, and so are the test's objects it had
+        # handles to: old handles refuse to work, names are looked up afresh.
+        self.objects.clear()
+        self.generation += 1
+        return status
+
+    def request(self, *message: object) -> object:
+        if self.process is None:
+            self.start()
+        generation = self.generation
+        try:
+            return super().request(*message)
+        except Exception as error:
+            if hasattr(error, "submission_where"):  # the submission raised it
+                raise
+            if generation != self.generation:
+                raise  # already stopped, in a callback
+            status = self.stop()
+            if isinstance(error, _sandbox.ChannelClosed | OSError):
+                raise SubmissionCrashed(
+                    f"the submission's process died (exit status {status})"
+                ) from None
+            raise
+        except BaseException:  # a timeout: the worker may be stuck
+            if generation == self.generation:
+                self.stop()
+            raise
+
+
+#: The worker of this process; only used when grading (see :func:`isolate`).
+_PROCESS = _SubmissionProcess()
+_isolated = False
+
+
+def isolate() -> None:
+    """Run submissions in a worker process from now on (the grading plugin
+    calls this; a student's own ``pytest`` runs them in-process)."""
+    global _isolated
+    _isolated = True
+    atexit.register(_PROCESS.stop)
 
 
 class Submission:
@@ -99,15 +203,17 @@ class Submission:
     def __init__(self, name: str, folder: Path) -> None:
         self._name = name
         self._folder = folder
-        self._module: ModuleType | None = None
+        self._module: ModuleType | _sandbox.Handle | None = None
         self._error: str | None = None
+        self._names: dict[tuple[str, int], object] = {}
 
-    def _load(self) -> ModuleType:
-        if self._module is not None:
-            return self._module
-        if self._error is None:
+    def _load(self) -> ModuleType | _sandbox.Handle:
+        if isinstance(self._module, _sandbox.Handle):
+            if self._module._generation != _PROCESS.generation:
+                self._module = None  # its process was stopped: import afresh
+        if self._module is None and not self._error:
             self._error = self._import()
-        if self._error:
+        if self._error:  # the first failure stands for every later test
             raise SubmissionImportError(self._error)
         return self._module
 
@@ -116,6 +222,21 @@ class Submission:
         path = self._folder / f"{self._name}.py"
         if not path.is_file():
             return f"{path.name} not found in {self._folder}"
+        try:
+            if _isolated:
+                self._module = _PROCESS.request("import", self._name, str(self._folder))
+            else:
+                self._module = self._import_here(path)
+        except (Exception, SystemExit, GradingTimeout) as error:
+            where = getattr(error, "submission_where", "")
+            if where.startswith(f"{path.name}:"):
+                where = f" (line {where.rpartition(':')[2]})"
+            else:
+                where = _line_in(error.__traceback__, path)
+            return f"{path.name} failed to import: {_describe(error)}{where}"
+        return ""
+
+    def _import_here(self, path: Path) -> ModuleType:
         sys.path.insert(0, str(self._folder))
         try:
             spec = importlib.util.spec_from_file_location(self._name, path)
@@ -123,20 +244,27 @@ class Submission:
             # The library's own solutions are not the student's to import.
             module.__builtins__ = dict(vars(builtins), __import__=_guarded_import)
             sys.modules[self._name] = module
-            spec.loader.exec_module(module)
-            self._module = module
-        except (Exception, SystemExit, GradingTimeout) as error:
-            sys.modules.pop(self._name, None)
-            where = _line_in(error.__traceback__, path)
-            return f"{path.name} failed to import: {_describe(error)}{where}"
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop(self._name, None)
+                raise
+            return module
         finally:
             sys.path.remove(str(self._folder))
-        return ""
 
     def __getattr__(self, attribute: str):
         if attribute.startswith("_"):
             raise AttributeError(attribute)
-        return getattr(self._load(), attribute)
+        module = self._load()
+        if not isinstance(module, _sandbox.Handle):
+            return getattr(module, attribute)
+        # One message per name, not per call: what the module holds is looked
+        # up once per submission process.
+        key = (attribute, module._generation)
+        if key not in self._names:
+            self._names[key] = getattr(module, attribute)
+        return self._names[key]
 
     def __repr__(self) -> str:
         return f"submission({self._name!r}) from {self._folder}"
@@ -160,6 +288,8 @@ def submission(name: str, folder: str | os.PathLike | None = None) -> Submission
 
 def _describe(error: BaseException) -> str:
     text = str(error).strip().splitlines()
+    if isinstance(error, _sandbox.RemoteError):  # already "Kind: message"
+        return text[0] if text else "RemoteError"
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
@@ -185,12 +315,14 @@ def failure_line(error: BaseException, tb: object = None) -> str:
         return text
     name, line = entries[tests[-1]]
     where = f"{name}:{line}"
-    # The deepest frame in the student's own file, below the test's call.
-    own = [
+    # The deepest frame in the student's own file, below the test's call (in
+    # the submission's process, when it ran there).
+    own = [getattr(error, "submission_where", "")] + [
         f"{n}:{lineno}"
         for n, lineno in entries[tests[-1] + 1 :]
         if _SUBMISSION_FILE.match(n)
     ]
+    own = [where for where in own if where]
     return f"{text} ({own[-1]}, in {where})" if own else f"{text} ({where})"
 
 
@@ -343,6 +475,21 @@ def grade(
         raise ValueError(f"timeout == {timeout!r}, must be > 0")
     if timeout > MAX_TIMEOUT:
         raise ValueError(f"timeout == {timeout!r}, must be <= {MAX_TIMEOUT:g} seconds")
+    # The grader holds the log keys: other processes of this user (the
+    # submissions) must not read them from its memory while it grades.
+    dumpable = set_dumpable(False)
+    try:
+        tests, collect_errors = _grade(folder, hidden, timeout, python)
+    finally:
+        set_dumpable(dumpable)
+    return GradeReport(
+        list(tests.values()), collect_errors, time.perf_counter() - started
+    )
+
+
+def _grade(
+    folder: Path, hidden: Path | None, timeout: float, python: str
+) -> tuple[dict[str, TestResult], list[tuple[str, str]]]:
     tests: dict[str, TestResult] = {}
     collect_errors: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="tabular-mbrl-grade-") as scratch:
@@ -382,8 +529,9 @@ def grade(
                 only = scratch / f"only{attempt}.txt"
                 only.write_text("\n".join(todo))
                 command += ["--grade-only", str(only)]
-            status, output, stuck = _run(command, folder, log, timeout)
-            records = _read_log(log)
+            key = secrets.token_hex(32)
+            status, output, stuck = _run(command, folder, log, timeout, key)
+            records = _read_log(log, key)
             if attempt == 1:
                 _collect(records, tests, collect_errors)
                 if not tests:  # nothing to grade: say why
@@ -419,9 +567,7 @@ def grade(
             # Go on only past a test that took its process down with it.
             if not todo or not started_last:
                 break
-    return GradeReport(
-        list(tests.values()), collect_errors, time.perf_counter() - started
-    )
+    return tests, collect_errors
 
 
 def _check_folder(name: str, folder: object) -> Path:
@@ -434,12 +580,13 @@ def _check_folder(name: str, folder: object) -> Path:
 
 
 def _run(
-    command: list[str], folder: Path, log: Path, timeout: float
+    command: list[str], folder: Path, log: Path, timeout: float, key: str
 ) -> tuple[int, str, bool]:
     """Run pytest; kill it if a test runs ``_GRACE_SECONDS`` past ``timeout``.
     Returns (exit status, its output, whether it was killed)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
     env[SUBMISSION_ENV] = str(folder)
+    env[KEY_ENV] = key
     # Only the grader's own plugin: installed ones (pytest-randomly, ...) must
     # not change how grading runs.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
@@ -463,8 +610,7 @@ def _run(
                     seen, since = size, time.monotonic()
                 limit = timeout + (_GRACE_SECONDS if seen else _STARTUP_SECONDS)
                 if time.monotonic() - since > limit:
-                    process.kill()
-                    process.wait()
+                    _stop_keeper(process)
                     stuck = True
         finally:
             _kill_group(process)
@@ -475,9 +621,72 @@ def _run(
 _POSIX = hasattr(os, "killpg")
 
 #: The test process runs under a small keeper process, so that a submission
-#: that kills its parent (``os.kill(os.getppid(), SIGKILL)``) kills the keeper,
-#: not the grader: the grader sees a test process die and goes on.
-_KEEPER = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+#: that kills its parent's parent kills the keeper, not the grader: the grader
+#: sees a test process die and goes on. The keeper is non-dumpable (its
+#: environment holds the log key) and, on Linux, a subreaper: a process the
+#: submission starts that leaves the session (``setsid``) and is orphaned
+#: still becomes the keeper's child, and the keeper kills every child it has
+#: before it exits. SIGTERM tells it to kill the test process and clean up.
+_KEEPER = """
+import ctypes, os, signal, subprocess, sys
+try:
+    libc = ctypes.CDLL(None)
+    libc.prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE 0
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER 1
+except (OSError, AttributeError):
+    pass
+child = subprocess.Popen(sys.argv[1:])
+signal.signal(signal.SIGTERM, lambda *_: child.kill())
+status = child.wait()
+me = str(os.getpid())
+while os.path.isdir("/proc"):
+    children = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if entry.isdigit() and fields[1] == me:
+            children.append(int(entry))
+    if not children:
+        break
+    for pid in children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+sys.exit(status)
+"""
+
+
+def _stop_keeper(process: subprocess.Popen) -> None:
+    """Ask the keeper to kill a stuck test process and clean up; kill it if
+    it does not exit soon."""
+    process.terminate()
+    try:
+        process.wait(timeout=_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def set_dumpable(dumpable: bool) -> bool:
+    """Make this process (non-)dumpable, where Linux allows it; return whether
+    it was dumpable. A non-dumpable process's memory, environment and open
+    files cannot be read through ``/proc`` or ``ptrace`` by other processes
+    of the same user, which is how the grader keeps its log key from a
+    submission."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        was = libc.prctl(3, 0, 0, 0, 0) == 1  # PR_GET_DUMPABLE
+        libc.prctl(4, int(dumpable), 0, 0, 0)  # PR_SET_DUMPABLE
+        return was
+    except (OSError, AttributeError):  # not Linux
+        return True
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -513,15 +722,21 @@ def _restore(files: dict[Path, bytes]) -> None:
             path.write_bytes(data)
 
 
-def _read_log(log: Path) -> list[dict]:
+def _read_log(log: Path, key: str) -> list[dict]:
+    """The log's records, up to the first that is not the test process's own:
+    cut short by a kill, out of sequence, or not signed with ``key``."""
     if not log.exists():
         return []
     records = []
-    for line in log.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:  # a line cut short by a killed process
+    for line in log.read_text(errors="replace").splitlines():
+        text, _, signature = line.rpartition(" ")
+        expected = hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(signature, expected):
             break
+        record = json.loads(text)
+        if record.get("seq") != len(records):
+            break
+        records.append(record)
     return records
 
 

@@ -1,5 +1,6 @@
-"""Bug: for horizon 1 it blocks the grader's timer signal and spins forever,
-so only killing the test process can stop it."""
+"""Bug: for horizon 1 it blocks the timer signal and spins forever. (When it
+ran in the test process, only killing that process could stop it; now it
+blocks the signal in its own process, and the test still times out.)"""
 
 import signal
 
