@@ -15,6 +15,14 @@ uses it, so a module that crashes (or hangs) on import costs that exercise its
 points and nothing else; every test of it then fails with the same one-line
 reason.
 
+When the grader runs the tests, the student's module lives in a worker
+process of its own (:mod:`._sandbox`): ``ex.epsilon_greedy(...)`` sends the
+call there and gets the return value back, and arrays and Generators passed
+in come back updated. A test that calls a submission thousands of times with
+the same arguments says so with :func:`repeat` (one message, not thousands)::
+
+    actions = repeat(ex.epsilon_greedy, 4000, q_row, 0.5, rng)
+
 :func:`grade` runs the tests of a folder in a child process (so a submission
 that kills its interpreter cannot take the grader down), each test under a
 timeout, and returns a :class:`GradeReport`: points per test, per exercise and
