@@ -656,3 +656,41 @@ def test_attack_reaching_the_library_through_importlib_scores_nothing(tmp_path):
     )
     outputs = [t.output for t in report.tests if t.exercise == "ex08_value_iteration"]
     assert all("(ex08_value_iteration.py:13, in test_" in out for out in outputs)
+
+
+PLANT_FILES = '''
+"""Attack: plant a module that shadows one the test process imports, and a
+test file of its own, then crash the test process so that a new one starts
+and, it hopes, picks them up."""
+import os
+import signal
+from pathlib import Path
+
+HERE = Path(__file__).parent
+RAN = "(HERE / 'ran').write_text('{}')\\n"
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    if not (HERE / "planted").exists():
+        (HERE / "planted").write_text("done")
+        (HERE / "hmac.py").write_text(
+            "from pathlib import Path\\nHERE = Path(__file__).parent\\n"
+            + RAN.format("shadow module")
+        )
+        (HERE / "test_zz_planted.py").write_text(
+            "import pytest\\nfrom pathlib import Path\\nHERE = Path(__file__).parent\\n"
+            + RAN.format("planted test")
+            + "\\n@pytest.mark.points(100)\\ndef test_free():\\n    pass\\n"
+        )
+        os.kill(os.getppid(), signal.SIGKILL)
+    raise NotImplementedError("exercise 1")
+'''
+
+
+def test_attack_planting_modules_and_tests_gains_nothing(tmp_path):
+    folder = make_folder(tmp_path / "s", skeletons=True)
+    (folder / "ex01_epsilon_greedy.py").write_text(PLANT_FILES)
+    report = grade(folder, timeout=5.0)
+    assert (folder / "planted").exists() and (folder / "hmac.py").exists()
+    assert not (folder / "ran").exists()  # neither file ever ran
+    assert report.score == 0.0 and report.max_score == MAX_SCORE, report.table()

@@ -43,6 +43,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -506,19 +507,26 @@ def _grade(
         ini.write_text("[pytest]\n")  # none of the folder's own pytest settings
         todo: list[str] | None = None  # None: every test
         originals = _snapshot(folder, hidden)
+        copies = scratch / "tests"
+        hidden_copies = scratch / "hidden" if hidden else None
         for attempt in range(1, 1000):
-            _restore(originals)
+            # Every test process collects fresh copies of the tests as they
+            # were read, from a folder that holds nothing else: not a file a
+            # submission rewrote or planted (a shadowing json.py, a conftest).
+            _copy_out(originals, folder, copies)
+            if hidden:
+                _copy_out(originals, hidden, hidden_copies)
             log = scratch / f"log{attempt}.jsonl"
             command = [
                 python,
                 "-m",
                 "pytest",
-                str(folder),
-                *([str(hidden)] if hidden else []),
+                str(copies),
+                *([str(hidden_copies)] if hidden else []),
                 "-c",
                 str(ini),
                 "--rootdir",
-                str(folder),
+                str(copies),
                 "--import-mode=importlib",
                 "--continue-on-collection-errors",
                 "-p",
@@ -532,13 +540,13 @@ def _grade(
                 str(timeout),
             ]
             if hidden:
-                command += ["--grade-hidden", str(hidden)]
+                command += ["--grade-hidden", str(hidden_copies)]
             if todo is not None:
                 only = scratch / f"only{attempt}.txt"
                 only.write_text("\n".join(todo))
                 command += ["--grade-only", str(only)]
             key = secrets.token_hex(32)
-            status, output, stuck = _run(command, folder, log, timeout, key)
+            status, output, stuck = _run(command, folder, copies, log, timeout, key)
             records = _read_log(log, key)
             if attempt == 1:
                 _collect(records, tests, collect_errors)
@@ -575,6 +583,7 @@ def _grade(
             # Go on only past a test that took its process down with it.
             if not todo or not started_last:
                 break
+        _restore(originals)  # the instructor's folder as it was, too
     return tests, collect_errors
 
 
@@ -588,10 +597,11 @@ def _check_folder(name: str, folder: object) -> Path:
 
 
 def _run(
-    command: list[str], folder: Path, log: Path, timeout: float, key: str
+    command: list[str], folder: Path, cwd: Path, log: Path, timeout: float, key: str
 ) -> tuple[int, str, bool]:
-    """Run pytest; kill it if a test runs ``_GRACE_SECONDS`` past ``timeout``.
-    Returns (exit status, its output, whether it was killed)."""
+    """Run pytest in ``cwd`` on the submissions of ``folder``; kill it if a
+    test runs ``_GRACE_SECONDS`` past ``timeout``. Returns (exit status, its
+    output, whether it was killed)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
     env[SUBMISSION_ENV] = str(folder)
     env[KEY_ENV] = key
@@ -606,7 +616,7 @@ def _run(
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,
-            cwd=folder,
+            cwd=cwd,
             start_new_session=_POSIX,
         )
         seen, since, stuck = 0, time.monotonic(), False
@@ -721,9 +731,17 @@ def _snapshot(*folders: Path | None) -> dict[Path, bytes]:
     return files
 
 
+def _copy_out(files: dict[Path, bytes], folder: Path, target: Path) -> None:
+    """Write the files of ``folder`` as they were read into an emptied ``target``."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    for path, data in files.items():
+        if path.parent == folder:
+            (target / path.name).write_bytes(data)
+
+
 def _restore(files: dict[Path, bytes]) -> None:
-    """Put the tests back as they were read, in case a submission rewrote them
-    before its test process died: the next process collects the originals."""
+    """Put the tests back as they were read, in case a submission rewrote them."""
     for path, data in files.items():
         if not path.is_file() or path.read_bytes() != data:
             path.unlink(missing_ok=True)
