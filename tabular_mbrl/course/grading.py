@@ -200,10 +200,13 @@ _isolated = False
 
 def isolate() -> None:
     """Run submissions in a worker process from now on (the grading plugin
-    calls this; a student's own ``pytest`` runs them in-process)."""
+    calls this; a student's own ``pytest`` runs them in-process). POSIX only:
+    on Windows, which cannot hand pipes to a child this way, they stay in the
+    test process."""
     global _isolated
-    _isolated = True
-    atexit.register(_PROCESS.stop)
+    if _POSIX:
+        _isolated = True
+        atexit.register(_PROCESS.stop)
 
 
 class Submission:
