@@ -11,7 +11,6 @@ import json
 import shutil
 import signal
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -44,8 +43,22 @@ BUGS = {
     "wrong_shape": ("ex06_rollout_returns", 7.0, "loses the shape tests (2 + 1)"),
     "infinite_loop": ("ex07_random_shooting", 8.0, "times out on ties (2)"),
     "hard_crash": ("ex07_random_shooting", 9.0, "dies at horizon 1 (1)"),
+    "blocked_timer": ("ex07_random_shooting", 9.0, "spins at horizon 1 (1)"),
     "import_crash": ("ex08_value_iteration", 0.0, "cannot be imported"),
 }
+
+
+def bug_rounds() -> list[list[str]]:
+    """The bugs in rounds of at most one per exercise: the exercises are graded
+    independently, so one folder shows each bug of a round at once."""
+    rounds: list[list[str]] = []
+    for bug, (exercise, _, _) in BUGS.items():
+        free = [r for r in rounds if exercise not in {BUGS[b][0] for b in r}]
+        if free:
+            free[0].append(bug)
+        else:
+            rounds.append([bug])
+    return rounds
 
 
 def make_folder(tmp: Path, *solutions: Path, skeletons: bool = False) -> Path:
@@ -75,15 +88,19 @@ def reports(tmp_path_factory) -> dict[str, GradeReport]:
             base / "hidden", reference, SOLUTIONS / "buggy" / "argmax_ties"
         ),
     }
-    for bug in BUGS:
-        folders[bug] = make_folder(base / bug, reference, SOLUTIONS / "buggy" / bug)
+    for number, bugs in enumerate(bug_rounds()):
+        buggy = [SOLUTIONS / "buggy" / bug for bug in bugs]
+        folder = make_folder(base / f"round{number}", reference, *buggy)
+        folders.update(dict.fromkeys(bugs, folder))
+    names = list(dict.fromkeys(folders.values()))  # each folder graded once
 
-    def run(name: str) -> GradeReport:
-        hidden = SOLUTIONS / "hidden" if name == "hidden" else None
-        return grade(folders[name], hidden=hidden, timeout=2.0)
+    def run(folder: Path) -> GradeReport:
+        hidden = SOLUTIONS / "hidden" if folder == folders["hidden"] else None
+        return grade(folder, hidden=hidden, timeout=2.0)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(folders, pool.map(run, folders), strict=True))
+        graded = dict(zip(names, pool.map(run, names), strict=True))
+    return {name: graded[folder] for name, folder in folders.items()}
 
 
 def test_reference_solutions_score_full_marks(reports):
@@ -110,9 +127,12 @@ def test_a_buggy_solution_scores_its_pinned_partial_total(reports, bug):
     broken, expected, _ = BUGS[bug]
     table = reports[bug].by_exercise()
     assert table[broken][:2] == (expected, 10.0)
-    others = {name: row[0] for name, row in table.items() if name != broken}
+    # The round's other bugs break other exercises; the rest keep full marks.
+    round_ = next(r for r in bug_rounds() if bug in r)
+    losses = {BUGS[b][0]: 10.0 - BUGS[b][1] for b in round_}
+    others = {name: row[0] for name, row in table.items() if name not in losses}
     assert others == dict.fromkeys(others, 10.0), "other exercises keep full marks"
-    assert reports[bug].score == MAX_SCORE - 10.0 + expected
+    assert reports[bug].score == MAX_SCORE - sum(losses.values())
 
 
 def test_an_import_crash_is_reported_in_one_line(reports):
@@ -124,14 +144,15 @@ def test_an_import_crash_is_reported_in_one_line(reports):
 
 
 def test_a_hanging_test_times_out_and_the_rest_are_graded(reports):
-    failed = [t for t in reports["infinite_loop"].tests if not t.passed]
+    report = reports["infinite_loop"]
+    failed = [t for t in report.tests if not t.passed and t.exercise.startswith("ex07")]
     assert [t.name for t in failed] == ["test_equal_scores_still_give_an_action"]
     assert failed[0].output.startswith("GradingTimeout: timed out after 2 s")
 
 
 def test_a_submission_that_kills_its_process_fails_only_that_test(reports):
     report = reports["hard_crash"]
-    failed = [t for t in report.tests if not t.passed]
+    failed = [t for t in report.tests if not t.passed and t.exercise.startswith("ex07")]
     assert [(t.name, t.output) for t in failed] == [
         (
             "test_horizon_one",
@@ -139,26 +160,25 @@ def test_a_submission_that_kills_its_process_fails_only_that_test(reports):
             "(test_ex07_random_shooting.py:28)",
         )
     ]
-    # Exercise 8 runs after the crash, in a new submission process.
-    assert report.by_exercise()["ex08_value_iteration"][0] == 10.0
+    # The tests after the crash ran, in a new submission process.
+    assert all(t.output != "not run" for t in report.tests)
+    assert report.score == MAX_SCORE - sum(
+        10.0 - BUGS[bug][1]
+        for bug in next(r for r in bug_rounds() if "hard_crash" in r)
+    )
 
 
-@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX only")
-def test_a_submission_that_blocks_the_timer_still_times_out(tmp_path):
+def test_a_submission_that_blocks_the_timer_still_times_out(reports):
     # The timer runs in the test process; the submission blocks the signal in
     # its own process, which changes nothing.
-    folder = make_folder(
-        tmp_path / "s", SOLUTIONS / "reference", SOLUTIONS / "buggy" / "blocked_timer"
-    )
-    report = grade(folder, timeout=1.0)
-    failed = [(t.name, t.output) for t in report.tests if not t.passed]
-    assert failed == [
+    report = reports["blocked_timer"]
+    failed = [t for t in report.tests if not t.passed and t.exercise.startswith("ex07")]
+    assert [(t.name, t.output) for t in failed] == [
         (
             "test_horizon_one",
-            "GradingTimeout: timed out after 1 s (test_ex07_random_shooting.py:28)",
+            "GradingTimeout: timed out after 2 s (test_ex07_random_shooting.py:28)",
         )
     ]
-    assert report.score == MAX_SCORE - 1
 
 
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX only")
@@ -323,374 +343,3 @@ def test_feedback_names_the_students_line_and_the_numbers(tmp_path):
         "Q(0, 0) == 1.0, expected 1.8"
         in out["test_bootstraps_from_the_best_next_action"]
     )
-
-
-# -- attacks on the grader, each written as the attack itself ----------------------
-REWRITE_THEN_CRASH = '''
-"""Attack: rewrite every test file so that it passes, then crash the test
-process, hoping the grader's next process collects the rewritten files."""
-import os
-import re
-from pathlib import Path
-
-HERE = Path(__file__).parent
-
-
-def epsilon_greedy(q_row, epsilon, rng):
-    marker = HERE / "attacked"
-    if not marker.exists():
-        marker.write_text("done")
-        for test in HERE.glob("test_*.py"):
-            names = re.findall(r"^def (test_\\w+)", test.read_text(), re.M)
-            test.write_text("".join(f"def {n}():\\n    pass\\n" for n in names))
-        os._exit(1)
-    raise NotImplementedError("exercise 1")
-'''
-
-LINGERING_PROCESS = '''
-"""Attack: start a process that outlives the grading run (it could rewrite
-results.json once the grader has written it)."""
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-
-def epsilon_greedy(q_row, epsilon, rng):
-    pid_file = Path(__file__).parent / "lingering.pid"
-    if not pid_file.exists():
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-        pid_file.write_text(str(child.pid))
-    raise NotImplementedError("exercise 1")
-'''
-
-
-def test_attack_rewriting_the_tests_then_crashing_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex01_epsilon_greedy.py").write_text(REWRITE_THEN_CRASH)
-    report = grade(folder, timeout=5.0)
-    assert (folder / "attacked").exists()  # the attack did run
-    assert report.score == 0.0, report.table()
-    assert "def test_" in (folder / "test_ex02_q_learning_update.py").read_text()
-
-
-def test_attack_a_process_left_behind_is_killed_before_the_report(tmp_path):
-    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex01_epsilon_greedy.py").write_text(LINGERING_PROCESS)
-    grade(folder, timeout=5.0)
-    if not Path("/proc").is_dir():
-        pytest.skip("no /proc to look at processes")
-    _wait_until_dead(int((folder / "lingering.pid").read_text()))
-
-
-def test_installed_pytest_plugins_are_not_loaded_when_grading(tmp_path):
-    (tmp_path / "test_env.py").write_text(
-        "import os\n\n\ndef test_autoload_off():\n"
-        "    assert os.environ['PYTEST_DISABLE_PLUGIN_AUTOLOAD'] == '1'\n"
-    )
-    report = grade(tmp_path, timeout=5.0)
-    assert report.score == report.max_score == 1.0
-
-
-KILL_THE_GRADER = '''
-"""Attack: kill the parent of the test process, hoping it is the grader."""
-import os
-import signal
-from pathlib import Path
-
-
-def epsilon_greedy(q_row, epsilon, rng):
-    marker = Path(__file__).parent / "killed"
-    if not marker.exists():  # once is enough to take a grader down
-        marker.write_text("done")
-        os.kill(os.getppid(), signal.SIGKILL)
-    raise NotImplementedError("exercise 1")
-'''
-
-
-def test_attack_killing_the_parent_process_does_not_kill_the_grader(tmp_path):
-    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex01_epsilon_greedy.py").write_text(KILL_THE_GRADER)
-    report = grade(folder, timeout=5.0)
-    assert (folder / "killed").exists()  # the attack did run
-    ex01 = [t for t in report.tests if t.exercise == "ex01_epsilon_greedy"]
-    assert all(not t.passed for t in ex01)
-    assert report.score == MAX_SCORE - 10  # the other exercises are graded
-    report.write_json(tmp_path / "results.json")  # and a report is written
-
-
-LIBRARY_SOLUTION = '''
-"""Attack: hand in the installed library's own solution."""
-from tabular_mbrl import value_iteration as library
-
-def value_iteration(next_states, probs, rewards, terminated, gamma, tol=1e-10):
-    from gridworlds import TabularModel
-    return library(TabularModel(next_states, probs, rewards, terminated), gamma=gamma)
-'''
-
-
-def test_attack_handing_in_the_librarys_solution_scores_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex08_value_iteration.py").write_text(LIBRARY_SOLUTION)
-    report = grade(folder, timeout=5.0)
-    score, _, note = report.by_exercise()["ex08_value_iteration"]
-    assert score == 0.0
-    assert note == (
-        "ex08_value_iteration.py failed to import: ImportError: tabular_mbrl is not "
-        "available to a submission: write the exercise yourself (numpy and "
-        "gridworlds are available) (line 3)"
-    )
-
-
-# -- attacks on the grader's verdict, each written as the attack itself ------------
-PATCH_THE_PLUGIN = '''
-"""Attack: find the grading plugin's state through the garbage collector and
-make its record of failures ignore every write."""
-import gc
-from pathlib import Path
-
-
-class Forgetful(dict):
-    def __setitem__(self, key, value):
-        pass
-
-
-def epsilon_greedy(q_row, epsilon, rng):
-    found = [o for o in gc.get_objects() if type(o).__name__ == "_Grading"]
-    for plugin in found:
-        plugin.failures = Forgetful()
-    (Path(__file__).parent / "patched").write_text(str(len(found)))
-    raise NotImplementedError("exercise 1")
-'''
-
-
-def test_attack_patching_the_plugin_in_memory_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex01_epsilon_greedy.py").write_text(PATCH_THE_PLUGIN)
-    report = grade(folder, timeout=5.0)
-    # The attack ran, in a process where no grading state exists to patch.
-    assert (folder / "patched").read_text() == "0"
-    assert report.score == 0.0, report.table()
-
-
-FORGE_THE_LOG = '''
-"""Attack: find the grading log on the test process's command line, append a
-"passed" record for every test, then kill the test process before it can
-write anything true."""
-import json
-import os
-import signal
-from pathlib import Path
-
-
-def epsilon_greedy(q_row, epsilon, rng):
-    marker = Path(__file__).parent / "forged"
-    if not marker.exists():
-        argv = Path(f"/proc/{os.getppid()}/cmdline").read_bytes().split(b"\\0")
-        log = Path(argv[argv.index(b"--grade-log") + 1].decode())
-        lines = log.read_text().splitlines()
-        records = [json.loads(line.rpartition(" ")[0]) for line in lines]
-        sequence = len(records)
-        with log.open("a") as out:
-            for record in records:
-                if record["kind"] == "test":
-                    forged = {"kind": "result", "nodeid": record["nodeid"],
-                              "passed": True, "output": "", "seq": sequence}
-                    out.write(json.dumps(forged) + " " + "0" * 64 + "\\n")
-                    sequence += 1
-            out.write(lines[-1] + "\\n")  # and replay a genuine signed line
-        marker.write_text(str(sequence - len(records)))
-        os.kill(os.getppid(), signal.SIGKILL)
-    raise NotImplementedError("exercise 1")
-'''
-
-
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
-def test_attack_forging_the_grading_log_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex01_epsilon_greedy.py").write_text(FORGE_THE_LOG)
-    report = grade(folder, timeout=5.0)
-    assert int((folder / "forged").read_text()) == 42  # a record for every test
-    assert report.score == 0.0, report.table()
-
-
-PATCH_THE_ASSERTIONS = '''
-"""Attack: make pytest.approx equal everything and assert_allclose pass, and
-copy the tests' expected values out of their frames."""
-import sys
-from pathlib import Path
-
-import numpy as np
-
-
-class Anything:
-    def __eq__(self, other):
-        return True
-
-
-def dyna_q_planning(q, model, n, *, alpha, gamma, rng):
-    try:
-        import pytest
-
-        pytest.approx = lambda *args, **kwargs: Anything()
-    except ImportError:
-        pass
-    np.testing.assert_allclose = lambda *args, **kwargs: None
-    frame, copied = sys._getframe(1), 0
-    while frame is not None:
-        expected = frame.f_locals.get("expected")
-        if isinstance(expected, np.ndarray) and expected.shape == q.shape:
-            q[...] = expected
-            copied += 1
-        frame = frame.f_back
-    (Path(__file__).parent / "copied").write_text(str(copied))
-    return n
-'''
-
-
-def test_attack_patching_assertions_and_reading_frames_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex04_dyna_q_planning.py").write_text(PATCH_THE_ASSERTIONS)
-    report = grade(folder, timeout=5.0)
-    assert (folder / "copied").read_text() == "0"
-    # What doing nothing and returning n earns honestly: the zero-steps test.
-    assert report.by_exercise()["ex04_dyna_q_planning"][0] == 1.0, report.table()
-    assert report.score == 1.0
-
-
-EQUALS_EVERYTHING = '''
-"""Attack: return objects that compare equal to anything and pass through
-NumPy as themselves."""
-
-
-class Anything:
-    shape = property(lambda self: self)
-    dtype = property(lambda self: self)
-
-    def __eq__(self, other):
-        return True
-
-    def __array__(self, dtype=None, copy=None):
-        raise TypeError("not an array")
-
-    def __getattr__(self, name):
-        return self
-
-
-def value_iteration(next_states, probs, rewards, terminated, gamma, tol=1e-10):
-    return Anything(), Anything()
-'''
-
-
-def test_attack_an_answer_that_equals_everything_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex08_value_iteration.py").write_text(EQUALS_EVERYTHING)
-    report = grade(folder, timeout=5.0)
-    assert report.score == 0.0, report.table()
-
-
-ESCAPE_THE_SESSION = '''
-"""Attack: start a process in a session of its own, out of reach of a kill
-of the grading session, to rewrite results.json later."""
-import subprocess
-import sys
-from pathlib import Path
-
-
-def epsilon_greedy(q_row, epsilon, rng):
-    pid_file = Path(__file__).parent / "escaped.pid"
-    if not pid_file.exists():
-        child = subprocess.Popen(
-            [sys.executable, "-c", "import time; time.sleep(60)"],
-            start_new_session=True,
-        )
-        pid_file.write_text(str(child.pid))
-    raise NotImplementedError("exercise 1")
-'''
-
-
-def _wait_until_dead(pid: int) -> None:
-    status = Path(f"/proc/{pid}/status")
-    for _ in range(100):  # killed at once; reaping it may take a moment
-        if not status.exists() or "\tZ" in status.read_text().split("State:")[1][:4]:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"process {pid} started by the submission is alive")
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux subreaper")
-def test_attack_a_process_that_leaves_the_session_is_killed_too(tmp_path):
-    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex01_epsilon_greedy.py").write_text(ESCAPE_THE_SESSION)
-    grade(folder, timeout=5.0)
-    _wait_until_dead(int((folder / "escaped.pid").read_text()))
-
-
-LIBRARY_BY_IMPORTLIB = '''
-"""Attack: reach the installed library through sys.modules or importlib,
-which do not go through the import statement."""
-import importlib
-import sys
-
-
-def value_iteration(next_states, probs, rewards, terminated, gamma, tol=1e-10):
-    from gridworlds import TabularModel
-
-    library = sys.modules.get("tabular_mbrl.dynamic_programming")
-    if library is None:
-        library = importlib.import_module("tabular_mbrl.dynamic_programming")
-    model = TabularModel(next_states, probs, rewards, terminated)
-    return library.value_iteration(model, gamma=gamma)
-'''
-
-
-def test_attack_reaching_the_library_through_importlib_scores_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex08_value_iteration.py").write_text(LIBRARY_BY_IMPORTLIB)
-    report = grade(folder, timeout=5.0)
-    score, _, note = report.by_exercise()["ex08_value_iteration"]
-    assert score == 0.0
-    assert note == (
-        "ImportError: tabular_mbrl is not available to a submission: write the "
-        "exercise yourself (numpy and gridworlds are available)"
-    )
-    outputs = [t.output for t in report.tests if t.exercise == "ex08_value_iteration"]
-    assert all("(ex08_value_iteration.py:13, in test_" in out for out in outputs)
-
-
-PLANT_FILES = '''
-"""Attack: plant a module that shadows one the test process imports, and a
-test file of its own, then crash the test process so that a new one starts
-and, it hopes, picks them up."""
-import os
-import signal
-from pathlib import Path
-
-HERE = Path(__file__).parent
-RAN = "(HERE / 'ran').write_text('{}')\\n"
-
-
-def epsilon_greedy(q_row, epsilon, rng):
-    if not (HERE / "planted").exists():
-        (HERE / "planted").write_text("done")
-        (HERE / "hmac.py").write_text(
-            "from pathlib import Path\\nHERE = Path(__file__).parent\\n"
-            + RAN.format("shadow module")
-        )
-        (HERE / "test_zz_planted.py").write_text(
-            "import pytest\\nfrom pathlib import Path\\nHERE = Path(__file__).parent\\n"
-            + RAN.format("planted test")
-            + "\\n@pytest.mark.points(100)\\ndef test_free():\\n    pass\\n"
-        )
-        os.kill(os.getppid(), signal.SIGKILL)
-    raise NotImplementedError("exercise 1")
-'''
-
-
-def test_attack_planting_modules_and_tests_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex01_epsilon_greedy.py").write_text(PLANT_FILES)
-    report = grade(folder, timeout=5.0)
-    assert (folder / "planted").exists() and (folder / "hmac.py").exists()
-    assert not (folder / "ran").exists()  # neither file ever ran
-    assert report.score == 0.0 and report.max_score == MAX_SCORE, report.table()
