@@ -46,46 +46,114 @@ from .spec import AgentSpec
 SUPPORTED_AGENTS = (QLearningAgent, DynaQAgent, DynaQPlusAgent)
 
 
+class Streams:
+    """Random streams for a batch whose rows come in blocks, one block per
+    setting, each block with its own Generator.
+
+    Each block draws exactly what it would draw in a batch of its own, so
+    fusing the settings of an experiment into one batch changes no number.
+
+    Parameters
+    ----------
+    rngs : list of Generator
+        One per block.
+    counts : list of int
+        The number of rows of each block, in order.
+    """
+
+    def __init__(self, rngs: list[np.random.Generator], counts: list[int]) -> None:
+        self.rngs = list(rngs)
+        self.counts = np.array(counts, dtype=np.int64)
+
+    def _blocks(self):
+        start = 0
+        for rng, count in zip(self.rngs, self.counts, strict=True):
+            if count:
+                yield rng, slice(start, start + int(count))
+            start += int(count)
+
+    def rows(self, draw: Callable) -> np.ndarray:
+        """``draw(rng, rows)`` for each block (``rows`` a slice of the batch),
+        stacked along the first axis."""
+        return np.concatenate([draw(rng, rows) for rng, rows in self._blocks()])
+
+    def columns(self, draw: Callable, n: np.ndarray) -> np.ndarray:
+        """``draw(rng, m, rows)`` of shape ``(m, rows)`` for each block, where
+        ``m`` is the most any row of the block needs (``n`` per row), padded
+        to ``max(n)`` and stacked along the second axis."""
+        most = int(n.max())
+        parts = []
+        for rng, rows in self._blocks():
+            m = int(n[rows].max())
+            part = np.zeros((most, rows.stop - rows.start), dtype=np.int64)
+            if m:
+                part[:m] = draw(rng, m, rows)
+            parts.append(part)
+        return np.concatenate(parts, axis=1)
+
+    def keep(self, runs: np.ndarray) -> None:
+        """Keep the rows of the boolean mask ``runs``."""
+        edges = np.cumsum(self.counts)[:-1]
+        self.counts = np.array([part.sum() for part in np.split(runs, edges)])
+
+
 class BatchedDynaQ:
     """``n_runs`` independent Dyna-Q or Dyna-Q+ learners (``all_actions``);
     ``n_planning_steps=0`` is Q-learning (S&B sections 6.5, 8.2, 8.3).
+
+    Every hyperparameter is one value for all runs or an array with one per
+    run, so the settings of an experiment (n = 0, 5, 50) share one batch.
 
     Parameters
     ----------
     q : ndarray of float, shape (n_runs, n_states, n_actions)
         Initial action values, one table per run (copied).
-    alpha, gamma, epsilon : float
+    alpha, gamma, epsilon : float or ndarray of shape (n_runs,)
         As for the per-run agents.
-    n_planning_steps : int, default 0
-    kappa : float, default 0.0
+    n_planning_steps : int or ndarray of int, shape (n_runs,), default 0
+    kappa : float or ndarray of shape (n_runs,), default 0.0
         Dyna-Q+ bonus scale, ``kappa * sqrt(tau)`` on planning rewards.
     all_actions : bool, default False
         Dyna-Q+'s search control: planning samples a visited state and any
         action, as :class:`DynaQPlusAgent` does (never-tried actions follow
         the models' rule), whatever ``kappa`` is. False: Dyna-Q's, an
         observed pair.
-    rng : Generator or list of Generator
-        One Generator for the batch, or one per run (``streams="per-run"``:
-        used in the per-run agents' order, for bit-identical results).
+    rng : Generator, Streams or list of Generator
+        One Generator for the batch, one per block of runs (:class:`Streams`,
+        one block per setting), or one per run (``streams="per-run"``: used
+        in the per-run agents' order, for bit-identical results).
 
     Attributes
     ----------
     q : ndarray, shape (n_runs, n_states, n_actions)
     n_real_steps : int
         Real steps each run has taken (all runs move in lockstep).
-    n_planning_updates : int
-        Planning backups each run has made.
+    n_planning_updates : ndarray of int, shape (n_runs,)
+        Planning backups each run has made (the algorithm's count).
+    n_backups_computed : int
+        Planning backups the engine computed, over all runs: the count less
+        the skipped no-ops (see Notes).
+
+    Notes
+    -----
+    Two savings, both exact. :meth:`keep` drops runs that are done, so the
+    batch does not carry them to the end of the slowest run. And a Dyna-Q run
+    whose table started at zero and that has seen no reward but 0 has a table
+    that is still exactly zero: each of its planning backups computes
+    ``q + alpha * (0 + gamma * 0 - q) = 0``, a no-op, so it is skipped (still
+    counted, and still drawn from the run's stream, so that results stay
+    bit-identical). Dyna-Q+ plans with a bonus and is never skipped.
     """
 
     def __init__(
         self,
         q: np.ndarray,
         *,
-        alpha: float,
-        gamma: float,
-        epsilon: float,
-        n_planning_steps: int = 0,
-        kappa: float = 0.0,
+        alpha: float | np.ndarray,
+        gamma: float | np.ndarray,
+        epsilon: float | np.ndarray,
+        n_planning_steps: int | np.ndarray = 0,
+        kappa: float | np.ndarray = 0.0,
         all_actions: bool = False,
         rng: np.random.Generator | list[np.random.Generator],
     ) -> None:
@@ -96,11 +164,16 @@ class BatchedDynaQ:
             )
         self.q = q
         self.n_runs, self.n_states, self.n_actions = q.shape
-        self.alpha = check_real("alpha", alpha, low=0.0, high=1.0, low_open=True)
-        self.gamma = check_probability("gamma", gamma)
-        self.epsilon = check_probability("epsilon", epsilon)
-        self.n_planning_steps = check_int("n_planning_steps", n_planning_steps, low=0)
-        self.kappa = check_real("kappa", kappa, low=0.0)
+        runs = self.n_runs
+        self.alpha = _per_run(
+            "alpha", alpha, runs, check_real, low=0.0, high=1.0, low_open=True
+        )
+        self.gamma = _per_run("gamma", gamma, runs, check_probability)
+        self.epsilon = _per_run("epsilon", epsilon, runs, check_probability)
+        self.n_planning_steps = _per_run(
+            "n_planning_steps", n_planning_steps, runs, check_int, low=0
+        ).astype(np.int64)
+        self.kappa = _per_run("kappa", kappa, runs, check_real, low=0.0)
         self.all_actions = bool(all_actions)
         if isinstance(rng, list):
             if len(rng) != self.n_runs:
@@ -110,16 +183,17 @@ class BatchedDynaQ:
                 )
             self._rngs, self._rng = rng, None
         elif isinstance(rng, np.random.Generator):
+            self._rngs, self._rng = None, Streams([rng], [self.n_runs])
+        elif isinstance(rng, Streams) and rng.counts.sum() == self.n_runs:
             self._rngs, self._rng = None, rng
         else:
             raise TypeError(
-                f"rng == {rng!r}, must be a numpy Generator or a list of them"
+                f"rng == {rng!r}, must be a numpy Generator, a list of them or "
+                f"Streams over the {self.n_runs} runs"
             )
-        runs, size = np.arange(self.n_runs), self.n_states * self.n_actions
-        self._runs = runs
-        self._base = runs * size  # offset of each run's table in the flat arrays
         self.n_real_steps = 0
-        self.n_planning_updates = 0
+        self.n_planning_updates = np.zeros(runs, dtype=np.int64)
+        self.n_backups_computed = 0  # planning backups not skipped, all runs
         # The learned deterministic model, per run, starting from the models'
         # rule for never-observed pairs (only Dyna-Q+ ever plans from them).
         shape = (self.n_runs, self.n_states, self.n_actions)
@@ -129,13 +203,59 @@ class BatchedDynaQ:
         )
         self.observed = np.zeros(shape, dtype=bool)
         # Observed pairs (s * A + a) per run, in order of first observation.
-        self._pairs = np.zeros((self.n_runs, size), dtype=np.int64)
+        self._pairs = np.zeros((self.n_runs, self.n_states * self.n_actions), np.int64)
         self._n_pairs = np.zeros(self.n_runs, dtype=np.int64)
+        # Runs whose planning is an exact no-op (see Notes), until a reward.
+        self._idle = ~q.reshape(runs, -1).any(axis=1) & (not self.all_actions)
         if self.all_actions:
             self.last_tried = np.zeros(shape, dtype=np.int64)
             self._visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
             self._visit_order = np.zeros((self.n_runs, self.n_states), dtype=np.int64)
             self._n_visited = np.zeros(self.n_runs, dtype=np.int64)
+        self._index()
+
+    #: Attributes with one row per run, that :meth:`keep` selects from.
+    _PER_RUN = (
+        "q",
+        "alpha",
+        "gamma",
+        "epsilon",
+        "n_planning_steps",
+        "kappa",
+        "n_planning_updates",
+        "model_next",
+        "model_reward",
+        "model_terminated",
+        "observed",
+        "_pairs",
+        "_n_pairs",
+        "_idle",
+        "last_tried",
+        "_visited",
+        "_visit_order",
+        "_n_visited",
+    )
+
+    def _index(self) -> None:
+        self._runs = np.arange(self.n_runs)
+        # Offset of each run's table in the flat arrays.
+        self._base = self._runs * (self.n_states * self.n_actions)
+
+    def keep(self, runs: np.ndarray) -> None:
+        """Keep only ``runs`` (a boolean mask over the current runs); the
+        others leave the batch."""
+        runs = np.asarray(runs, dtype=bool)
+        for name in self._PER_RUN:
+            if hasattr(self, name):
+                setattr(self, name, getattr(self, name)[runs])
+        if self._rngs is not None:
+            self._rngs = [
+                rng for rng, kept in zip(self._rngs, runs, strict=True) if kept
+            ]
+        else:
+            self._rng.keep(runs)
+        self.n_runs = len(self.q)
+        self._index()
 
     @property
     def memory_bytes(self) -> int:
@@ -153,20 +273,29 @@ class BatchedDynaQ:
         if self._rngs is not None:
             return np.array(
                 [
-                    epsilon_greedy(row, self.epsilon, rng)
-                    for row, rng in zip(q_rows, self._rngs, strict=True)
-                ]
+                    epsilon_greedy(row, epsilon, rng)
+                    for row, epsilon, rng in zip(
+                        q_rows, self.epsilon, self._rngs, strict=True
+                    )
+                ],
+                dtype=np.int64,
             )
         # One draw per step: tie-breaking noise for each action, then one
         # number that decides exploration and, if it explores, the action.
-        u = self._rng.random((self.n_runs, self.n_actions + 1))
+        width = self.n_actions + 1
+        u = self._rng.rows(
+            lambda rng, rows: rng.random((rows.stop - rows.start, width))
+        )
         best = q_rows == np.maximum.reduce(q_rows, axis=1)[:, None]
         greedy = np.where(best, u[:, :-1], -1.0).argmax(axis=1)
         # u < epsilon explores; u / epsilon is then uniform in [0, 1).
         explore = u[:, -1] < self.epsilon
         if not explore.any():
             return greedy
-        random = (u[:, -1] / self.epsilon * self.n_actions).astype(int)
+        scaled = np.divide(
+            u[:, -1], self.epsilon, out=np.zeros(self.n_runs), where=explore
+        )
+        random = (scaled * self.n_actions).astype(np.int64)
         return np.where(explore, np.minimum(random, self.n_actions - 1), greedy)
 
     def update(
@@ -195,6 +324,7 @@ class BatchedDynaQ:
         best_next = np.maximum.reduce(self.q[self._runs, next_states], axis=1)
         target = rewards + self.gamma * best_next * ~terminated
         q[flat] += self.alpha * (target - q[flat])
+        self._idle &= rewards == 0
         # (e) the model remembers the latest outcome of each pair.
         new = ~observed[flat]
         if new.any():
@@ -205,50 +335,96 @@ class BatchedDynaQ:
         self.model_reward.reshape(-1)[flat] = rewards
         self.model_terminated.reshape(-1)[flat] = terminated
         # (f) planning.
-        if self.n_planning_steps > 0:
-            self.plan(self.n_planning_steps)
+        self.plan(self.n_planning_steps)
 
-    def _sample_pairs(self, n: int) -> np.ndarray:
-        """Flat indices ``(n, n_runs)`` of the pairs each planning backup uses."""
+    def _sample_pairs(self, n: np.ndarray) -> np.ndarray:
+        """Flat indices ``(max(n), n_runs)`` of the pairs each planning backup
+        uses; run ``r`` uses the first ``n[r]``."""
+        most = int(n.max())
+        if self._rngs is not None:  # each run draws its own n, in its order
+            index = np.zeros((most, self.n_runs), dtype=np.int64)
+            actions = np.zeros((most, self.n_runs), dtype=np.int64)
+            for run, rng in enumerate(self._rngs):
+                count = int(n[run])
+                if not count:
+                    continue  # the per-run agent does not plan, nor draw
+                if self.all_actions:
+                    index[:count, run] = rng.integers(self._n_visited[run], size=count)
+                    actions[:count, run] = rng.integers(self.n_actions, size=count)
+                else:
+                    index[:count, run] = rng.integers(self._n_pairs[run], size=count)
+        elif self.all_actions:
+            # Per block, as alone: all the state draws, then all the actions.
+            def draw(rng, m, rows):
+                u = rng.random((m, rows.stop - rows.start))
+                index = (u * self._n_visited[rows]).astype(np.int64)
+                return index * self.n_actions + rng.integers(
+                    self.n_actions, size=u.shape
+                )
+
+            both = self._rng.columns(draw, n)
+            index, actions = np.divmod(both, self.n_actions)
+        else:
+
+            def draw(rng, m, rows):
+                u = rng.random((m, rows.stop - rows.start))
+                return (u * self._n_pairs[rows]).astype(np.int64)
+
+            index = self._rng.columns(draw, n)
         if self.all_actions:  # Dyna-Q+: a visited state, any action
-            if self._rngs is None:
-                u = self._rng.random((n, self.n_runs))
-                index = (u * self._n_visited).astype(np.int64)
-                actions = self._rng.integers(self.n_actions, size=(n, self.n_runs))
-            else:
-                index = np.empty((n, self.n_runs), dtype=np.int64)
-                actions = np.empty((n, self.n_runs), dtype=np.int64)
-                for run, rng in enumerate(self._rngs):
-                    index[:, run] = rng.integers(self._n_visited[run], size=n)
-                    actions[:, run] = rng.integers(self.n_actions, size=n)
             states = self._visit_order[self._runs, index]
             return self._base + states * self.n_actions + actions
-        if self._rngs is None:  # Dyna-Q: an observed pair
-            u = self._rng.random((n, self.n_runs))
-            index = (u * self._n_pairs).astype(np.int64)
-        else:
-            index = np.empty((n, self.n_runs), dtype=np.int64)
-            for run, rng in enumerate(self._rngs):
-                index[:, run] = rng.integers(self._n_pairs[run], size=n)
-        return self._base + self._pairs[self._runs, index]
+        return self._base + self._pairs[self._runs, index]  # Dyna-Q: observed pair
 
-    def plan(self, n: int) -> None:
-        """``n`` planning backups for every run; the ``n`` steps run one after
-        another (each may read values the previous one wrote)."""
-        flat = self._sample_pairs(n)  # (n, R)
+    def plan(self, n: int | np.ndarray) -> None:
+        """``n`` planning backups for every run (or ``n[r]`` for run ``r``);
+        each run's backups run one after another (each may read values the
+        previous one wrote)."""
+        n = np.broadcast_to(np.asarray(n, dtype=np.int64), (self.n_runs,))
+        if not n.any():
+            return
+        self.n_planning_updates += n
+        flat = self._sample_pairs(n)  # (max n, R)
+        # Only the runs with backups to make that are not no-ops, by number
+        # of backups, most first: backup i is for the first live[i] of them.
+        todo = np.flatnonzero((n > 0) & ~self._idle)
+        if todo.size == 0:
+            return
+        todo = todo[np.argsort(-n[todo], kind="stable")]
+        live = (n[todo][None, :] > np.arange(int(n[todo].max()))[:, None]).sum(axis=1)
+        flat = flat[: len(live), todo]
         # The model does not change while planning: look everything up at once.
         reward = self.model_reward.reshape(-1)[flat]
         if self.all_actions:
             tau = self.n_real_steps - self.last_tried.reshape(-1)[flat]
-            reward = reward + self.kappa * np.sqrt(tau)
-        discount = self.gamma * ~self.model_terminated.reshape(-1)[flat]
-        next_rows = self._base + self.model_next.reshape(-1)[flat] * self.n_actions
+            reward = reward + self.kappa[todo] * np.sqrt(tau)
+        discount = self.gamma[todo] * ~self.model_terminated.reshape(-1)[flat]
+        next_rows = (
+            self._base[todo] + self.model_next.reshape(-1)[flat] * self.n_actions
+        )
         next_cells = next_rows[..., None] + np.arange(self.n_actions)  # (n, R, A)
-        q, alpha, row_max = self.q.reshape(-1), self.alpha, np.maximum.reduce
-        for cells, r, d, nxt in zip(flat, reward, discount, next_cells, strict=True):
+        alpha = self.alpha[todo]
+        self.n_backups_computed += int(live.sum())
+        q, row_max = self.q.reshape(-1), np.maximum.reduce
+        for i, k in enumerate(live):
+            cells, nxt = flat[i, :k], next_cells[i, :k]
             old = q[cells]
-            q[cells] = old + alpha * (r + d * row_max(q[nxt], axis=1) - old)
-        self.n_planning_updates += n
+            target = reward[i, :k] + discount[i, :k] * row_max(q[nxt], axis=1)
+            q[cells] = old + alpha[:k] * (target - old)
+
+
+def _per_run(name: str, value, n_runs: int, check, **rule) -> np.ndarray:
+    """``value`` as an array with one entry per run, each checked."""
+    values = np.asarray(value)
+    if values.ndim == 0:
+        return np.full(n_runs, check(name, value, **rule))
+    if values.shape != (n_runs,):
+        raise ValueError(
+            f"{name} has shape {values.shape}, must be a number or ({n_runs},)"
+        )
+    for one in np.unique(values):  # few distinct settings
+        check(name, one.item(), **rule)
+    return values.copy()
 
 
 #: Methods that define an agent's algorithm. A subclass of a supported class
@@ -364,7 +540,11 @@ class VectorMaze:
         if model.next_states.shape[2] == 1:
             k = np.zeros_like(states)
         else:
-            k = sample_outcomes(model.probs[states, actions], rng)
+            probs = model.probs[states, actions]
+            if isinstance(rng, Streams):
+                k = rng.rows(lambda one, rows: sample_outcomes(probs[rows], one))
+            else:
+                k = sample_outcomes(probs, rng)
         return (
             model.next_states[states, actions, k],
             model.rewards[states, actions, k],
@@ -372,46 +552,67 @@ class VectorMaze:
         )
 
 
+def fusion_key(spec: AgentSpec) -> str | None:
+    """Specs with the same key can share one batch (None: the engine cannot
+    run this spec). Q-learning and Dyna-Q settings plan alike; Dyna-Q+
+    settings plan with its own search control."""
+    if unsupported(spec):
+        return None
+    return "dyna-q+" if issubclass(spec.agent_class, DynaQPlusAgent) else "dyna-q"
+
+
 def prepare(
-    spec: AgentSpec,
+    specs: AgentSpec | list[AgentSpec],
     env_factory: Callable[[], object],
     *,
     n_runs: int,
     agent_seeds: list[np.random.SeedSequence],
     streams: str,
     seed_sequence: np.random.SeedSequence,
-) -> tuple[BatchedDynaQ, VectorMaze, np.random.Generator] | str:
+) -> tuple[BatchedDynaQ, VectorMaze, Streams] | str:
     """The engine, the vector env and the env's outcome stream for ``n_runs``
-    runs of ``spec``, or a one-line reason why they cannot be batched.
+    runs of each of ``specs``, in one batch (the runs of ``specs[0]`` first),
+    or a one-line reason why they cannot be batched.
 
-    No per-run agent is built: the hyperparameters come from the spec (and,
-    for those it leaves out, from the class's defaults). ``agent_seeds`` are
-    the runs' own agent streams, which ``streams="per-run"`` draws from.
+    No per-run agent is built: the hyperparameters come from the specs (and,
+    for those they leave out, from the classes' defaults). ``agent_seeds`` are
+    the runs' own agent streams, which ``streams="per-run"`` draws from (each
+    setting's run ``i`` from the same one, as on the loop).
     """
-    reason = unsupported(spec)
-    if reason:
-        return reason
+    specs = [specs] if isinstance(specs, AgentSpec) else list(specs)
+    for spec in specs:
+        reason = unsupported(spec)
+        if reason:
+            return reason
+    if len({fusion_key(spec) for spec in specs}) > 1:
+        return "Dyna-Q+ settings plan unlike the others and batch apart"
     envs = VectorMaze.check(env_factory, n_runs)
     if isinstance(envs, str):
         return envs
-    settings = spec.hyperparameters
-    batch_stream, env_stream = map(np.random.default_rng, seed_sequence.spawn(2))
+    # Each setting gets the streams it would get alone: the same seeds.
+    batch_seed, env_seed = seed_sequence.spawn(2)
+    counts = [n_runs] * len(specs)
+    env_stream = Streams([np.random.default_rng(env_seed) for _ in specs], counts)
     if streams == "per-run":
-        rng = [np.random.default_rng(s) for s in agent_seeds]
+        rng = [np.random.default_rng(s) for _ in specs for s in agent_seeds]
     else:
-        rng = batch_stream
+        rng = Streams([np.random.default_rng(batch_seed) for _ in specs], counts)
     maze = VectorMaze(envs)
+    settings = [spec.hyperparameters for spec in specs]
+
+    def per_run(name: str, default: float) -> np.ndarray:
+        return np.repeat([one.get(name, default) for one in settings], n_runs)
+
+    shape = (len(specs) * n_runs, maze.n_states, maze.n_actions)
     engine = BatchedDynaQ(
         # A read-only view: the engine's own copy is the only full table.
-        np.broadcast_to(
-            float(settings["q_init"]), (n_runs, maze.n_states, maze.n_actions)
-        ),
-        alpha=settings["alpha"],
-        gamma=settings["gamma"],
-        epsilon=settings["epsilon"],
-        n_planning_steps=settings.get("n_planning_steps", 0),
-        kappa=settings.get("kappa", 0.0),
-        all_actions=issubclass(spec.agent_class, DynaQPlusAgent),
+        np.broadcast_to(per_run("q_init", 0.0).astype(float)[:, None, None], shape),
+        alpha=per_run("alpha", 0.0),
+        gamma=per_run("gamma", 0.0),
+        epsilon=per_run("epsilon", 0.0),
+        n_planning_steps=per_run("n_planning_steps", 0),
+        kappa=per_run("kappa", 0.0),
+        all_actions=fusion_key(specs[0]) == "dyna-q+",
         rng=rng,
     )
     return engine, maze, env_stream
@@ -420,18 +621,21 @@ def prepare(
 def run_episodes_batched(
     engine: BatchedDynaQ,
     maze: VectorMaze,
-    env_rng: np.random.Generator,
+    env_rng: Streams,
     n_episodes: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Steps, returns and planning updates per episode, each ``(R, n_episodes)``.
 
-    Every run steps until all runs have finished ``n_episodes`` episodes; a run
-    that is done keeps learning, but nothing more is recorded for it."""
+    Every run steps until it has finished ``n_episodes`` episodes, then leaves
+    the batch (:meth:`BatchedDynaQ.keep`): the batch does not carry finished
+    runs along until its slowest run ends."""
     runs = engine.n_runs
+    planning_per_step = engine.n_planning_steps.copy()
     # Real step count and running return at the end of each episode, per run;
     # the per-episode values are their differences.
     ends = np.zeros((runs, n_episodes + 1), dtype=np.int64)
     gains = np.zeros((runs, n_episodes + 1))
+    ids = np.arange(runs)  # which run each row of the batch is
     episode = np.zeros(runs, dtype=np.int64)
     in_episode = np.zeros(runs, dtype=np.int64)
     total = np.zeros(runs)
@@ -449,22 +653,29 @@ def run_episodes_batched(
         if not done.any():
             states = next_states
             continue
-        recording = np.flatnonzero(done & (episode < n_episodes))
-        ends[recording, episode[recording] + 1] = engine.n_real_steps
-        gains[recording, episode[recording] + 1] = total[recording]
+        ended = np.flatnonzero(done)
+        ends[ids[ended], episode[ended] + 1] = engine.n_real_steps
+        gains[ids[ended], episode[ended] + 1] = total[ended]
         episode += done
-        if (episode >= n_episodes).all():
-            break
         in_episode[done] = 0
         states = np.where(done, maze.start_state, next_states)
+        finished = episode >= n_episodes
+        if finished.all():
+            break
+        if finished.any():
+            stay = ~finished
+            engine.keep(stay)
+            env_rng.keep(stay)
+            ids, episode, in_episode = ids[stay], episode[stay], in_episode[stay]
+            total, states = total[stay], states[stay]
     steps = np.diff(ends, axis=1)
     returns = np.diff(gains, axis=1)
-    planning = steps * engine.n_planning_steps
+    planning = steps * planning_per_step[:, None]
     return steps, returns, planning
 
 
 def run_steps_batched(
-    engine: BatchedDynaQ, maze: VectorMaze, env_rng: np.random.Generator, n_steps: int
+    engine: BatchedDynaQ, maze: VectorMaze, env_rng: Streams, n_steps: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cumulative reward and planning updates after each real step, each
     ``(R, n_steps)``, and the step at which the maze changed ``(R,)``."""
@@ -483,9 +694,7 @@ def run_steps_batched(
             done |= in_episode >= maze.max_steps
         in_episode[done] = 0
         states = np.where(done, maze.start_state, next_states)
-    planning = np.broadcast_to(
-        np.arange(1, n_steps + 1) * engine.n_planning_steps, (runs, n_steps)
-    ).copy()
+    planning = np.arange(1, n_steps + 1) * engine.n_planning_steps[:, None]
     change = maze.change_at
     change_step = change if change is not None and change <= n_steps else -1
     return rewards.cumsum(axis=1), planning, np.full(runs, change_step)

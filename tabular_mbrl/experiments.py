@@ -219,34 +219,25 @@ ENGINES = ("loop", "batched", "auto", "batched-per-run")
 
 def _batched(
     env_factory: EnvFactory,
-    agent: AgentSpec | AgentFactory,
+    specs: list[AgentSpec],
     n_runs: int,
     seed: int | None,
     engine: str,
 ):
-    """The batched engine's pieces for these runs, or None to use the loop.
+    """The batched engine's pieces for ``n_runs`` runs of each of ``specs``,
+    all in one batch, or None to use the loop.
 
-    ``"auto"`` falls back to the loop for one run, for a factory and for a
-    spec the engine cannot run; ``"batched"`` says why it cannot instead."""
-    if engine not in ENGINES:
-        raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
-    n_runs = check_int("n_runs", n_runs, low=1)
+    ``"auto"`` falls back to the loop for one run and for specs the engine
+    cannot run; ``"batched"`` says why it cannot instead."""
     if engine == "loop" or (engine == "auto" and n_runs == 1):
         return None
-    if not isinstance(agent, AgentSpec):
-        if engine == "auto":
-            return None
-        raise ValueError(
-            f"engine == {engine!r} needs an AgentSpec, got a factory "
-            f"{type(agent).__name__}; a custom agent runs on engine='loop'"
-        )
     from .batched import prepare
 
     seeds = _seeds(n_runs, seed)
     # The batch's own streams come after the per-run ones.
     sequence = np.random.SeedSequence(seed).spawn(n_runs + 1)[n_runs]
     batch = prepare(
-        agent,
+        specs,
         env_factory,
         n_runs=n_runs,
         agent_seeds=[run_seed.spawn(2)[1] for run_seed in seeds],
@@ -260,16 +251,68 @@ def _batched(
     return batch
 
 
-def _settings(agent: Agents, run: Callable[[Any], Any]) -> Any:
-    """``run(agent)``, or ``[run(spec) for spec in agent]`` for a list of specs."""
-    if isinstance(agent, (list, tuple)):
-        for spec in agent:
-            if not isinstance(spec, AgentSpec):
-                raise TypeError(
-                    f"a list of agents must hold AgentSpecs, got {type(spec).__name__}"
-                )
-        return [run(spec) for spec in agent]
-    return run(agent)
+def _settings(
+    env_factory: EnvFactory,
+    agent: Agents,
+    n_runs: int,
+    seed: int | None,
+    engine: str,
+    progress: Progress | None,
+    run_batch: Callable[[Any], tuple[np.ndarray, ...]],
+    run_loop: Callable[[Any, Progress | None], Any],
+    result: Callable[..., Any],
+) -> Any:
+    """The results of ``agent``, or one per spec of a list of specs.
+
+    Specs the batched engine can run together (Q-learning and Dyna-Q, or
+    Dyna-Q+ settings) share one batch, with one row of hyperparameters per
+    run; the rest run on the loop. For a list, ``progress`` counts the runs
+    of all settings."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
+    single = not isinstance(agent, list | tuple)
+    specs = [agent] if single else list(agent)
+    for spec in specs:
+        if not single and not isinstance(spec, AgentSpec):
+            raise TypeError(
+                f"a list of agents must hold AgentSpecs, got {type(spec).__name__}"
+            )
+    total, done = n_runs * len(specs), 0
+
+    def report(runs: int) -> None:
+        nonlocal done
+        done += runs
+        if progress is not None:
+            progress(done, total)
+
+    results: list[Any] = [None] * len(specs)
+    if not isinstance(specs[0], AgentSpec):  # a factory
+        if engine in ("batched", "batched-per-run"):
+            raise ValueError(
+                f"engine == {engine!r} needs an AgentSpec, got a factory "
+                f"{type(specs[0]).__name__}; a custom agent runs on engine='loop'"
+            )
+    else:
+        from .batched import fusion_key
+
+        groups: dict[Any, list[int]] = {}
+        for i, spec in enumerate(specs):
+            groups.setdefault(fusion_key(spec) or ("alone", i), []).append(i)
+        for members in groups.values():
+            batch = _batched(
+                env_factory, [specs[i] for i in members], n_runs, seed, engine
+            )
+            if batch is None:
+                continue
+            arrays = run_batch(batch)
+            for j, i in enumerate(members):
+                rows = slice(j * n_runs, (j + 1) * n_runs)
+                results[i] = result(*(a[rows] for a in arrays))
+                report(n_runs)
+    for i, spec in enumerate(specs):
+        if results[i] is None:
+            results[i] = run_loop(spec, lambda runs, _: report(1))
+    return results[0] if single else results
 
 
 def run_episodes(
@@ -318,15 +361,12 @@ def run_episodes(
     n_runs = check_int("n_runs", n_runs, low=1)
     _check_episodes_end(env_factory())
 
-    def one(setting: AgentSpec | AgentFactory) -> EpisodeResults:
-        batch = _batched(env_factory, setting, n_runs, seed, engine)
-        if batch is not None:
-            from .batched import run_episodes_batched
+    def batched(batch) -> tuple[np.ndarray, ...]:
+        from .batched import run_episodes_batched
 
-            result = EpisodeResults(*run_episodes_batched(*batch, n_episodes))
-            if progress is not None:
-                progress(n_runs, n_runs)
-            return result
+        return run_episodes_batched(*batch, n_episodes)
+
+    def loop(setting: AgentSpec | AgentFactory, progress) -> EpisodeResults:
         shape = (n_runs, n_episodes)
         steps = np.zeros(shape, dtype=np.int64)
         planning = np.zeros(shape, dtype=np.int64)
@@ -341,11 +381,20 @@ def run_episodes(
                     if step.terminated or step.truncated:
                         break
                 planning[run, episode] = learner.n_planning_updates - planning_before
-            if progress is not None:
-                progress(run + 1, n_runs)
+            progress(run + 1, n_runs)
         return EpisodeResults(steps, returns, planning)
 
-    return _settings(agent, one)
+    return _settings(
+        env_factory,
+        agent,
+        n_runs,
+        seed,
+        engine,
+        progress,
+        batched,
+        loop,
+        EpisodeResults,
+    )
 
 
 def run_steps(
@@ -373,19 +422,17 @@ def run_steps(
     """
     n_steps = check_int("n_steps", n_steps, low=1)
     n_runs = check_int("n_runs", n_runs, low=1)
+    if engine not in ENGINES:
+        raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
     if on_change is not None and engine in ("batched", "batched-per-run"):
         raise ValueError(f"on_change needs engine='loop', not {engine!r}")
 
-    def one(setting: AgentSpec | AgentFactory) -> StepResults:
-        if on_change is None:
-            batch = _batched(env_factory, setting, n_runs, seed, engine)
-            if batch is not None:
-                from .batched import run_steps_batched
+    def batched(batch) -> tuple[np.ndarray, ...]:
+        from .batched import run_steps_batched
 
-                result = StepResults(*run_steps_batched(*batch, n_steps))
-                if progress is not None:
-                    progress(n_runs, n_runs)
-                return result
+        return run_steps_batched(*batch, n_steps)
+
+    def loop(setting: AgentSpec | AgentFactory, progress) -> StepResults:
         shape = (n_runs, n_steps)
         rewards, planning = np.zeros(shape), np.zeros(shape, dtype=np.int64)
         change_steps = np.full(shape[0], -1)
@@ -401,8 +448,17 @@ def run_steps(
                     change_steps[run] = t + 1
                     if on_change is not None:
                         on_change(env, learner)
-            if progress is not None:
-                progress(run + 1, n_runs)
+            progress(run + 1, n_runs)
         return StepResults(rewards.cumsum(axis=1), planning, change_steps)
 
-    return _settings(agent, one)
+    return _settings(
+        env_factory,
+        agent,
+        n_runs,
+        seed,
+        "loop" if on_change is not None else engine,
+        progress,
+        batched,
+        loop,
+        StepResults,
+    )

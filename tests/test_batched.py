@@ -44,6 +44,57 @@ def test_per_run_streams_reproduce_the_loop_engine_bit_for_bit(n):
     assert np.array_equal(loop.planning_updates, batched.planning_updates)
 
 
+def test_fused_settings_match_the_loop_per_run_and_their_own_batches():
+    """One batch for n = 0, 5, 50 (runs leave it as they finish, and Dyna-Q's
+    planning is skipped while it is an exact no-op) changes no number: per run
+    against the loop, and against a batch of each setting alone."""
+    specs = [dyna(0), dyna(5), dyna(50), dyna(5, q_init=0.5)]
+    for engine in ("batched-per-run", "batched"):
+        fused = tm.run_episodes(
+            maze, specs, n_episodes=6, n_runs=3, seed=2, engine=engine
+        )
+        for spec, one in zip(specs, fused, strict=True):
+            alone = tm.run_episodes(
+                maze,
+                spec,
+                n_episodes=6,
+                n_runs=3,
+                seed=2,
+                engine="loop" if engine == "batched-per-run" else engine,
+            )
+            assert np.array_equal(one.steps, alone.steps), (engine, spec)
+            assert np.array_equal(one.returns, alone.returns)
+            assert np.array_equal(one.planning_updates, alone.planning_updates)
+
+
+def test_planning_is_skipped_only_while_it_is_an_exact_no_op():
+    def engine(q_init=0.0, all_actions=False):
+        return BatchedDynaQ(
+            np.full((2, 3, 2), q_init),
+            alpha=0.5,
+            gamma=0.9,
+            epsilon=0.1,
+            n_planning_steps=np.array([4, 0]),
+            all_actions=all_actions,
+            rng=np.random.default_rng(0),
+        )
+
+    def step(batch, reward):
+        zeros = np.zeros(2, dtype=np.int64)
+        batch.update(zeros, zeros, np.full(2, reward), zeros + 1, zeros.astype(bool))
+
+    skipping = engine()
+    step(skipping, 0.0)  # Q is all zero and stays so: nothing to compute
+    assert skipping.n_planning_updates.tolist() == [4, 0]
+    assert skipping.n_backups_computed == 0 and not skipping.q.any()
+    step(skipping, 1.0)  # a reward: from now on every backup is computed
+    assert skipping.n_backups_computed == 4
+    assert skipping.n_planning_updates.tolist() == [8, 0]
+    for other in (engine(q_init=0.5), engine(all_actions=True)):
+        step(other, 0.0)  # a non-zero table, or Dyna-Q+'s search control
+        assert other.n_backups_computed == 4
+
+
 def test_q_learning_agent_batches_like_dyna_q_with_n_zero():
     agent = tm.AgentSpec(tm.QLearningAgent)
 

@@ -164,50 +164,77 @@ def engine_for(spec: AgentSpec, engine: str) -> str:
     return "loop" if engine == "batched" and unsupported(spec) else engine
 
 
-def episode_series(
-    spec: AgentSpec,
+def run_settings(
+    runner: Callable[..., Any],
+    specs: list[AgentSpec],
     env_factory: Callable[[], Any],
     *,
-    n_episodes: int,
-    n_runs: int,
-    seed: int,
-    progress: StudyProgress | None,
+    jobs: int,
     engine: str,
-) -> Series:
-    """Steps per episode of one setting, with its convergence and planning cost."""
-    env = env_factory()
-    optimal = shortest_path_length(env.model(), env.start_state)
-    results = run_episodes(
-        env_factory,
-        spec,
-        n_episodes=n_episodes,
-        n_runs=n_runs,
-        seed=seed,
-        progress=named(progress, spec.label),
-        engine=engine_for(spec, engine),
-    )
-    return Series(
-        spec.label,
-        np.arange(1, n_episodes + 1),
-        results.steps,
-        mean_of_finite(convergence_per_run(results.steps, optimal)),
-        float(results.planning_updates.sum(axis=1).mean()),
-    )
+    progress: StudyProgress | None,
+    **kwargs: Any,
+) -> list:
+    """``runner(env_factory, spec, ...)`` (``run_episodes`` or ``run_steps``)
+    for each spec, in the order given.
+
+    With ``jobs`` > 1 the settings run in parallel processes, one each. With
+    one job they are handed to the runner together, so that the settings the
+    batched engine can run share one batch; the others (MPC, prioritized
+    sweeping) run on the loop."""
+    if jobs > 1 and len(specs) > 1:
+        return in_parallel(
+            [
+                lambda spec=spec: runner(
+                    env_factory,
+                    spec,
+                    engine=engine_for(spec, engine),
+                    progress=named(progress, spec.label),
+                    **kwargs,
+                )
+                for spec in specs
+            ],
+            jobs,
+        )
+    results: list[Any] = [None] * len(specs)
+    parts: dict[str, list[int]] = {}
+    for i, spec in enumerate(specs):
+        parts.setdefault(engine_for(spec, engine), []).append(i)
+    for part_engine, members in parts.items():
+        label = ", ".join(specs[i].label for i in members)
+        out = runner(
+            env_factory,
+            [specs[i] for i in members],
+            engine=part_engine,
+            progress=named(progress, label),
+            **kwargs,
+        )
+        for i, result in zip(members, out, strict=True):
+            results[i] = result
+    return results
 
 
 def episode_settings(
     specs: list[AgentSpec],
     env_factory: Callable[[], Any],
     *,
-    jobs: int,
+    n_episodes: int,
+    jobs: int = 1,
     **kwargs: Any,
 ) -> list[Series]:
-    """:func:`episode_series` for each spec, in up to ``jobs`` processes, in
-    the order given."""
-    return in_parallel(
-        [
-            lambda spec=spec: episode_series(spec, env_factory, **kwargs)
-            for spec in specs
-        ],
-        jobs,
+    """Steps per episode of each setting, with its convergence and planning
+    cost, in the order given (see :func:`run_settings`)."""
+    env = env_factory()
+    optimal = shortest_path_length(env.model(), env.start_state)
+    results = run_settings(
+        run_episodes, specs, env_factory, jobs=jobs, n_episodes=n_episodes, **kwargs
     )
+    return [
+        Series(
+            spec.label,
+            np.arange(1, n_episodes + 1),
+            result.steps,
+            mean_of_finite(convergence_per_run(result.steps, optimal)),
+            float(result.planning_updates.sum(axis=1).mean()),
+        )
+        for spec, result in zip(specs, results, strict=True)
+    ]

@@ -21,11 +21,11 @@ from ..spec import AgentSpec
 from ._common import (
     STANDARD_MPC,
     StudyProgress,
-    engine_for,
-    episode_series,
+    episode_settings,
     experiment,
     in_parallel,
     named,
+    run_settings,
 )
 
 #: The book's settings (2nd ed., chapter 8), one home for studies, bench,
@@ -87,25 +87,16 @@ def dyna_maze(
     maze. ``engine`` as for :func:`~tabular_mbrl.run_episodes` (``"auto"``:
     batched for several runs); ``jobs`` settings run in parallel processes.
     """
-    specs = [dyna_q_spec(n) for n in n_planning_steps]
-    # Most planning first: the longest setting starts first when run in parallel.
-    order = sorted(range(len(specs)), key=lambda i: -n_planning_steps[i])
-    done = in_parallel(
-        [
-            lambda spec=specs[i]: episode_series(
-                spec,
-                lambda: gridworlds.make("dyna_maze"),
-                n_episodes=n_episodes,
-                n_runs=n_runs,
-                seed=seed,
-                progress=progress,
-                engine=engine,
-            )
-            for i in order
-        ],
-        jobs,
+    series = episode_settings(
+        [dyna_q_spec(n) for n in n_planning_steps],
+        lambda: gridworlds.make("dyna_maze"),
+        n_episodes=n_episodes,
+        n_runs=n_runs,
+        seed=seed,
+        progress=progress,
+        engine=engine,
+        jobs=jobs,
     )
-    series = [done[order.index(i)] for i in range(len(specs))]
     return Study(
         "dyna-maze",
         "Dyna-Q on the Dyna maze (S&B Figure 8.2)",
@@ -149,28 +140,29 @@ def _changing_maze(
     engine: str,
     jobs: int,
 ) -> Study:
-    def setting(spec: AgentSpec) -> tuple[Series, int | None]:
-        changes = {} if change_at is None else {"change_at": change_at}
-        results = run_steps(
-            lambda: gridworlds.make(maze, **changes),
-            spec,
-            n_steps=n_steps,
-            n_runs=n_runs,
-            seed=seed,
-            progress=named(progress, spec.label),
-            engine=engine_for(spec, engine),
-        )
-        series = Series(
+    changes = {} if change_at is None else {"change_at": change_at}
+    results = run_settings(
+        run_steps,
+        specs,
+        lambda: gridworlds.make(maze, **changes),
+        n_steps=n_steps,
+        n_runs=n_runs,
+        seed=seed,
+        progress=progress,
+        engine=engine,
+        jobs=jobs,
+    )
+    series = [
+        Series(
             spec.label,
             np.arange(1, n_steps + 1),
-            results.cumulative_reward,
-            planning_updates=float(results.planning_updates[:, -1].mean()),
+            result.cumulative_reward,
+            planning_updates=float(result.planning_updates[:, -1].mean()),
         )
-        return series, results.change_step
-
-    done = in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs)
-    series = [s for s, _ in done]
-    return Study(name, title, "real steps", "cumulative reward", series, done[-1][1])
+        for spec, result in zip(specs, results, strict=True)
+    ]
+    change = results[-1].change_step
+    return Study(name, title, "real steps", "cumulative reward", series, change)
 
 
 @experiment(
