@@ -38,12 +38,13 @@ from ._checks import check_int, check_probability, check_real
 from .dyna_q import DynaQAgent
 from .dyna_q_plus import DynaQPlusAgent
 from .models import DeterministicModel, unknown_outcomes
+from .mpc import RandomShootingAgent
 from .q_learning import QLearningAgent, epsilon_greedy
 from .spec import AgentSpec
 
 #: The agent classes the engine can run (and their subclasses that keep the
 #: algorithm, see :func:`unsupported`).
-SUPPORTED_AGENTS = (QLearningAgent, DynaQAgent, DynaQPlusAgent)
+SUPPORTED_AGENTS = (QLearningAgent, DynaQAgent, DynaQPlusAgent, RandomShootingAgent)
 
 
 class Streams:
@@ -458,6 +459,12 @@ def unsupported(spec: AgentSpec) -> str:
     if model is not None and model is not DeterministicModel:
         name = model.__name__ if isinstance(model, type) else type(model).__name__
         return f"it learns a DeterministicModel, not {name}"
+    if base is RandomShootingAgent:
+        for name in ("reward_fn", "terminal_fn"):
+            if spec.params.get(name) is not None:
+                return f"its MPC plans on the learned model's rewards, not a {name}"
+        if spec.params.get("planner", "random_shooting") != "random_shooting":
+            return "its MPC plans by random shooting, not the cross-entropy method"
     return ""
 
 
@@ -558,6 +565,9 @@ def fusion_key(spec: AgentSpec) -> str | None:
     settings plan with its own search control."""
     if unsupported(spec):
         return None
+    if issubclass(spec.agent_class, RandomShootingAgent):
+        # One horizon and candidate count per batch: only equal settings fuse.
+        return f"mpc {spec.hyperparameters!r}"
     return "dyna-q+" if issubclass(spec.agent_class, DynaQPlusAgent) else "dyna-q"
 
 
@@ -599,6 +609,18 @@ def prepare(
         rng = Streams([np.random.default_rng(batch_seed) for _ in specs], counts)
     maze = VectorMaze(envs)
     settings = [spec.hyperparameters for spec in specs]
+    if issubclass(specs[0].agent_class, RandomShootingAgent):
+        from .batched_mpc import BatchedMPC
+
+        params = {
+            name: settings[0][name]
+            for name in ("horizon", "n_candidates", "gamma", "epsilon")
+            + ("unknown_value", "terminal_value")
+        }
+        mpc = BatchedMPC(
+            len(specs) * n_runs, maze.n_states, maze.n_actions, rng=rng, **params
+        )
+        return mpc, maze, env_stream
 
     def per_run(name: str, default: float) -> np.ndarray:
         return np.repeat([one.get(name, default) for one in settings], n_runs)
@@ -630,11 +652,11 @@ def run_episodes_batched(
     the batch (:meth:`BatchedDynaQ.keep`): the batch does not carry finished
     runs along until its slowest run ends."""
     runs = engine.n_runs
-    planning_per_step = engine.n_planning_steps.copy()
-    # Real step count and running return at the end of each episode, per run;
-    # the per-episode values are their differences.
+    # Real steps, return and planning count at the end of each episode, per
+    # run; the per-episode values are their differences.
     ends = np.zeros((runs, n_episodes + 1), dtype=np.int64)
     gains = np.zeros((runs, n_episodes + 1))
+    plans = np.zeros((runs, n_episodes + 1), dtype=np.int64)
     ids = np.arange(runs)  # which run each row of the batch is
     episode = np.zeros(runs, dtype=np.int64)
     in_episode = np.zeros(runs, dtype=np.int64)
@@ -656,6 +678,7 @@ def run_episodes_batched(
         ended = np.flatnonzero(done)
         ends[ids[ended], episode[ended] + 1] = engine.n_real_steps
         gains[ids[ended], episode[ended] + 1] = total[ended]
+        plans[ids[ended], episode[ended] + 1] = engine.n_planning_updates[ended]
         episode += done
         in_episode[done] = 0
         states = np.where(done, maze.start_state, next_states)
@@ -668,10 +691,7 @@ def run_episodes_batched(
             env_rng.keep(stay)
             ids, episode, in_episode = ids[stay], episode[stay], in_episode[stay]
             total, states = total[stay], states[stay]
-    steps = np.diff(ends, axis=1)
-    returns = np.diff(gains, axis=1)
-    planning = steps * planning_per_step[:, None]
-    return steps, returns, planning
+    return np.diff(ends, axis=1), np.diff(gains, axis=1), np.diff(plans, axis=1)
 
 
 def run_steps_batched(
@@ -681,6 +701,7 @@ def run_steps_batched(
     ``(R, n_steps)``, and the step at which the maze changed ``(R,)``."""
     runs = engine.n_runs
     rewards = np.zeros((runs, n_steps))
+    planning = np.zeros((runs, n_steps), dtype=np.int64)
     in_episode = np.zeros(runs, dtype=np.int64)
     states = np.full(runs, maze.start_state)
     for t in range(n_steps):
@@ -688,13 +709,13 @@ def run_steps_batched(
         next_states, reward, terminated = maze.step(states, actions, t, env_rng)
         engine.update(states, actions, reward, next_states, terminated)
         rewards[:, t] = reward
+        planning[:, t] = engine.n_planning_updates
         in_episode += 1
         done = terminated.copy()
         if maze.max_steps is not None:
             done |= in_episode >= maze.max_steps
         in_episode[done] = 0
         states = np.where(done, maze.start_state, next_states)
-    planning = np.arange(1, n_steps + 1) * engine.n_planning_steps[:, None]
     change = maze.change_at
     change_step = change if change is not None and change <= n_steps else -1
     return rewards.cumsum(axis=1), planning, np.full(runs, change_step)

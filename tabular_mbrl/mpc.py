@@ -162,6 +162,10 @@ def _call(
     return out
 
 
+def _same(key: tuple, cached: list) -> bool:
+    return all(np.array_equal(a, b) for a, b in zip(key, cached, strict=True))
+
+
 def _best_first_action(
     sequences: np.ndarray, returns: np.ndarray, rng: np.random.Generator
 ) -> int:
@@ -407,6 +411,8 @@ class RandomShootingAgent:
         self.n_real_steps = 0
         self.n_planning_updates = 0
         self._values = np.zeros(self.n_states)
+        self._values_stale = True
+        self._view: tuple[list, TabularModel] | None = None
 
     def __repr__(self) -> str:
         return agent_repr(self)
@@ -416,17 +422,14 @@ class RandomShootingAgent:
         state = check_int("state", state, low=0, high=self.n_states - 1)
         if self.epsilon > 0 and self.rng.random() < self.epsilon:
             return int(self.rng.integers(self.n_actions))
-        model = planning_view(
-            self.model,
-            reward_fn=self.reward_fn,
-            terminal_fn=self.terminal_fn,
-            unknown_value=self.unknown_value,
-        )
+        model = self._planning_model()
         terminal_value = self.terminal_value
         if isinstance(terminal_value, str):
-            self._values = value_iteration(
-                model, gamma=self.gamma, tol=1e-6, initial_values=self._values
-            )[0]
+            if self._values_stale:
+                self._values = value_iteration(
+                    model, gamma=self.gamma, tol=1e-6, initial_values=self._values
+                )[0]
+                self._values_stale = False
             terminal_value = self._values
         kwargs = {
             "horizon": self.horizon,
@@ -446,6 +449,29 @@ class RandomShootingAgent:
             action = random_shooting(model, state, **kwargs)
             self.n_planning_updates += self.n_candidates * self.horizon
         return action
+
+    def _planning_model(self) -> TabularModel:
+        """:func:`planning_view` of the model, rebuilt only when the model, the
+        goal or the optimism changed since the last decision (with the values
+        of the last one, converged on that same model, kept)."""
+        if self.reward_fn is not None or self.terminal_fn is not None:
+            self._values_stale = True  # a goal function may change at any time
+            return planning_view(
+                self.model,
+                reward_fn=self.reward_fn,
+                terminal_fn=self.terminal_fn,
+                unknown_value=self.unknown_value,
+            )
+        key = (
+            self.unknown_value,
+            *outcome_arrays(self.model),
+            getattr(self.model, "observed", None),
+        )
+        if self._view is None or not _same(key, self._view[0]):
+            view = planning_view(self.model, unknown_value=self.unknown_value)
+            self._view = ([np.copy(part) for part in key], view)
+            self._values_stale = True
+        return self._view[1]
 
     def update(
         self, state: int, action: int, reward: float, next_state: int, terminated: bool

@@ -1,0 +1,260 @@
+"""The batched engine's MPC: many independent runs of random-shooting MPC
+(:class:`~tabular_mbrl.mpc.RandomShootingAgent`) in lockstep.
+
+Each run has its own learned deterministic model, stored as arrays of shape
+``(n_runs, n_states, n_actions)``, and plans as the per-run agent does: the
+optimistic planning view of its model (never-observed pairs end the rollout
+worth ``unknown_value``), value iteration for terminal values (warm-started,
+and only when the run's model changed since its last one), ``n_candidates``
+uniform random sequences of ``horizon`` actions rolled out in the model, the
+first action of a best one, ties broken at random. What the loop agent does
+one run at a time, this does for every run at once: the candidates of all
+runs are one array ``(n_runs, n_candidates)`` stepped through the horizon,
+and the sweeps of value iteration cover every run whose model changed.
+
+The guarantees are the batched engine's (:mod:`tabular_mbrl.batched`): with one
+Generator per run, results are bit-identical to the loop engine on mazes
+without slip; with one stream per block of runs, the same distributions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_int, check_probability, check_real
+from .models import unknown_outcomes
+
+#: The convergence threshold of the per-run agent's value iteration.
+VALUE_ITERATION_TOL = 1e-6
+
+
+class BatchedMPC:
+    """``n_runs`` independent random-shooting MPC agents on learned
+    deterministic models (S&B sections 8.8 and 8.10).
+
+    Parameters
+    ----------
+    n_runs, n_states, n_actions : int
+    horizon, n_candidates : int
+        As for :class:`~tabular_mbrl.mpc.RandomShootingAgent` (one value for
+        the batch).
+    gamma, epsilon : float
+    unknown_value : float or None
+        Worth of a never-observed pair (None: the models' rule, stay with
+        reward 0).
+    terminal_value : None, "value_iteration" or ndarray of shape (n_states,)
+    rng : Streams or list of Generator
+        One stream per block of runs (:class:`~tabular_mbrl.batched.Streams`),
+        or one Generator per run, drawn from in the per-run agent's order.
+
+    Attributes
+    ----------
+    n_real_steps : int
+    n_planning_updates : ndarray of int, shape (n_runs,)
+        Model transitions simulated per run, ``n_candidates * horizon`` per
+        planned decision.
+    n_value_sweeps : int
+        Sweeps of value iteration, over all runs (the compute the planning
+        count leaves out).
+    """
+
+    def __init__(
+        self,
+        n_runs: int,
+        n_states: int,
+        n_actions: int,
+        *,
+        horizon: int,
+        n_candidates: int,
+        gamma: float,
+        epsilon: float,
+        unknown_value: float | None,
+        terminal_value: str | np.ndarray | None,
+        rng,
+    ) -> None:
+        self.n_runs = check_int("n_runs", n_runs, low=1)
+        self.n_states = check_int("n_states", n_states, low=1)
+        self.n_actions = check_int("n_actions", n_actions, low=1)
+        self.horizon = check_int("horizon", horizon, low=1)
+        self.n_candidates = check_int("n_candidates", n_candidates, low=1)
+        self.gamma = check_probability("gamma", gamma)
+        self.epsilon = check_probability("epsilon", epsilon)
+        self.unknown_value = (
+            None
+            if unknown_value is None
+            else check_real("unknown_value", unknown_value)
+        )
+        self.iterate_values = isinstance(terminal_value, str)
+        if terminal_value is None or self.iterate_values:
+            values = np.zeros(n_states)
+        else:
+            values = np.asarray(terminal_value, dtype=float)
+        self._use_values = terminal_value is not None
+        self.values = np.broadcast_to(values, (n_runs, n_states)).copy()
+        if isinstance(rng, list):
+            self._rngs, self._rng = rng, None
+        else:
+            self._rngs, self._rng = None, rng
+        shape = (n_runs, n_states, n_actions)
+        self.model_next, self.model_reward, self.model_terminated = (
+            np.broadcast_to(rule, shape).copy()
+            for rule in unknown_outcomes(n_states, n_actions)
+        )
+        self.observed = np.zeros(shape, dtype=bool)
+        self._stale = np.ones(n_runs, dtype=bool)  # model changed since last VI
+        self.n_real_steps = 0
+        self.n_planning_updates = np.zeros(n_runs, dtype=np.int64)
+        self.n_value_sweeps = 0
+        self._runs = np.arange(n_runs)
+
+    _PER_RUN = (
+        "values",
+        "model_next",
+        "model_reward",
+        "model_terminated",
+        "observed",
+        "_stale",
+        "n_planning_updates",
+    )
+
+    def keep(self, runs: np.ndarray) -> None:
+        """Keep only the runs of the boolean mask ``runs``."""
+        runs = np.asarray(runs, dtype=bool)
+        for name in self._PER_RUN:
+            setattr(self, name, getattr(self, name)[runs])
+        if self._rngs is not None:
+            kept = zip(self._rngs, runs, strict=True)
+            self._rngs = [rng for rng, keep in kept if keep]
+        else:
+            self._rng.keep(runs)
+        self.n_runs = len(self.values)
+        self._runs = np.arange(self.n_runs)
+
+    def _planning_view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Next states, rewards and terminal flags ``(R, S, A)`` as the
+        planner sees them: optimism for never-observed pairs, if set."""
+        if self.unknown_value is None:
+            return self.model_next, self.model_reward, self.model_terminated
+        rewards = np.where(self.observed, self.model_reward, self.unknown_value)
+        terminated = np.where(self.observed, self.model_terminated, True)
+        return self.model_next, rewards, terminated
+
+    def _update_values(self, view, planning: np.ndarray) -> None:
+        """Value iteration, warm-started, for the planning runs whose model
+        changed since their last one; each run stops at its own sweep of
+        convergence, as alone."""
+        todo = planning[self._stale[planning]]
+        if todo.size == 0:
+            return
+        next_states, rewards, terminated = (part[todo] for part in view)
+        # As value_iteration computes it for one outcome per pair (K = 1).
+        rewards = rewards * 1.0
+        discount = self.gamma * 1.0 * ~terminated
+        v = self.values[todo]
+        rows = np.arange(len(todo))[:, None, None]
+        running = np.arange(len(todo))
+        while running.size:
+            q = (
+                rewards[running]
+                + discount[running] * v[rows[running], next_states[running]]
+            )
+            best = q.max(axis=2)
+            change = np.abs(best - v[running]).max(axis=1)
+            v[running] = best
+            self.n_value_sweeps += running.size
+            running = running[~(change < VALUE_ITERATION_TOL)]
+        self.values[todo] = v
+        self._stale[todo] = False
+
+    def select_actions(self, states: np.ndarray) -> np.ndarray:
+        """One action per run: random with probability ``epsilon``, else the
+        first action of the best of ``n_candidates`` random sequences."""
+        runs, n_actions = self.n_runs, self.n_actions
+        shape = (self.n_candidates, self.horizon)
+        explore = np.zeros(runs, dtype=bool)
+        random_actions = np.zeros(runs, dtype=np.int64)
+        if self._rngs is not None:  # each run's own draws, in the agent's order
+            sequences = np.zeros((runs, *shape), dtype=np.int64)
+            for run, rng in enumerate(self._rngs):
+                if self.epsilon > 0 and rng.random() < self.epsilon:
+                    explore[run] = True
+                    random_actions[run] = rng.integers(n_actions)
+                else:
+                    sequences[run] = rng.integers(n_actions, size=shape)
+        else:
+            if self.epsilon > 0:
+                u = self._rng.rows(lambda rng, rows: rng.random(_size(rows)))
+                explore = u < self.epsilon
+                scaled = np.divide(u, self.epsilon, out=np.zeros(runs), where=explore)
+                random_actions = np.minimum(
+                    (scaled * n_actions).astype(int), n_actions - 1
+                )
+            sequences = self._rng.rows(
+                lambda rng, rows: rng.integers(n_actions, size=(_size(rows), *shape))
+            )
+        planning = np.flatnonzero(~explore)
+        actions = random_actions
+        if planning.size:
+            returns = self._rollouts(states[planning], sequences[planning], planning)
+            actions = actions.copy()
+            actions[planning] = self._best_first(sequences[planning], returns, planning)
+            self.n_planning_updates[planning] += self.n_candidates * self.horizon
+        return actions
+
+    def _rollouts(self, states, sequences, planning) -> np.ndarray:
+        """Discounted returns ``(P, n_candidates)`` of the planning runs."""
+        view = self._planning_view()
+        if self.iterate_values:
+            self._update_values(view, planning)
+        next_states, rewards, terminated = view
+        runs = planning[:, None]
+        at = np.broadcast_to(states[:, None], sequences.shape[:2]).copy()
+        returns = np.zeros(sequences.shape[:2])
+        running = np.ones(sequences.shape[:2], dtype=bool)
+        discount = 1.0
+        for t in range(self.horizon):
+            actions = sequences[:, :, t]
+            step_rewards = rewards[runs, at, actions]
+            ends = terminated[runs, at, actions]
+            returns += np.where(running, discount * step_rewards, 0.0)
+            running &= ~ends
+            at = next_states[runs, at, actions]
+            discount *= self.gamma
+        if self._use_values:
+            returns += np.where(running, discount * self.values[runs, at], 0.0)
+        return returns
+
+    def _best_first(self, sequences, returns, planning) -> np.ndarray:
+        """First action of a best sequence per run, ties broken at random."""
+        best = returns == returns.max(axis=1, keepdims=True)
+        if self._rngs is not None:
+            picks = np.empty(len(planning), dtype=np.int64)
+            for i, run in enumerate(planning):
+                winners = np.flatnonzero(best[i])
+                picks[i] = winners[self._rngs[run].integers(len(winners))]
+        else:
+            noise = self._rng.rows(
+                lambda rng, rows: rng.random((_size(rows), self.n_candidates))
+            )[planning]
+            picks = np.where(best, noise, -1.0).argmax(axis=1)
+        return sequences[np.arange(len(planning)), picks, 0]
+
+    def update(self, states, actions, rewards, next_states, terminated) -> None:
+        """Teach every run's model its real transition."""
+        runs = self._runs
+        changed = (
+            ~self.observed[runs, states, actions]
+            | (self.model_next[runs, states, actions] != next_states)
+            | (self.model_reward[runs, states, actions] != rewards)
+            | (self.model_terminated[runs, states, actions] != terminated)
+        )
+        self.observed[runs, states, actions] = True
+        self.model_next[runs, states, actions] = next_states
+        self.model_reward[runs, states, actions] = rewards
+        self.model_terminated[runs, states, actions] = terminated
+        self._stale |= changed
+        self.n_real_steps += 1
+
+
+def _size(rows: slice) -> int:
+    return rows.stop - rows.start
