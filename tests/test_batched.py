@@ -163,8 +163,8 @@ def test_a_subclass_that_changes_the_algorithm_is_refused_or_falls_back():
     with pytest.raises(
         ValueError,
         match=r"engine == 'batched' cannot run this experiment: it runs "
-        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, not GreedyDyna, which "
-        r"overrides select_action\(\) of DynaQAgent",
+        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, RandomShootingAgent, not "
+        r"GreedyDyna, which overrides select_action\(\) of DynaQAgent",
     ):
         tm.run_episodes(maze, spec, n_episodes=2, n_runs=2, engine="batched")
     auto = tm.run_episodes(maze, spec, n_episodes=3, n_runs=2, seed=2, engine="auto")
@@ -276,7 +276,8 @@ def test_bad_input():
     with pytest.raises(
         ValueError,
         match=r"engine == 'batched' cannot run this experiment: it runs "
-        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, not PrioritizedSweepingAgent",
+        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, RandomShootingAgent, not "
+        r"PrioritizedSweepingAgent",
     ):
         tm.run_episodes(maze, sweeping, n_episodes=2, n_runs=2, engine="batched")
 

@@ -26,7 +26,7 @@ LAYERS = [
     },
     {"mpc"},
     {"results"},
-    {"experiments", "batched"},
+    {"experiments", "batched", "batched_mpc"},
     {"studies"},
     {"plotting"},
     {"__main__", "bench", "course", "__init__"},  # the CLI and course tooling

@@ -34,7 +34,7 @@ SIZE_GROUPS = {
         "spec",
         "mpc",
     ],
-    "experiments": ["results", "experiments", "batched", "studies"],
+    "experiments": ["results", "experiments", "batched", "batched_mpc", "studies"],
     "cli": ["__init__", "__main__", "plotting", "bench"],
     "course": ["course"],
 }

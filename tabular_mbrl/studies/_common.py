@@ -196,20 +196,26 @@ def run_settings(
             jobs,
         )
     results: list[Any] = [None] * len(specs)
-    parts: dict[str, list[int]] = {}
-    for i, spec in enumerate(specs):
-        parts.setdefault(engine_for(spec, engine), []).append(i)
-    for part_engine, members in parts.items():
-        label = ", ".join(specs[i].label for i in members)
+    batchable = [
+        i for i, spec in enumerate(specs) if engine_for(spec, engine) != "loop"
+    ]
+    if batchable:  # together; each setting says it is done when its batch is
         out = runner(
-            env_factory,
-            [specs[i] for i in members],
-            engine=part_engine,
-            progress=named(progress, label),
-            **kwargs,
+            env_factory, [specs[i] for i in batchable], engine=engine, **kwargs
         )
-        for i, result in zip(members, out, strict=True):
+        for i, result in zip(batchable, out, strict=True):
             results[i] = result
+            if progress is not None:
+                progress(specs[i].label, kwargs["n_runs"], kwargs["n_runs"])
+    for i, spec in enumerate(specs):  # the loop's settings, run by run
+        if results[i] is None:
+            results[i] = runner(
+                env_factory,
+                spec,
+                engine="loop",
+                progress=named(progress, spec.label),
+                **kwargs,
+            )
     return results
 
 
