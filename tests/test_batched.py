@@ -392,3 +392,55 @@ def test_cli_run_engine_and_jobs(tmp_path, capsys):
     assert "runs on the loop engine only" in capsys.readouterr().err
     assert main(["run", "dyna-maze", "--jobs", "0"]) == 2
     assert main(["run", "dyna-maze", "--engine", "gpu"]) == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"horizon": 5, "n_candidates": 100, "terminal_value": "value_iteration"},
+        {"horizon": 3, "n_candidates": 20, "epsilon": 0.2, "unknown_value": None},
+    ],
+)
+def test_mpc_per_run_streams_reproduce_the_loop_engine_bit_for_bit(params):
+    spec = tm.AgentSpec(tm.RandomShootingAgent, **params)
+
+    def blocking():
+        return gridworlds.make("blocking_maze", change_at=300)
+
+    loop, batched = (
+        tm.run_steps(blocking, spec, n_steps=600, n_runs=3, seed=5, engine=engine)
+        for engine in ("loop", "batched-per-run")
+    )
+    assert np.array_equal(loop.cumulative_reward, batched.cumulative_reward)
+    assert np.array_equal(loop.planning_updates, batched.planning_updates)
+    assert np.array_equal(loop.change_steps, batched.change_steps)
+    episodes = [
+        tm.run_episodes(maze, spec, n_episodes=4, n_runs=2, seed=1, engine=engine)
+        for engine in ("loop", "batched-per-run")
+    ]
+    assert np.array_equal(episodes[0].steps, episodes[1].steps)
+    assert np.array_equal(episodes[0].planning_updates, episodes[1].planning_updates)
+
+
+def test_batched_mpc_agrees_with_the_loop_statistically():
+    """Standard MPC's mean steps per episode on the Dyna maze: 20 runs per
+    engine, seeded; the means agree within 4 standard errors of a difference."""
+    spec = studies.STANDARD_MPC
+    loop, batched = (
+        tm.run_episodes(maze, spec, n_episodes=6, n_runs=20, seed=0, engine=engine)
+        for engine in ("loop", "batched")
+    )
+    a, b = loop.steps.mean(axis=1), batched.steps.mean(axis=1)
+    error = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    assert abs(a.mean() - b.mean()) <= 4 * error, (a.mean(), b.mean(), error)
+    assert not np.array_equal(loop.steps, batched.steps)  # other streams
+
+
+def test_mpc_settings_the_engine_cannot_batch_are_refused_or_fall_back():
+    goal = tm.AgentSpec(tm.RandomShootingAgent, reward_fn=lambda s, a, n: 0.0 * s)
+    with pytest.raises(ValueError, match=r"not a reward_fn"):
+        tm.run_episodes(maze, goal, n_episodes=1, n_runs=2, engine="batched")
+    cem = tm.AgentSpec(tm.RandomShootingAgent, planner="cem", horizon=2)
+    with pytest.raises(ValueError, match=r"not the cross-entropy method"):
+        tm.run_episodes(maze, cem, n_episodes=1, n_runs=2, engine="batched")
+    tm.run_episodes(maze, cem, n_episodes=1, n_runs=2, engine="auto")  # the loop
