@@ -4,7 +4,7 @@ the exercises and copy out the course material.
     tabular-mbrl                       # runs "compare" into ./results
     tabular-mbrl list                  # the experiments, one line each
     tabular-mbrl run NAME [--runs N] [--seed S] [--out DIR] [--show] [--quiet]
-                          [--quick] [--engine E] [--jobs N]
+                          [--quick] [--engine E] [--jobs N] [--only SERIES]
     tabular-mbrl grade [EXERCISES_DIR] [--hidden DIR] [--json PATH] [--timeout S]
     tabular-mbrl bench [--quick] [--json PATH] [--jobs N]
 
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .results import Study
-from .studies import STUDIES
+from .studies import STUDIES, UnknownSeries
 
 
 class _Progress:
@@ -151,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
         "batched when it can, for several runs)",
     )
     run.add_argument("--jobs", type=_jobs, default=1, help="settings run in parallel")
+    run.add_argument(
+        "--only",
+        metavar="SERIES",
+        help="run only these series, comma-separated (e.g. Dyna-Q,Dyna-Q+)",
+    )
     bench = commands.add_parser("bench", help="time the book's figures")
     bench.add_argument("--quick", action="store_true", help="tiny budgets (seconds)")
     bench.add_argument("--json", help="also write the rows as JSON here")
@@ -324,6 +329,7 @@ def run(
     quick: bool = False,
     engine: str = "auto",
     jobs: int = 1,
+    only: str | None = None,
 ) -> int:
     if name not in STUDIES:
         close = difflib.get_close_matches(name, STUDIES, n=1)
@@ -364,7 +370,12 @@ def run(
     }
     if runs is not None:
         kwargs["n_runs"] = runs
-    study = entry.function(**kwargs)
+    if only is not None:
+        kwargs["only"] = [part.strip() for part in only.split(",") if part.strip()]
+    try:
+        study = entry.function(**kwargs)
+    except UnknownSeries as error:
+        raise UsageError(f"--only {only!r}: {error}") from None
     fig, ax = plt.subplots(figsize=(7, 4.5))
     plot_study(study, ax=ax)
     fig.tight_layout()
@@ -414,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
             quick=args.quick,
             engine=args.engine,
             jobs=args.jobs,
+            only=args.only,
         )
     except UsageError as error:
         print(f"tabular-mbrl: error: {error}", file=sys.stderr)

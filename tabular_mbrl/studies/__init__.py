@@ -12,7 +12,7 @@ and quick budget. The book's figures are in :mod:`.book`, the experiments
 beyond the book in :mod:`.beyond`.
 """
 
-from ._common import STANDARD_MPC, STUDIES, Experiment, in_parallel
+from ._common import STANDARD_MPC, STUDIES, Experiment, UnknownSeries, in_parallel
 from .beyond import (
     GOAL_MOVED_TO,
     compare,
@@ -37,6 +37,7 @@ _ORDER = sorted(STUDIES, key=lambda n: (n != "compare", STUDIES[n].group != "boo
 STUDIES.update({name: STUDIES.pop(name) for name in _ORDER})
 
 __all__ = [
+    "UnknownSeries",
     "BOOK",
     "GOAL_MOVED_TO",
     "STANDARD_MPC",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import multiprocessing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -67,6 +69,40 @@ def named(progress: StudyProgress | None, setting: str) -> Progress | None:
 STUDIES: dict[str, Experiment] = {}
 
 
+class UnknownSeries(ValueError):
+    """``only=`` named a series the experiment does not have."""
+
+
+#: While a study runs with ``only=``: the series to run, and every series
+#: name the study's settings had (for the error on an unknown one).
+_ONLY: ContextVar[tuple[frozenset[str], set[str]] | None] = ContextVar(
+    "only", default=None
+)
+
+
+def _only(name: str, run: Callable[..., Study], only, kwargs) -> Study:
+    """Run the study with only the series named in ``only``: settings
+    handed to :func:`run_settings` that are not named are not run at all, and
+    the study keeps the named series."""
+    if isinstance(only, str) or not all(isinstance(n, str) for n in only):
+        raise TypeError(f"only == {only!r}, must be a list of series names")
+    wanted, seen = frozenset(only), set()
+    token = _ONLY.set((wanted, seen))
+    try:
+        study = run(**kwargs)
+    finally:
+        _ONLY.reset(token)
+    known = seen | {series.name for series in study.series}
+    unknown = sorted(wanted - known)
+    if unknown or not wanted:
+        raise UnknownSeries(
+            f"experiment {name!r} has no series {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    kept = [series for series in study.series if series.name in wanted]
+    return dataclasses.replace(study, series=kept)
+
+
 def experiment(
     name: str,
     description: str,
@@ -86,9 +122,13 @@ def experiment(
 
     def register(function: Callable[..., Study]) -> Callable[..., Study]:
         @functools.wraps(function)
-        def run(*, quick: bool = False, **kwargs: Any) -> Study:
+        def run(
+            *, quick: bool = False, only: Sequence[str] | None = None, **kwargs: Any
+        ) -> Study:
             if quick:
                 kwargs = {**budget, **kwargs}
+            if only is not None:
+                return _only(name, run, only, kwargs)
             engine = kwargs.get("engine", "auto")
             if engine not in ENGINES:
                 raise ValueError(
@@ -103,11 +143,19 @@ def experiment(
 
         budget = MappingProxyType(dict(quick))
         signature = inspect.signature(function)
-        extra = inspect.Parameter(
-            "quick", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool
-        )
+        extra = [
+            inspect.Parameter(
+                "quick", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool
+            ),
+            inspect.Parameter(
+                "only",
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None,
+                annotation="Sequence[str] | None",
+            ),
+        ]
         run.__signature__ = signature.replace(
-            parameters=[*signature.parameters.values(), extra]
+            parameters=[*signature.parameters.values(), *extra]
         )
         STUDIES[name] = Experiment(name, run, description, budget, group, batched)
         return run
@@ -175,13 +223,14 @@ def run_settings(
     **kwargs: Any,
 ) -> list:
     """``runner(env_factory, spec, ...)`` (``run_episodes`` or ``run_steps``)
-    for each spec, in the order given.
+    for each spec, in the order given; None for a spec that ``only=`` (see
+    :func:`experiment`) leaves out.
 
     With ``jobs`` > 1 the settings run in parallel processes, one each. With
     one job they are handed to the runner together, so that the settings the
     batched engine can run share one batch; the others (MPC, prioritized
     sweeping) run on the loop."""
-    if jobs > 1 and len(specs) > 1:
+    if jobs > 1 and len(specs) > 1 and _ONLY.get() is None:
         return in_parallel(
             [
                 lambda spec=spec: runner(
@@ -196,8 +245,15 @@ def run_settings(
             jobs,
         )
     results: list[Any] = [None] * len(specs)
+    only = _ONLY.get()
+    if only is not None:  # run only the series named; the rest stay None
+        wanted, seen = only
+        seen.update(spec.label for spec in specs)
+        specs = [spec if spec.label in wanted else None for spec in specs]
     batchable = [
-        i for i, spec in enumerate(specs) if engine_for(spec, engine) != "loop"
+        i
+        for i, spec in enumerate(specs)
+        if spec is not None and engine_for(spec, engine) != "loop"
     ]
     if batchable:  # together; each setting says it is done when its batch is
         out = runner(
@@ -208,7 +264,7 @@ def run_settings(
             if progress is not None:
                 progress(specs[i].label, kwargs["n_runs"], kwargs["n_runs"])
     for i, spec in enumerate(specs):  # the loop's settings, run by run
-        if results[i] is None:
+        if results[i] is None and spec is not None:
             results[i] = runner(
                 env_factory,
                 spec,
@@ -243,4 +299,5 @@ def episode_settings(
             float(result.planning_updates.sum(axis=1).mean()),
         )
         for spec, result in zip(specs, results, strict=True)
+        if result is not None
     ]

@@ -160,8 +160,10 @@ def _changing_maze(
             planning_updates=float(result.planning_updates[:, -1].mean()),
         )
         for spec, result in zip(specs, results, strict=True)
+        if result is not None
     ]
-    change = results[-1].change_step
+    ran = [result for result in results if result is not None]
+    change = ran[-1].change_step if ran else None
     return Study(name, title, "real steps", "cumulative reward", series, change)
 
 
