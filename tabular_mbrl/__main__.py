@@ -341,7 +341,7 @@ def run(
     if engine == "batched" and not entry.batched:
         raise UsageError(
             f"experiment {name!r} runs on the loop engine only (--engine batched "
-            "runs Q-learning, Dyna-Q and Dyna-Q+)"
+            "runs Q-learning, Dyna-Q, Dyna-Q+ and random-shooting MPC)"
         )
     folder = _output_dir(out)
     targets = [folder / f"{name}.png", folder / f"{name}.csv"]

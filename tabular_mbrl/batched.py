@@ -114,11 +114,13 @@ class BatchedDynaQ:
     n_planning_steps : int or ndarray of int, shape (n_runs,), default 0
     kappa : float or ndarray of shape (n_runs,), default 0.0
         Dyna-Q+ bonus scale, ``kappa * sqrt(tau)`` on planning rewards.
-    all_actions : bool, default False
+    all_actions : bool or ndarray of bool, shape (n_runs,), default False
         Dyna-Q+'s search control: planning samples a visited state and any
         action, as :class:`DynaQPlusAgent` does (never-tried actions follow
-        the models' rule), whatever ``kappa`` is. False: Dyna-Q's, an
-        observed pair.
+        the models' rule), whatever ``kappa`` is, and adds the bonus. False:
+        Dyna-Q's, an observed pair. Per run, so Dyna-Q and Dyna-Q+ settings
+        share a batch (each block of :class:`Streams` must be all one or the
+        other).
     rng : Generator, Streams or list of Generator
         One Generator for the batch, one per block of runs (:class:`Streams`,
         one block per setting), or one per run (``streams="per-run"``: used
@@ -155,7 +157,7 @@ class BatchedDynaQ:
         epsilon: float | np.ndarray,
         n_planning_steps: int | np.ndarray = 0,
         kappa: float | np.ndarray = 0.0,
-        all_actions: bool = False,
+        all_actions: bool | np.ndarray = False,
         rng: np.random.Generator | list[np.random.Generator],
     ) -> None:
         q = np.array(q, dtype=float)
@@ -175,7 +177,10 @@ class BatchedDynaQ:
             "n_planning_steps", n_planning_steps, runs, check_int, low=0
         ).astype(np.int64)
         self.kappa = _per_run("kappa", kappa, runs, check_real, low=0.0)
-        self.all_actions = bool(all_actions)
+        self.all_actions = np.broadcast_to(
+            np.asarray(all_actions, dtype=bool), (runs,)
+        ).copy()
+        self._plus = bool(self.all_actions.any())  # any Dyna-Q+ run at all
         if isinstance(rng, list):
             if len(rng) != self.n_runs:
                 raise ValueError(
@@ -207,8 +212,8 @@ class BatchedDynaQ:
         self._pairs = np.zeros((self.n_runs, self.n_states * self.n_actions), np.int64)
         self._n_pairs = np.zeros(self.n_runs, dtype=np.int64)
         # Runs whose planning is an exact no-op (see Notes), until a reward.
-        self._idle = ~q.reshape(runs, -1).any(axis=1) & (not self.all_actions)
-        if self.all_actions:
+        self._idle = ~q.reshape(runs, -1).any(axis=1) & ~self.all_actions
+        if self._plus:
             self.last_tried = np.zeros(shape, dtype=np.int64)
             self._visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
             self._visit_order = np.zeros((self.n_runs, self.n_states), dtype=np.int64)
@@ -231,6 +236,7 @@ class BatchedDynaQ:
         "_pairs",
         "_n_pairs",
         "_idle",
+        "all_actions",
         "last_tried",
         "_visited",
         "_visit_order",
@@ -263,7 +269,7 @@ class BatchedDynaQ:
         """Bytes held by the tables and the model: O(runs x states x actions)."""
         arrays = [self.q, self.model_next, self.model_reward, self.model_terminated]
         arrays += [self.observed, self._pairs]
-        if self.all_actions:
+        if self._plus:
             arrays += [self.last_tried, self._visit_order]
         return sum(a.nbytes for a in arrays)
 
@@ -313,7 +319,7 @@ class BatchedDynaQ:
         observed = self.observed.reshape(-1)
         pair = states * self.n_actions + actions
         flat = self._base + pair
-        if self.all_actions:
+        if self._plus:
             new = ~self._visited[self._runs, states]
             runs = self._runs[new]
             self._visited[runs, states[new]] = True
@@ -342,40 +348,43 @@ class BatchedDynaQ:
         """Flat indices ``(max(n), n_runs)`` of the pairs each planning backup
         uses; run ``r`` uses the first ``n[r]``."""
         most = int(n.max())
+        plus = self.all_actions
+        # Each column holds, per backup, an index into the run's observed
+        # pairs (Dyna-Q), or a visited state's index * n_actions + an action
+        # (Dyna-Q+).
         if self._rngs is not None:  # each run draws its own n, in its order
-            index = np.zeros((most, self.n_runs), dtype=np.int64)
-            actions = np.zeros((most, self.n_runs), dtype=np.int64)
+            drawn = np.zeros((most, self.n_runs), dtype=np.int64)
             for run, rng in enumerate(self._rngs):
                 count = int(n[run])
                 if not count:
                     continue  # the per-run agent does not plan, nor draw
-                if self.all_actions:
-                    index[:count, run] = rng.integers(self._n_visited[run], size=count)
-                    actions[:count, run] = rng.integers(self.n_actions, size=count)
+                if plus[run]:
+                    index = rng.integers(self._n_visited[run], size=count)
+                    actions = rng.integers(self.n_actions, size=count)
+                    drawn[:count, run] = index * self.n_actions + actions
                 else:
-                    index[:count, run] = rng.integers(self._n_pairs[run], size=count)
-        elif self.all_actions:
-            # Per block, as alone: all the state draws, then all the actions.
-            def draw(rng, m, rows):
-                u = rng.random((m, rows.stop - rows.start))
-                index = (u * self._n_visited[rows]).astype(np.int64)
-                return index * self.n_actions + rng.integers(
-                    self.n_actions, size=u.shape
-                )
-
-            both = self._rng.columns(draw, n)
-            index, actions = np.divmod(both, self.n_actions)
+                    drawn[:count, run] = rng.integers(self._n_pairs[run], size=count)
         else:
 
             def draw(rng, m, rows):
                 u = rng.random((m, rows.stop - rows.start))
-                return (u * self._n_pairs[rows]).astype(np.int64)
+                if not plus[rows.start]:
+                    return (u * self._n_pairs[rows]).astype(np.int64)
+                # As alone: all the state draws, then all the actions.
+                index = (u * self._n_visited[rows]).astype(np.int64)
+                actions = rng.integers(self.n_actions, size=u.shape)
+                return index * self.n_actions + actions
 
-            index = self._rng.columns(draw, n)
-        if self.all_actions:  # Dyna-Q+: a visited state, any action
-            states = self._visit_order[self._runs, index]
-            return self._base + states * self.n_actions + actions
-        return self._base + self._pairs[self._runs, index]  # Dyna-Q: observed pair
+            drawn = self._rng.columns(draw, n)
+        flat = np.empty_like(drawn)
+        runs = self._runs[~plus]  # Dyna-Q: an observed pair
+        flat[:, ~plus] = self._base[runs] + self._pairs[runs, drawn[:, ~plus]]
+        if self._plus:  # Dyna-Q+: a visited state, any action
+            runs = self._runs[plus]
+            index, actions = np.divmod(drawn[:, plus], self.n_actions)
+            states = self._visit_order[runs, index]
+            flat[:, plus] = self._base[runs] + states * self.n_actions + actions
+        return flat
 
     def plan(self, n: int | np.ndarray) -> None:
         """``n`` planning backups for every run (or ``n[r]`` for run ``r``);
@@ -396,9 +405,10 @@ class BatchedDynaQ:
         flat = flat[: len(live), todo]
         # The model does not change while planning: look everything up at once.
         reward = self.model_reward.reshape(-1)[flat]
-        if self.all_actions:
-            tau = self.n_real_steps - self.last_tried.reshape(-1)[flat]
-            reward = reward + self.kappa[todo] * np.sqrt(tau)
+        plus = self.all_actions[todo]
+        if plus.any():  # the bonus, on Dyna-Q+'s rewards only
+            tau = self.n_real_steps - self.last_tried.reshape(-1)[flat[:, plus]]
+            reward[:, plus] = reward[:, plus] + self.kappa[todo][plus] * np.sqrt(tau)
         discount = self.gamma[todo] * ~self.model_terminated.reshape(-1)[flat]
         next_rows = (
             self._base[todo] + self.model_next.reshape(-1)[flat] * self.n_actions
@@ -561,14 +571,15 @@ class VectorMaze:
 
 def fusion_key(spec: AgentSpec) -> str | None:
     """Specs with the same key can share one batch (None: the engine cannot
-    run this spec). Q-learning and Dyna-Q settings plan alike; Dyna-Q+
-    settings plan with its own search control."""
+    run this spec). Q-learning, Dyna-Q and Dyna-Q+ settings all share one
+    (hyperparameters and search control are per run); an MPC setting shares
+    only with equal ones (its horizon and candidates shape the batch)."""
     if unsupported(spec):
         return None
     if issubclass(spec.agent_class, RandomShootingAgent):
         # One horizon and candidate count per batch: only equal settings fuse.
         return f"mpc {spec.hyperparameters!r}"
-    return "dyna-q+" if issubclass(spec.agent_class, DynaQPlusAgent) else "dyna-q"
+    return "dyna-q"
 
 
 def prepare(
@@ -595,7 +606,7 @@ def prepare(
         if reason:
             return reason
     if len({fusion_key(spec) for spec in specs}) > 1:
-        return "Dyna-Q+ settings plan unlike the others and batch apart"
+        return "MPC settings batch apart from the others, and from each other"
     envs = VectorMaze.check(env_factory, n_runs)
     if isinstance(envs, str):
         return envs
@@ -634,7 +645,9 @@ def prepare(
         epsilon=per_run("epsilon", 0.0),
         n_planning_steps=per_run("n_planning_steps", 0),
         kappa=per_run("kappa", 0.0),
-        all_actions=fusion_key(specs[0]) == "dyna-q+",
+        all_actions=np.repeat(
+            [issubclass(spec.agent_class, DynaQPlusAgent) for spec in specs], n_runs
+        ),
         rng=rng,
     )
     return engine, maze, env_stream

@@ -264,10 +264,10 @@ def _settings(
 ) -> Any:
     """The results of ``agent``, or one per spec of a list of specs.
 
-    Specs the batched engine can run together (Q-learning and Dyna-Q, or
-    Dyna-Q+ settings) share one batch, with one row of hyperparameters per
-    run; the rest run on the loop. For a list, ``progress`` counts the runs
-    of all settings."""
+    Specs the batched engine can run together (Q-learning, Dyna-Q and
+    Dyna-Q+ settings; equal MPC settings) share one batch, with one row of
+    hyperparameters per run; the rest run on the loop. For a list,
+    ``progress`` counts the runs of all settings."""
     if engine not in ENGINES:
         raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
     single = not isinstance(agent, list | tuple)
@@ -346,8 +346,9 @@ def run_episodes(
     engine : {"loop", "batched", "auto", "batched-per-run"}, default "loop"
         ``"loop"`` runs the per-run agents one after another (the reference).
         ``"batched"`` runs all runs in lockstep (:mod:`tabular_mbrl.batched`;
-        Q-learning, Dyna-Q and Dyna-Q+ specs only), with one random stream for
-        the batch: the same distributions, not the same numbers.
+        Q-learning, Dyna-Q, Dyna-Q+ and random-shooting MPC specs; a list of
+        specs shares one batch where it can), with one random stream per
+        setting: the same distributions, not the same numbers.
         ``"batched-per-run"`` draws from each run's own agent stream instead:
         bit-identical to ``"loop"`` on envs without slip, but slower.
         ``"auto"`` batches when ``n_runs > 1`` and the spec allows it, and
