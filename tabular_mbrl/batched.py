@@ -200,6 +200,8 @@ class BatchedDynaQ:
         self.n_real_steps = 0
         self.n_planning_updates = np.zeros(runs, dtype=np.int64)
         self.n_backups_computed = 0  # planning backups not skipped, all runs
+        self.n_backup_loops = 0  # iterations of the sequential planning loop
+        self.n_backups_counted = 0  # planning backups counted, all runs
         # The learned deterministic model, per run, starting from the models'
         # rule for never-observed pairs (only Dyna-Q+ ever plans from them).
         shape = (self.n_runs, self.n_states, self.n_actions)
@@ -394,6 +396,7 @@ class BatchedDynaQ:
         if not n.any():
             return
         self.n_planning_updates += n
+        self.n_backups_counted += int(n.sum())
         flat = self._sample_pairs(n)  # (max n, R)
         # Only the runs with backups to make that are not no-ops, by number
         # of backups, most first: backup i is for the first live[i] of them.
@@ -416,6 +419,7 @@ class BatchedDynaQ:
         next_cells = next_rows[..., None] + np.arange(self.n_actions)  # (n, R, A)
         alpha = self.alpha[todo]
         self.n_backups_computed += int(live.sum())
+        self.n_backup_loops += len(live)
         q, row_max = self.q.reshape(-1), np.maximum.reduce
         for i, k in enumerate(live):
             cells, nxt = flat[i, :k], next_cells[i, :k]

@@ -17,7 +17,7 @@ import pytest
 
 import gridworlds
 import tabular_mbrl as tm
-from tabular_mbrl import studies
+from tabular_mbrl import bench, studies
 from tabular_mbrl.__main__ import main
 from tabular_mbrl.batched import BatchedDynaQ, VectorMaze
 
@@ -361,7 +361,10 @@ def test_peak_memory_is_little_more_than_the_engine_tables():
     assert peak <= 1.5 * tables, (peak / tables, tables)
 
 
-def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys):
+def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys, monkeypatch):
+    # One whole-process case stands for all of them (each is a ~2 s process).
+    one = ("cli dyna-maze", ["run", "dyna-maze", "--runs", "1"], 1.6, (0, 1))
+    monkeypatch.setattr(bench, "TARGETS", [one])
     out = tmp_path / "bench.json"
     assert main(["bench", "--quick", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
@@ -370,6 +373,8 @@ def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys):
         "speed-up",
         "peak",
         "MiB",
+        "target",
+        "s",
     ]
     rows = json.loads(out.read_text())
     cases = [(row["case"], row["engine"]) for row in rows]
@@ -377,8 +382,18 @@ def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys):
         assert (figure, "loop") in cases and (figure, "batched") in cases
     for case in ("ex8.4", "mpc-decision", "open-grid 100x100", "floor"):
         assert case in [c for c, _ in cases]
+    for case, *_ in bench.TARGETS:  # whole processes, each against its target
+        assert (case, "process") in cases
+    assert "lockstep tail: Figure 8.2 in one batch of 3 runs" in printed
     for row in rows:
-        assert row["seconds"] > 0 and row["backups_per_second"] > 0
+        assert row["seconds"] > 0
+        if row["engine"] == "process":  # quick: one seed, no target
+            assert row["runs"] == 1 and row["target"] is None
+            continue
+        assert row["backups_per_second"] > 0
+        if row["case"] == "lockstep tail":
+            assert 0 < row["tail_seconds"] and row["loops"] >= row["full_loops"]
+            continue
         assert row["peak_mib"] > 0
         assert (row["speedup"] is not None) == row["engine"].startswith("batched")
     assert "floor: the batched engine does" in printed
