@@ -14,6 +14,18 @@ from test_grading import MAX_SCORE, SOLUTIONS, make_folder
 
 from tabular_mbrl.course.grading import grade
 
+
+def skeleton(tmp: Path, exercise: str, attack: str) -> Path:
+    """The handout of one exercise (its test file, its skeleton replaced by the
+    attack, conftest): where the honest score is 0 of 10."""
+    folder = make_folder(tmp, skeletons=True)
+    for path in folder.glob("*ex[0-9][0-9]_*.py"):
+        if exercise not in path.name:
+            path.unlink()
+    (folder / f"{exercise}.py").write_text(attack)
+    return folder
+
+
 # -- attacks on the grader, each written as the attack itself ----------------------
 REWRITE_THEN_CRASH = '''
 """Attack: rewrite every test file so that it passes, then crash the test
@@ -55,12 +67,11 @@ def epsilon_greedy(q_row, epsilon, rng):
 
 
 def test_attack_rewriting_the_tests_then_crashing_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex01_epsilon_greedy.py").write_text(REWRITE_THEN_CRASH)
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", REWRITE_THEN_CRASH)
     report = grade(folder, timeout=5.0)
     assert (folder / "attacked").exists()  # the attack did run
     assert report.score == 0.0, report.table()
-    assert "def test_" in (folder / "test_ex02_q_learning_update.py").read_text()
+    assert "def test_" in (folder / "test_ex01_epsilon_greedy.py").read_text()
 
 
 def test_attack_a_process_left_behind_is_killed_before_the_report(tmp_path):
@@ -154,8 +165,7 @@ def epsilon_greedy(q_row, epsilon, rng):
 
 
 def test_attack_patching_the_plugin_in_memory_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex01_epsilon_greedy.py").write_text(PATCH_THE_PLUGIN)
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", PATCH_THE_PLUGIN)
     report = grade(folder, timeout=5.0)
     # The attack ran, in a process where no grading state exists to patch.
     assert (folder / "patched").read_text() == "0"
@@ -196,10 +206,9 @@ def epsilon_greedy(q_row, epsilon, rng):
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_attack_forging_the_grading_log_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex01_epsilon_greedy.py").write_text(FORGE_THE_LOG)
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", FORGE_THE_LOG)
     report = grade(folder, timeout=5.0)
-    assert int((folder / "forged").read_text()) == 42  # a record for every test
+    assert int((folder / "forged").read_text()) == 6  # a record for every test
     assert report.score == 0.0, report.table()
 
 
@@ -238,8 +247,7 @@ def dyna_q_planning(q, model, n, *, alpha, gamma, rng):
 
 
 def test_attack_patching_assertions_and_reading_frames_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex04_dyna_q_planning.py").write_text(PATCH_THE_ASSERTIONS)
+    folder = skeleton(tmp_path / "s", "ex04_dyna_q_planning", PATCH_THE_ASSERTIONS)
     report = grade(folder, timeout=5.0)
     assert (folder / "copied").read_text() == "0"
     # What doing nothing and returning n earns honestly: the zero-steps test.
@@ -272,8 +280,7 @@ def value_iteration(next_states, probs, rewards, terminated, gamma, tol=1e-10):
 
 
 def test_attack_an_answer_that_equals_everything_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex08_value_iteration.py").write_text(EQUALS_EVERYTHING)
+    folder = skeleton(tmp_path / "s", "ex08_value_iteration", EQUALS_EVERYTHING)
     report = grade(folder, timeout=5.0)
     assert report.score == 0.0, report.table()
 
@@ -377,9 +384,8 @@ def epsilon_greedy(q_row, epsilon, rng):
 
 
 def test_attack_planting_modules_and_tests_gains_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", skeletons=True)
-    (folder / "ex01_epsilon_greedy.py").write_text(PLANT_FILES)
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", PLANT_FILES)
     report = grade(folder, timeout=5.0)
     assert (folder / "planted").exists() and (folder / "hmac.py").exists()
     assert not (folder / "ran").exists()  # neither file ever ran
-    assert report.score == 0.0 and report.max_score == MAX_SCORE, report.table()
+    assert report.score == 0.0 and report.max_score == 10.0, report.table()
