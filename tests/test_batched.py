@@ -133,7 +133,7 @@ def test_dyna_q_plus_is_bit_identical_per_run_at_any_kappa(kappa):
     agent = dyna(5, tm.DynaQPlusAgent, kappa=kappa)
     runs = {
         engine: tm.run_episodes(
-            maze, agent, n_episodes=6, n_runs=3, seed=5, engine=engine
+            maze, agent, n_episodes=3, n_runs=3, seed=5, engine=engine
         )
         for engine in ("loop", "batched-per-run")
     }
@@ -366,7 +366,15 @@ def test_peak_memory_is_little_more_than_the_engine_tables():
 
 
 def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys, monkeypatch):
-    # One whole-process case stands for all of them (each is a ~2 s process).
+    # Every case is in the list; a few stand for them in the run (each runs in
+    # a process of its own).
+    listed = [(case, engine) for case, engine, *_ in bench._cases(quick=True)]
+    for figure in ("fig8.2", "fig8.4", "fig8.5"):
+        assert (figure, "loop") in listed and (figure, "batched") in listed
+    for case in ("ex8.4", "mpc-decision", "open-grid 100x100", "floor"):
+        assert case in [c for c, _ in listed]
+    few = [row for row in bench._cases(quick=True) if row[0] in ("fig8.2", "floor")]
+    monkeypatch.setattr(bench, "_cases", lambda quick: few)
     one = ("cli dyna-maze", ["run", "dyna-maze", "--runs", "1"], 1.6, (0, 1))
     monkeypatch.setattr(bench, "TARGETS", [one])
     out = tmp_path / "bench.json"
@@ -382,10 +390,7 @@ def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys, monkeypa
     ]
     rows = json.loads(out.read_text())
     cases = [(row["case"], row["engine"]) for row in rows]
-    for figure in ("fig8.2", "fig8.4", "fig8.5"):
-        assert (figure, "loop") in cases and (figure, "batched") in cases
-    for case in ("ex8.4", "mpc-decision", "open-grid 100x100", "floor"):
-        assert case in [c for c, _ in cases]
+    assert cases[: len(few)] == [row[:2] for row in few]
     for case, *_ in bench.TARGETS:  # whole processes, each against its target
         assert (case, "process") in cases
     assert "lockstep tail: Figure 8.2 in one batch of 3 runs" in printed
