@@ -400,12 +400,18 @@ class BatchedDynaQ:
         flat = self._sample_pairs(n)  # (max n, R)
         # Only the runs with backups to make that are not no-ops, by number
         # of backups, most first: backup i is for the first live[i] of them.
-        todo = np.flatnonzero((n > 0) & ~self._idle)
-        if todo.size == 0:
-            return
-        todo = todo[np.argsort(-n[todo], kind="stable")]
-        live = (n[todo][None, :] > np.arange(int(n[todo].max()))[:, None]).sum(axis=1)
-        flat = flat[: len(live), todo]
+        active = (n > 0) & ~self._idle
+        if active.all() and (n == n[0]).all():  # the common case: every run
+            todo = slice(None)
+            live = np.full(int(n[0]), self.n_runs)
+        else:
+            todo = np.flatnonzero(active)
+            if todo.size == 0:
+                return
+            todo = todo[np.argsort(-n[todo], kind="stable")]
+            most = int(n[todo].max())
+            live = (n[todo][None, :] > np.arange(most)[:, None]).sum(axis=1)
+            flat = flat[: len(live), todo]
         # The model does not change while planning: look everything up at once.
         reward = self.model_reward.reshape(-1)[flat]
         plus = self.all_actions[todo]
