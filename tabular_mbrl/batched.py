@@ -76,13 +76,15 @@ class Streams:
     def rows(self, draw: Callable) -> np.ndarray:
         """``draw(rng, rows)`` for each block (``rows`` a slice of the batch),
         stacked along the first axis."""
-        return np.concatenate([draw(rng, rows) for rng, rows in self._blocks()])
+        parts = [draw(rng, rows) for rng, rows in self._blocks()]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    def columns(self, draw: Callable, n: np.ndarray) -> np.ndarray:
+    def columns(self, draw: Callable, n: np.ndarray, most: int) -> np.ndarray:
         """``draw(rng, m, rows)`` of shape ``(m, rows)`` for each block, where
         ``m`` is the most any row of the block needs (``n`` per row), padded
-        to ``max(n)`` and stacked along the second axis."""
-        most = int(n.max())
+        to ``most == max(n)`` and stacked along the second axis."""
+        if len(self.rngs) == 1:  # one block: nothing to pad
+            return draw(self.rngs[0], most, slice(0, int(self.counts[0])))
         parts = []
         for rng, rows in self._blocks():
             m = int(n[rows].max())
@@ -246,6 +248,7 @@ class BatchedDynaQ:
     )
 
     def _index(self) -> None:
+        self._shape = _shape_of(self.n_planning_steps)
         self._runs = np.arange(self.n_runs)
         # Offset of each run's table in the flat arrays.
         self._base = self._runs * (self.n_states * self.n_actions)
@@ -344,12 +347,11 @@ class BatchedDynaQ:
         self.model_reward.reshape(-1)[flat] = rewards
         self.model_terminated.reshape(-1)[flat] = terminated
         # (f) planning.
-        self.plan(self.n_planning_steps)
+        self._plan(self.n_planning_steps, self._shape)
 
-    def _sample_pairs(self, n: np.ndarray) -> np.ndarray:
-        """Flat indices ``(max(n), n_runs)`` of the pairs each planning backup
-        uses; run ``r`` uses the first ``n[r]``."""
-        most = int(n.max())
+    def _sample_pairs(self, n: np.ndarray, most: int) -> np.ndarray:
+        """Flat indices ``(most, n_runs)`` of the pairs each planning backup
+        uses (``most == max(n)``); run ``r`` uses the first ``n[r]``."""
         plus = self.all_actions
         # Each column holds, per backup, an index into the run's observed
         # pairs (Dyna-Q), or a visited state's index * n_actions + an action
@@ -377,15 +379,16 @@ class BatchedDynaQ:
                 actions = rng.integers(self.n_actions, size=u.shape)
                 return index * self.n_actions + actions
 
-            drawn = self._rng.columns(draw, n)
+            drawn = self._rng.columns(draw, n, most)
+        if not self._plus:  # Dyna-Q: an observed pair
+            return self._base + self._pairs[self._runs, drawn]
         flat = np.empty_like(drawn)
-        runs = self._runs[~plus]  # Dyna-Q: an observed pair
+        runs = self._runs[~plus]
         flat[:, ~plus] = self._base[runs] + self._pairs[runs, drawn[:, ~plus]]
-        if self._plus:  # Dyna-Q+: a visited state, any action
-            runs = self._runs[plus]
-            index, actions = np.divmod(drawn[:, plus], self.n_actions)
-            states = self._visit_order[runs, index]
-            flat[:, plus] = self._base[runs] + states * self.n_actions + actions
+        runs = self._runs[plus]  # Dyna-Q+: a visited state, any action
+        index, actions = np.divmod(drawn[:, plus], self.n_actions)
+        states = self._visit_order[runs, index]
+        flat[:, plus] = self._base[runs] + states * self.n_actions + actions
         return flat
 
     def plan(self, n: int | np.ndarray) -> None:
@@ -393,19 +396,29 @@ class BatchedDynaQ:
         each run's backups run one after another (each may read values the
         previous one wrote)."""
         n = np.broadcast_to(np.asarray(n, dtype=np.int64), (self.n_runs,))
-        if not n.any():
+        self._plan(n, _shape_of(n))
+
+    def _plan(self, n: np.ndarray, shape: tuple[int, int, bool]) -> None:
+        """:meth:`plan`, given ``shape`` == (max n, sum n, all n equal)."""
+        most, total, uniform = shape
+        if not most:
             return
         self.n_planning_updates += n
-        self.n_backups_counted += int(n.sum())
-        flat = self._sample_pairs(n)  # (max n, R)
+        self.n_backups_counted += total
+        flat = self._sample_pairs(n, most)  # (max n, R)
         # Only the runs with backups to make that are not no-ops, by number
         # of backups, most first: backup i is for the first live[i] of them.
-        active = (n > 0) & ~self._idle
-        if active.all() and (n == n[0]).all():  # the common case: every run
-            todo = slice(None)
-            live = np.full(int(n[0]), self.n_runs)
+        if uniform:  # every run plans the same n: no sorting
+            if self._idle.any():
+                todo = np.flatnonzero(~self._idle)
+                if todo.size == 0:
+                    return
+                flat = flat[:, todo]
+            else:  # the common case: every run, no gathering either
+                todo = slice(None)
+            live = None
         else:
-            todo = np.flatnonzero(active)
+            todo = np.flatnonzero((n > 0) & ~self._idle)
             if todo.size == 0:
                 return
             todo = todo[np.argsort(-n[todo], kind="stable")]
@@ -414,8 +427,8 @@ class BatchedDynaQ:
             flat = flat[: len(live), todo]
         # The model does not change while planning: look everything up at once.
         reward = self.model_reward.reshape(-1)[flat]
-        plus = self.all_actions[todo]
-        if plus.any():  # the bonus, on Dyna-Q+'s rewards only
+        plus = self.all_actions[todo] if self._plus else None
+        if plus is not None and plus.any():  # the bonus, on Dyna-Q+'s rewards
             tau = self.n_real_steps - self.last_tried.reshape(-1)[flat[:, plus]]
             reward[:, plus] = reward[:, plus] + self.kappa[todo][plus] * np.sqrt(tau)
         discount = self.gamma[todo] * ~self.model_terminated.reshape(-1)[flat]
@@ -424,14 +437,28 @@ class BatchedDynaQ:
         )
         next_cells = next_rows[..., None] + np.arange(self.n_actions)  # (n, R, A)
         alpha = self.alpha[todo]
+        if live is None:
+            live = np.full(len(flat), flat.shape[1])
         self.n_backups_computed += int(live.sum())
         self.n_backup_loops += len(live)
         q, row_max = self.q.reshape(-1), np.maximum.reduce
-        for i, k in enumerate(live):
-            cells, nxt = flat[i, :k], next_cells[i, :k]
-            old = q[cells]
-            target = reward[i, :k] + discount[i, :k] * row_max(q[nxt], axis=1)
-            q[cells] = old + alpha[:k] * (target - old)
+        # Backups i0..i1-1 all carry the first k runs: iterate over their rows.
+        starts = [0] if uniform else np.flatnonzero(np.r_[True, live[1:] != live[:-1]])
+        for i0, i1 in zip(starts, [*starts[1:], len(live)], strict=True):
+            k, step = live[i0], alpha[: live[i0]]
+            rows = (flat, reward, discount, next_cells)
+            if not uniform:
+                rows = (part[i0:i1, :k] for part in rows)
+            for cells, r, d, nxt in zip(*rows, strict=True):
+                old = q[cells]
+                q[cells] = old + step * (r + d * row_max(q[nxt], axis=1) - old)
+
+
+def _shape_of(n: np.ndarray) -> tuple[int, int, bool]:
+    """(max, sum, whether all are equal) of the planning steps per run."""
+    if n.size == 0:
+        return 0, 0, True
+    return int(n.max()), int(n.sum()), bool((n == n[0]).all())
 
 
 def _per_run(name: str, value, n_runs: int, check, **rule) -> np.ndarray:
@@ -580,16 +607,21 @@ class VectorMaze:
 
 
 def fusion_key(spec: AgentSpec) -> str | None:
-    """Specs with the same key can share one batch (None: the engine cannot
-    run this spec). Q-learning, Dyna-Q and Dyna-Q+ settings all share one
-    (hyperparameters and search control are per run); an MPC setting shares
-    only with equal ones (its horizon and candidates shape the batch)."""
+    """Specs with the same key share one batch (None: the engine cannot run
+    this spec). Q-learning, Dyna-Q and Dyna-Q+ settings with the same number
+    of planning steps share one (the other hyperparameters and the search
+    control are per run); an MPC setting shares only with equal ones (its
+    horizon and candidates shape the batch). :func:`prepare` can batch any
+    mix of Dyna settings; this is the grouping that is fastest."""
     if unsupported(spec):
         return None
     if issubclass(spec.agent_class, RandomShootingAgent):
         # One horizon and candidate count per batch: only equal settings fuse.
         return f"mpc {spec.hyperparameters!r}"
-    return "dyna-q"
+    # Settings share planning loops only when they plan as many backups per
+    # step; fusing n = 0, 5 and 50 makes no loop fewer, and costs the n = 0
+    # runs' steps to all of them (measured: about 20 % slower on Figure 8.2).
+    return f"dyna-q n={spec.hyperparameters.get('n_planning_steps', 0)}"
 
 
 def prepare(
@@ -615,7 +647,8 @@ def prepare(
         reason = unsupported(spec)
         if reason:
             return reason
-    if len({fusion_key(spec) for spec in specs}) > 1:
+    mpc = [issubclass(spec.agent_class, RandomShootingAgent) for spec in specs]
+    if any(mpc) and len({fusion_key(spec) for spec in specs}) > 1:
         return "MPC settings batch apart from the others, and from each other"
     envs = VectorMaze.check(env_factory, n_runs)
     if isinstance(envs, str):

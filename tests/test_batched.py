@@ -19,7 +19,12 @@ import gridworlds
 import tabular_mbrl as tm
 from tabular_mbrl import bench, studies
 from tabular_mbrl.__main__ import main
-from tabular_mbrl.batched import BatchedDynaQ, VectorMaze
+from tabular_mbrl.batched import (
+    BatchedDynaQ,
+    VectorMaze,
+    prepare,
+    run_episodes_batched,
+)
 
 
 def maze():
@@ -45,7 +50,7 @@ def test_per_run_streams_reproduce_the_loop_engine_bit_for_bit(n):
 
 
 def test_fused_settings_match_the_loop_per_run_and_their_own_batches():
-    """One batch for n = 0, 3, 10 and Dyna-Q+ (runs leave it as they finish,
+    """Batches of n = 0, 3, 10 and Dyna-Q+ (runs leave them as they finish,
     and Dyna-Q's planning is skipped while it is an exact no-op) changes no
     number: per run against the loop, and against a batch of each setting
     alone."""
@@ -71,6 +76,22 @@ def test_fused_settings_match_the_loop_per_run_and_their_own_batches():
             assert np.array_equal(one.steps, alone.steps), (engine, spec)
             assert np.array_equal(one.returns, alone.returns)
             assert np.array_equal(one.planning_updates, alone.planning_updates)
+        # The runners fuse settings with the same n (the fastest grouping);
+        # the engine takes any mix in one batch, with the same numbers.
+        seeds = np.random.SeedSequence(2).spawn(4)
+        batch = prepare(
+            specs,
+            small,
+            n_runs=3,
+            agent_seeds=[seed.spawn(2)[1] for seed in seeds[:3]],
+            streams="per-run" if engine == "batched-per-run" else "batch",
+            seed_sequence=seeds[3],
+        )
+        assert batch[0].n_runs == 15
+        steps, returns, planning = run_episodes_batched(*batch, 4)
+        for i, one in enumerate(fused):
+            assert np.array_equal(steps[3 * i : 3 * i + 3], one.steps)
+            assert np.array_equal(planning[3 * i : 3 * i + 3], one.planning_updates)
 
 
 def test_planning_is_skipped_only_while_it_is_an_exact_no_op():
