@@ -20,7 +20,7 @@ from tabular_mbrl.studies import BOOK
 
 @dataclass(frozen=True)
 class Config:
-    n_runs: int = 10  # independent runs averaged (the book: 30)
+    n_runs: int = BOOK["figure 8.2"]["n_runs"]  # independent runs averaged (30)
     n_episodes: int = 50  # episodes per run
     n_planning_steps: tuple[int, ...] = BOOK["figure 8.2"]["n_planning_steps"]  # n
     seed: int = 0  # master seed

@@ -15,13 +15,14 @@ import matplotlib.pyplot as plt
 from tabular_mbrl import studies
 from tabular_mbrl.course import run_lecture
 from tabular_mbrl.plotting import plot_cumulative_reward
+from tabular_mbrl.studies import BOOK
 
 
 @dataclass(frozen=True)
 class Config:
-    blocking_runs: int = 5  # runs of the blocking maze (the book: 20)
+    blocking_runs: int = BOOK["figure 8.4"]["n_runs"]  # runs of the blocking maze (20)
     blocking_steps: int = 3000  # real steps; the wall moves at 1000
-    shortcut_runs: int = 2  # runs of the shortcut maze (the book: 5)
+    shortcut_runs: int = BOOK["figure 8.5"]["n_runs"]  # runs of the shortcut maze (5)
     shortcut_steps: int = 6000  # real steps; the shortcut opens at 3000
     include_mpc: bool = False  # add the MPC agent (slower; see lecture 6)
     seed: int = 0  # master seed

@@ -20,7 +20,7 @@ from tabular_mbrl.studies import STANDARD_MPC
 
 @dataclass(frozen=True)
 class Config:
-    n_runs: int = 8  # runs per agent (tabular-mbrl run mpc: 30)
+    n_runs: int = 30  # runs per agent (as tabular-mbrl run mpc)
     n_episodes: int = 50  # long enough for Q-learning to converge
     horizon: int = STANDARD_MPC.params["horizon"]  # MPC: steps looked ahead
     n_candidates: int = STANDARD_MPC.params["n_candidates"]  # MPC: sequences/step

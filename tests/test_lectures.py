@@ -107,4 +107,4 @@ def test_lecture_help_lists_the_fields(capsys):
         run_lecture(module.main, module.Config(), "02_demo.py", argv=["--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    assert "--set FIELD=VALUE" in out and "n_runs = 10" in out
+    assert "--set FIELD=VALUE" in out and "n_runs = 30" in out
