@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+import tabular_mbrl as tm
+import tabular_mbrl.batched_mpc
 from tabular_mbrl.__main__ import main
 from tabular_mbrl.studies import STUDIES
 
@@ -206,3 +208,23 @@ def test_version(capsys):
     import gridworlds
 
     assert gridworlds.__version__ == tabular_mbrl.__version__
+
+
+def test_run_only_some_series(tmp_path, capsys, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a series that was not asked for ran")
+
+    # The MPC series is not run at all, not only left out of the files.
+    monkeypatch.setattr(tm.RandomShootingAgent, "__init__", refuse)
+    monkeypatch.setattr(tm.batched_mpc.BatchedMPC, "__init__", refuse)
+    argv = ["run", "blocking-maze", "--quick", "--out", str(tmp_path)]
+    assert main([*argv, "--only", "Dyna-Q, Dyna-Q+"]) == 0
+    rows = (tmp_path / "blocking-maze.csv").read_text().splitlines()[1:]
+    assert {row.split(",")[0] for row in rows} == {"Dyna-Q", "Dyna-Q+"}
+    capsys.readouterr()
+    assert main([*argv, "--only", "Dyna-Q,MCP"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "tabular-mbrl: error: --only 'Dyna-Q,MCP': experiment 'blocking-maze' has "
+        "no series 'MCP'; known: Dyna-Q, Dyna-Q+, MPC"
+    )

@@ -73,9 +73,18 @@ class UnknownSeries(ValueError):
     """``only=`` named a series the experiment does not have."""
 
 
-#: While a study runs with ``only=``: the series to run, and every series
-#: name the study's settings had (for the error on an unknown one).
-_ONLY: ContextVar[tuple[frozenset[str], set[str]] | None] = ContextVar(
+def _unknown(name: str, wanted: frozenset[str], known: set[str]) -> UnknownSeries:
+    missing = ", ".join(map(repr, sorted(wanted - known))) or "named"
+    return UnknownSeries(
+        f"experiment {name!r} has no series {missing}; "
+        f"known: {', '.join(sorted(known))}"
+    )
+
+
+#: While a study runs with ``only=``: the series to run, every series name
+#: the study's settings had (for the error on an unknown one), and whether
+#: this is the probe that only collects names.
+_ONLY: ContextVar[tuple[frozenset[str], set[str], bool] | None] = ContextVar(
     "only", default=None
 )
 
@@ -87,18 +96,32 @@ def _only(name: str, run: Callable[..., Study], only, kwargs) -> Study:
     if isinstance(only, str) or not all(isinstance(n, str) for n in only):
         raise TypeError(f"only == {only!r}, must be a list of series names")
     wanted, seen = frozenset(only), set()
-    token = _ONLY.set((wanted, seen))
-    try:
-        study = run(**kwargs)
-    finally:
-        _ONLY.reset(token)
+    if not wanted:
+        raise _unknown(name, wanted, seen)
+
+    def attempt(probe: bool) -> Study | None:
+        token = _ONLY.set((wanted, seen, probe))
+        try:
+            return run(**kwargs)
+        except Exception:
+            if probe:  # a study that cannot build a figure from nothing
+                return None
+            raise
+        finally:
+            _ONLY.reset(token)
+
+    # First a probe, in which run_settings records the names of the settings
+    # and runs none: an unknown name is an error before anything runs. A
+    # study that runs no settings through run_settings finishes in the probe,
+    # and that is its result.
+    study = attempt(probe=True)
+    if seen:
+        if wanted - seen:
+            raise _unknown(name, wanted, seen)
+        study = attempt(probe=False)
     known = seen | {series.name for series in study.series}
-    unknown = sorted(wanted - known)
-    if unknown or not wanted:
-        raise UnknownSeries(
-            f"experiment {name!r} has no series {', '.join(map(repr, unknown))}; "
-            f"known: {', '.join(sorted(known))}"
-        )
+    if wanted - known:
+        raise _unknown(name, wanted, known)
     kept = [series for series in study.series if series.name in wanted]
     return dataclasses.replace(study, series=kept)
 
@@ -220,17 +243,19 @@ def run_settings(
     jobs: int,
     engine: str,
     progress: StudyProgress | None,
+    series: bool = True,
     **kwargs: Any,
 ) -> list:
     """``runner(env_factory, spec, ...)`` (``run_episodes`` or ``run_steps``)
     for each spec, in the order given; None for a spec that ``only=`` (see
-    :func:`experiment`) leaves out.
+    :func:`experiment`) leaves out. ``series=False`` says the specs' labels
+    are not the study's series names (``only=`` then does not apply here).
 
     With ``jobs`` > 1 the settings run in parallel processes, one each. With
     one job they are handed to the runner together, so that the settings the
     batched engine can run share one batch; the others (MPC, prioritized
     sweeping) run on the loop."""
-    if jobs > 1 and len(specs) > 1 and _ONLY.get() is None:
+    if jobs > 1 and len(specs) > 1 and (_ONLY.get() is None or not series):
         return in_parallel(
             [
                 lambda spec=spec: runner(
@@ -245,10 +270,12 @@ def run_settings(
             jobs,
         )
     results: list[Any] = [None] * len(specs)
-    only = _ONLY.get()
+    only = _ONLY.get() if series else None
     if only is not None:  # run only the series named; the rest stay None
-        wanted, seen = only
+        wanted, seen, probe = only
         seen.update(spec.label for spec in specs)
+        if probe:  # names only
+            return [None] * len(specs)
         specs = [spec if spec.label in wanted else None for spec in specs]
     batchable = [
         i

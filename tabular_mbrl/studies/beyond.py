@@ -307,6 +307,7 @@ def mpc_budget(
             seed=seed,
             progress=progress,
             engine="loop",
+            series=False,  # its series are candidate counts, not these specs
         )
         return Series(
             f"{count} candidates",
