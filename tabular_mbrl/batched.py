@@ -1,5 +1,6 @@
 """A batched engine: many independent runs of Q-learning, Dyna-Q or Dyna-Q+ in
-lockstep, with NumPy arrays of shape ``(n_runs, n_states, n_actions)``.
+lockstep, with NumPy arrays of shape ``(n_runs, n_states, n_actions)`` (and
+random-shooting MPC, in :mod:`tabular_mbrl.batched_mpc`).
 
 The per-run agents (:class:`QLearningAgent`, :class:`DynaQAgent`,
 :class:`DynaQPlusAgent`) are the reference: they read like the book's boxes.
@@ -15,15 +16,20 @@ over 30 seeds costs little more than one run:
   for every run at once. All runs take one real step per iteration, so each
   run's global real-step counter (what moves the walls) is the iteration count.
 
+Settings can share a batch (hyperparameters are per run), finished runs leave
+it (:meth:`BatchedDynaQ.keep`), and planning that is an exact no-op is skipped;
+see :class:`BatchedDynaQ`.
+
 Two guarantees, tested in ``tests/test_batched.py``:
 
 - ``streams="per-run"``: each run draws from its own agent's Generator, in the
   same order as the per-run agent would. On an environment without slip
   (which then draws nothing) results are **bit-identical** to the loop engine.
 - ``streams="batch"`` (the default, and what ``engine="batched"`` uses): one
-  Generator for the whole batch, drawing for all runs at once. Same
-  distributions, different numbers: results agree with the loop engine
-  **statistically** (Figure 8.2's mean curves within their confidence bands).
+  Generator per setting (:class:`Streams`), drawing for all its runs at once.
+  Same distributions, different numbers: results agree with the loop engine
+  **statistically** (Figure 8.2's mean curves within their confidence bands),
+  and a setting gets the same numbers in a shared batch as alone.
 """
 
 from __future__ import annotations
