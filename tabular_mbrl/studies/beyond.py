@@ -278,7 +278,7 @@ def model_errors(
         "n_episodes": 10,
     },
     group="beyond",
-    batched=False,
+    batched=True,
 )
 def mpc_budget(
     *,
@@ -306,7 +306,7 @@ def mpc_budget(
             n_runs=n_runs,
             seed=seed,
             progress=progress,
-            engine="loop",
+            engine=engine,
             series=False,  # its series are candidate counts, not these specs
         )
         return Series(
