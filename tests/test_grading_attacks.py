@@ -17,7 +17,8 @@ from tabular_mbrl.course.grading import grade
 
 def skeleton(tmp: Path, exercise: str, attack: str) -> Path:
     """The handout of one exercise (its test file, its skeleton replaced by the
-    attack, conftest): where the honest score is 0 of 10."""
+    attack, conftest): where the honest score is 0 of 10. (An attack whose
+    verdict needs the other exercises graded uses the whole handout.)"""
     folder = make_folder(tmp, skeletons=True)
     for path in folder.glob("*ex[0-9][0-9]_*.py"):
         if exercise not in path.name:
@@ -75,8 +76,7 @@ def test_attack_rewriting_the_tests_then_crashing_gains_nothing(tmp_path):
 
 
 def test_attack_a_process_left_behind_is_killed_before_the_report(tmp_path):
-    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex01_epsilon_greedy.py").write_text(LINGERING_PROCESS)
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", LINGERING_PROCESS)
     grade(folder, timeout=5.0)
     if not Path("/proc").is_dir():
         pytest.skip("no /proc to look at processes")
@@ -130,8 +130,7 @@ def value_iteration(next_states, probs, rewards, terminated, gamma, tol=1e-10):
 
 
 def test_attack_handing_in_the_librarys_solution_scores_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex08_value_iteration.py").write_text(LIBRARY_SOLUTION)
+    folder = skeleton(tmp_path / "s", "ex08_value_iteration", LIBRARY_SOLUTION)
     report = grade(folder, timeout=5.0)
     score, _, note = report.by_exercise()["ex08_value_iteration"]
     assert score == 0.0
@@ -316,8 +315,7 @@ def _wait_until_dead(pid: int) -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux subreaper")
 def test_attack_a_process_that_leaves_the_session_is_killed_too(tmp_path):
-    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex01_epsilon_greedy.py").write_text(ESCAPE_THE_SESSION)
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", ESCAPE_THE_SESSION)
     grade(folder, timeout=5.0)
     _wait_until_dead(int((folder / "escaped.pid").read_text()))
 
@@ -341,8 +339,7 @@ def value_iteration(next_states, probs, rewards, terminated, gamma, tol=1e-10):
 
 
 def test_attack_reaching_the_library_through_importlib_scores_nothing(tmp_path):
-    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex08_value_iteration.py").write_text(LIBRARY_BY_IMPORTLIB)
+    folder = skeleton(tmp_path / "s", "ex08_value_iteration", LIBRARY_BY_IMPORTLIB)
     report = grade(folder, timeout=5.0)
     score, _, note = report.by_exercise()["ex08_value_iteration"]
     assert score == 0.0
