@@ -626,7 +626,7 @@ def fusion_key(spec: AgentSpec) -> str | None:
         return f"mpc {spec.hyperparameters!r}"
     # Settings share planning loops only when they plan as many backups per
     # step; fusing n = 0, 5 and 50 makes no loop fewer, and costs the n = 0
-    # runs' steps to all of them (measured: about 20 % slower on Figure 8.2).
+    # runs' steps to all of them (slower, when measured on Figure 8.2).
     return f"dyna-q n={spec.hyperparameters.get('n_planning_steps', 0)}"
 
 

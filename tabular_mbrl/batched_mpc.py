@@ -22,7 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_int, check_probability, check_real
+from .batched import Streams
 from .models import unknown_outcomes
+from .mpc import _check_terminal_value
 
 #: The convergence threshold of the per-run agent's value iteration.
 VALUE_ITERATION_TOL = 1e-6
@@ -85,16 +87,26 @@ class BatchedMPC:
             else check_real("unknown_value", unknown_value)
         )
         self.iterate_values = isinstance(terminal_value, str)
+        if self.iterate_values and terminal_value != "value_iteration":
+            raise ValueError(
+                f"terminal_value == {terminal_value!r}, must be None, "
+                f"'value_iteration' or an array of shape (n_states,)"
+            )
         if terminal_value is None or self.iterate_values:
             values = np.zeros(n_states)
-        else:
-            values = np.asarray(terminal_value, dtype=float)
+        else:  # the agent's own check: shape (n_states,), finite
+            values = _check_terminal_value(terminal_value, n_states)
         self._use_values = terminal_value is not None
         self.values = np.broadcast_to(values, (n_runs, n_states)).copy()
-        if isinstance(rng, list):
+        if isinstance(rng, list) and len(rng) == n_runs:
             self._rngs, self._rng = rng, None
-        else:
+        elif isinstance(rng, Streams) and rng.counts.sum() == n_runs:
             self._rngs, self._rng = None, rng
+        else:
+            raise TypeError(
+                f"rng == {rng!r}, must be a list of {n_runs} Generators or "
+                f"Streams over the {n_runs} runs"
+            )
         shape = (n_runs, n_states, n_actions)
         self.model_next, self.model_reward, self.model_terminated = (
             np.broadcast_to(rule, shape).copy()

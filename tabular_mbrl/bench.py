@@ -28,9 +28,9 @@ import numpy as np
 
 import gridworlds
 
-from .batched import prepare, run_episodes_batched
+from .batched import run_episodes_batched
 from .dyna_q import DynaQAgent
-from .experiments import interact
+from .experiments import _batched, interact
 from .mpc import random_shooting
 from .spec import AgentSpec
 from .studies import BOOK, STUDIES
@@ -135,15 +135,9 @@ def _tail(quick: bool, floor_per_loop: float) -> dict:
     specs = [
         AgentSpec(DynaQAgent, n_planning_steps=n) for n in book["n_planning_steps"]
     ]
-    sequence = np.random.SeedSequence(0)
-    seeds = sequence.spawn(runs + 1)
-    engine, maze, env_rng = prepare(
-        specs,
-        lambda: gridworlds.make("dyna_maze"),
-        n_runs=runs,
-        agent_seeds=[seed.spawn(2)[1] for seed in seeds[:runs]],
-        streams="batch",
-        seed_sequence=seeds[runs],
+    # All three settings in one batch, seeded as the runners seed it.
+    engine, maze, env_rng = _batched(
+        lambda: gridworlds.make("dyna_maze"), specs, runs, 0, "batched"
     )
     width = engine.n_runs
     started = time.perf_counter()

@@ -19,12 +19,8 @@ import gridworlds
 import tabular_mbrl as tm
 from tabular_mbrl import bench, studies
 from tabular_mbrl.__main__ import main
-from tabular_mbrl.batched import (
-    BatchedDynaQ,
-    VectorMaze,
-    prepare,
-    run_episodes_batched,
-)
+from tabular_mbrl.batched import BatchedDynaQ, VectorMaze, run_episodes_batched
+from tabular_mbrl.experiments import _batched
 
 
 def maze():
@@ -78,15 +74,7 @@ def test_fused_settings_match_the_loop_per_run_and_their_own_batches():
             assert np.array_equal(one.planning_updates, alone.planning_updates)
         # The runners fuse settings with the same n (the fastest grouping);
         # the engine takes any mix in one batch, with the same numbers.
-        seeds = np.random.SeedSequence(2).spawn(4)
-        batch = prepare(
-            specs,
-            small,
-            n_runs=3,
-            agent_seeds=[seed.spawn(2)[1] for seed in seeds[:3]],
-            streams="per-run" if engine == "batched-per-run" else "batch",
-            seed_sequence=seeds[3],
-        )
+        batch = _batched(small, specs, 3, 2, engine)
         assert batch[0].n_runs == 15
         steps, returns, planning = run_episodes_batched(*batch, 4)
         for i, one in enumerate(fused):
@@ -491,3 +479,30 @@ def test_mpc_settings_the_engine_cannot_batch_are_refused_or_fall_back():
     with pytest.raises(ValueError, match=r"not the cross-entropy method"):
         tm.run_episodes(maze, cem, n_episodes=1, n_runs=2, engine="batched")
     tm.run_episodes(maze, cem, n_episodes=1, n_runs=2, engine="auto")  # the loop
+
+
+def test_batched_mpc_bad_input_names_the_culprit():
+    from tabular_mbrl.batched import Streams
+    from tabular_mbrl.batched_mpc import BatchedMPC
+
+    def mpc(**change):
+        kwargs = dict(
+            horizon=2,
+            n_candidates=3,
+            gamma=0.9,
+            epsilon=0.0,
+            unknown_value=1.0,
+            terminal_value=None,
+            rng=Streams([np.random.default_rng(0)], [2]),
+        )
+        return BatchedMPC(2, 5, 4, **{**kwargs, **change})
+
+    with pytest.raises(TypeError, match=r"rng == 3, must be a list of 2 Generators"):
+        mpc(rng=3)
+    with pytest.raises(ValueError, match=r"terminal_value == 'vi', must be None"):
+        mpc(terminal_value="vi")
+    with pytest.raises(ValueError, match=r"terminal_value has shape \(4,\), must"):
+        mpc(terminal_value=np.zeros(4))
+    with pytest.raises(ValueError, match=r"terminal_value has NaN"):
+        mpc(terminal_value=np.full(5, np.nan))
+    assert mpc().select_actions(np.array([0, 1])).shape == (2,)
