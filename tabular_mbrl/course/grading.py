@@ -537,6 +537,10 @@ def _grade(
                 "-p",
                 "no:cacheprovider",
                 "-q",
+                # The plugin writes its own one-line feedback; pytest's long
+                # tracebacks re-parse every source file on the way (more than
+                # half of grading a folder of failing skeletons).
+                "--tb=native",
                 "--grade-log",
                 str(log),
                 "--grade-timeout",
