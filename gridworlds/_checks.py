@@ -6,18 +6,22 @@ parameter, the value and the rule, e.g. ``slip == 1.5, must be in [0, 1]``.
 
 from __future__ import annotations
 
+import math
 import numbers
-
-import numpy as np
 
 
 def check_int(
     name: str, value: object, *, low: int | None = None, high: int | None = None
 ) -> int:
     """Return ``value`` as an ``int`` if it is an integer in ``[low, high]``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    value = int(value)
+    # A plain int is the common case (every step, every backup): it skips the
+    # slower abstract-class check that NumPy integers need.
+    if type(value) is not int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(
+                f"{name} must be an int, got {type(value).__name__} {value!r}"
+            )
+        value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
         lo = "-inf" if low is None else low
         hi = "inf" if high is None else high
@@ -37,14 +41,15 @@ def check_real(
 
     The interval is ``[low, high]``, or ``(low, high]`` when ``low_open``.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number, got {type(value).__name__} {value!r}"
-        )
-    value = float(value)
+    if type(value) is not float:  # as in check_int: plain floats go straight on
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{name} must be a real number, got {type(value).__name__} {value!r}"
+            )
+        value = float(value)
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and value > high
-    if not np.isfinite(value) or too_low or too_high:
+    if not math.isfinite(value) or too_low or too_high:
         left = "(" if low_open else "["
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
