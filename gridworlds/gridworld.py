@@ -203,7 +203,10 @@ class GridWorld:
 
     # -- interaction -----------------------------------------------------------
     def _check_action(self, action: object) -> int:
-        if isinstance(action, bool) or not isinstance(action, numbers.Integral):
+        # A plain int skips the slower abstract-class check (see check_int).
+        if type(action) is not int and (
+            isinstance(action, bool) or not isinstance(action, numbers.Integral)
+        ):
             raise TypeError(
                 f"action must be an int or gridworlds.Action, "
                 f"got {type(action).__name__} {action!r}"
