@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from ._version import __version__
-from .results import Study
+from .results import CONVERGENCE_FACTOR, FINAL_EPISODES, Study
 from .studies import STUDIES, UnknownSeries
 
 
@@ -248,14 +248,35 @@ def copy_out(kind: str, folder: str, *, force: bool) -> int:
     return 0
 
 
+#: The CSV's columns: the first six as they always were, then the
+#: convergence of series that measure it.
+CSV_COLUMNS = [
+    "series",
+    "x",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "n_runs",
+    "converged",
+    "median_real_steps",
+]
+
+
 def write_csv(study: Study, path: Path) -> int:
-    """Write the study's mean curves and 95 % intervals; return the row count."""
+    """Write the study's mean curves and bootstrap bands; return the row count.
+
+    ``converged`` is ``k/N``, the runs that converged, and
+    ``median_real_steps`` their median real steps to convergence, with ``>=``
+    where runs that did not converge make it a lower bound; both are empty for
+    series that do not measure convergence."""
     rows = 0
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["series", "x", "mean", "ci_low", "ci_high", "n_runs"])
+        writer.writerow(CSV_COLUMNS)
         for series in study.series:
             low, high = series.confidence_interval()
+            done = series.convergence
+            extra = [done.fraction, done.text().replace(",", "")] if done else ["", ""]
             for x, mean, lo, hi in zip(series.x, series.mean(), low, high, strict=True):
                 writer.writerow(
                     [
@@ -265,6 +286,7 @@ def write_csv(study: Study, path: Path) -> int:
                         f"{lo:.6g}",
                         f"{hi:.6g}",
                         series.n_runs,
+                        *extra,
                     ]
                 )
                 rows += 1
@@ -272,26 +294,37 @@ def write_csv(study: Study, path: Path) -> int:
 
 
 def summary_table(study: Study) -> str:
-    """Per series, what the experiment measures: real steps to convergence and
-    planning work where it reports them, and the final value. Columns that no
-    series fills are left out; headers are aligned with their numbers."""
+    """Per series, what the experiment measures: the runs that converged (k/N)
+    and their median real steps to convergence (">=" where runs that did not
+    converge make it a lower bound), the first episode and the mean of the
+    last ten, planning work, and the final value. Columns that no series fills
+    are left out; headers are aligned with their numbers."""
 
-    def number(value: float) -> str:
-        return "-" if value != value else f"{value:,.0f}"
+    def number(value: float, digits: int = 0) -> str:
+        return "-" if value != value else f"{value:,.{digits}f}"
 
-    columns = [("series", [s.name for s in study.series])]
-    if any(s.real_steps == s.real_steps for s in study.series):
+    series = study.series
+    columns = [("series", [s.name for s in series])]
+    if any(s.convergence is not None for s in series):
+        done = [s.convergence for s in series]
+        columns.append(("converged", [c.fraction if c else "-" for c in done]))
         columns.append(
-            ("real steps to conv.", [number(s.real_steps) for s in study.series])
+            ("median real steps to conv.", [c.text() if c else "-" for c in done])
         )
-    if any(s.planning_updates == s.planning_updates for s in study.series):
-        columns.append(("planning", [number(s.planning_updates) for s in study.series]))
-    columns.append(
-        (f"final {study.y_label}", [f"{s.mean()[-1]:,.2f}" for s in study.series])
-    )
+    if any(s.first_episode == s.first_episode for s in series):
+        columns.append(("first episode", [number(s.first_episode) for s in series]))
+        columns.append(
+            (f"last {FINAL_EPISODES}", [number(s.final_episodes, 1) for s in series])
+        )
+    if any(s.planning_updates == s.planning_updates for s in series):
+        columns.append(("planning", [number(s.planning_updates) for s in series]))
+    if study.kind != "bar":
+        columns.append(
+            (f"final {study.y_label}", [f"{s.mean()[-1]:,.2f}" for s in series])
+        )
     widths = [max(len(head), *map(len, cells)) for head, cells in columns]
     lines = [study.title]
-    for row in range(-1, len(study.series)):
+    for row in range(-1, len(series)):
         cells = [
             (head if row < 0 else values[row]).ljust(width)
             if i == 0
@@ -301,6 +334,12 @@ def summary_table(study: Study) -> str:
             )
         ]
         lines.append("  ".join(cells).rstrip())
+    if any(s.convergence is not None for s in series):
+        lines.append(
+            f"converged: the agent's policy walks within {CONVERGENCE_FACTOR:g}x "
+            "the shortest path and stays so; runs that never did count as "
+            "'>= their real steps', never dropped"
+        )
     return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ Two guarantees, tested in ``tests/test_batched.py``:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -707,8 +708,11 @@ def run_episodes_batched(
     maze: VectorMaze,
     env_rng: Streams,
     n_episodes: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Steps, returns and planning updates per episode, each ``(R, n_episodes)``.
+    probe: Any = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Steps, returns, planning updates and the policy's path length (see
+    :class:`~tabular_mbrl.experiments.PolicyProbe`; NaN without a ``probe``)
+    per episode, each ``(R, n_episodes)``.
 
     Every run steps until it has finished ``n_episodes`` episodes, then leaves
     the batch (:meth:`BatchedDynaQ.keep`): the batch does not carry finished
@@ -719,6 +723,7 @@ def run_episodes_batched(
     ends = np.zeros((runs, n_episodes + 1), dtype=np.int64)
     gains = np.zeros((runs, n_episodes + 1))
     plans = np.zeros((runs, n_episodes + 1), dtype=np.int64)
+    policy = np.full((runs, n_episodes), np.nan)
     ids = np.arange(runs)  # which run each row of the batch is
     episode = np.zeros(runs, dtype=np.int64)
     in_episode = np.zeros(runs, dtype=np.int64)
@@ -741,6 +746,9 @@ def run_episodes_batched(
         ends[ids[ended], episode[ended] + 1] = engine.n_real_steps
         gains[ids[ended], episode[ended] + 1] = total[ended]
         plans[ids[ended], episode[ended] + 1] = engine.n_planning_updates[ended]
+        if probe is not None:
+            for row in ended:
+                policy[ids[row], episode[row]] = probe.of_row(engine, row)
         episode += done
         in_episode[done] = 0
         states = np.where(done, maze.start_state, next_states)
@@ -753,7 +761,12 @@ def run_episodes_batched(
             env_rng.keep(stay)
             ids, episode, in_episode = ids[stay], episode[stay], in_episode[stay]
             total, states = total[stay], states[stay]
-    return np.diff(ends, axis=1), np.diff(gains, axis=1), np.diff(plans, axis=1)
+    return (
+        np.diff(ends, axis=1),
+        np.diff(gains, axis=1),
+        np.diff(plans, axis=1),
+        policy,
+    )
 
 
 def run_steps_batched(

@@ -252,6 +252,18 @@ class BatchedMPC:
             picks = np.where(best, noise, -1.0).argmax(axis=1)
         return sequences[np.arange(len(planning)), picks, 0]
 
+    def plan_action(self, row: int, state: int, rng: np.random.Generator) -> int:
+        """The planner's choice for run ``row`` in ``state``, exploration off,
+        its candidates drawn from ``rng`` (the run's own streams untouched, and
+        nothing counted as the run's planning): what
+        :class:`~tabular_mbrl.experiments.PolicyProbe` walks."""
+        sequences = rng.integers(
+            self.n_actions, size=(1, self.n_candidates, self.horizon)
+        )
+        returns = self._rollouts(np.array([state]), sequences, np.array([row]))[0]
+        winners = np.flatnonzero(returns == returns.max())
+        return int(sequences[0, winners[rng.integers(len(winners))], 0])
+
     def update(self, states, actions, rewards, next_states, terminated) -> None:
         """Teach every run's model its real transition."""
         runs = self._runs

@@ -20,7 +20,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import check_int, check_real
-from .results import EpisodeResults, StepResults
+from .dynamic_programming import greedy_path_length, shortest_path_length
+from .models import outcome_arrays
+from .results import CONVERGENCE_FACTOR, EpisodeResults, StepResults
 from .spec import AgentSpec
 
 EnvFactory = Callable[[], Any]
@@ -128,6 +130,79 @@ def backups_until_optimal(
         if progress is not None:
             progress(run + 1, n_runs)
     return result
+
+
+class PolicyProbe:
+    """Measures an agent's policy after an episode, in the true model, at no
+    real step: the length of the path it would walk from the start, or inf
+    when that is more than ``CONVERGENCE_FACTOR`` times the shortest path (or
+    never ends). See :func:`~tabular_mbrl.results.policy_convergence`.
+
+    - A Q-table agent (anything with ``q`` of shape (S, A)): its greedy path,
+      :func:`~tabular_mbrl.dynamic_programming.greedy_path_length` (tied
+      actions all count as greedy; a state whose actions are all tied gives no
+      direction).
+    - An agent with ``plan_action(state, rng)`` (MPC): the planner's own choice
+      at each state, exploration off, each followed to its most likely
+      outcome. Its random candidates come from the probe's own ``rng``, so the
+      run's real trajectory is the same with or without the probe.
+    - Any other agent has no policy to measure: NaN.
+    """
+
+    def __init__(self, env: Any, rng: np.random.Generator) -> None:
+        self.model = env.model()
+        self.start = int(env.start_state)
+        self.optimal = shortest_path_length(self.model, self.start)
+        optimal = self.optimal if self.optimal is not None else 0
+        self.cap = int(np.floor(CONVERGENCE_FACTOR * optimal + 1e-9))
+        self.rng = rng
+        next_states, probs, _, terminated = (
+            np.asarray(part) for part in outcome_arrays(self.model)
+        )
+        likely = probs.argmax(axis=2)[..., None]
+        self.successor = np.take_along_axis(next_states, likely, axis=2)[..., 0]
+        self.ends = np.take_along_axis(terminated, likely, axis=2)[..., 0]
+
+    @classmethod
+    def of(cls, env: Any, seed: int | None, n_runs: int) -> PolicyProbe | None:
+        """A probe for ``env``, or None if it has no true model to walk. Its
+        stream is spawned from ``seed`` after the runs' and the batch's."""
+        _seeds(n_runs, seed)  # the runners' own checks first
+        if not (hasattr(env, "model") and hasattr(env, "start_state")):
+            return None
+        sequence = np.random.SeedSequence(seed).spawn(n_runs + 2)[n_runs + 1]
+        return cls(env, np.random.default_rng(sequence))
+
+    def length(self, q: np.ndarray | None = None, plan: Any = None) -> float:
+        """The path length of one agent's policy: give its Q table ``q``
+        (S, A), or its planner ``plan(state, rng) -> action``."""
+        if q is not None:
+            steps = greedy_path_length(q, self.model, self.start)
+            return float(steps) if steps is not None and steps <= self.cap else np.inf
+        state = self.start
+        for step in range(1, self.cap + 1):
+            action = int(plan(state, self.rng))
+            if self.ends[state, action]:
+                return float(step)
+            state = int(self.successor[state, action])
+        return np.inf
+
+    def of_row(self, engine: Any, row: int) -> float:
+        """:meth:`length` for row ``row`` of a batched engine."""
+        if hasattr(engine, "plan_action"):
+            return self.length(
+                plan=lambda state, rng: engine.plan_action(row, state, rng)
+            )
+        return self.length(q=engine.q[row])
+
+    def of_agent(self, agent: Any) -> float:
+        """:meth:`length` for a per-run agent of the loop engine."""
+        if hasattr(agent, "plan_action"):
+            return self.length(plan=agent.plan_action)
+        q = getattr(agent, "q", None)
+        if isinstance(q, np.ndarray) and q.shape == self.successor.shape:
+            return self.length(q=q)
+        return np.nan
 
 
 def _factory(agent: AgentSpec | AgentFactory) -> AgentFactory:
@@ -365,13 +440,16 @@ def run_episodes(
     def batched(batch) -> tuple[np.ndarray, ...]:
         from .batched import run_episodes_batched
 
-        return run_episodes_batched(*batch, n_episodes)
+        probe = PolicyProbe.of(env_factory(), seed, n_runs)
+        return run_episodes_batched(*batch, n_episodes, probe=probe)
 
     def loop(setting: AgentSpec | AgentFactory, progress) -> EpisodeResults:
         shape = (n_runs, n_episodes)
         steps = np.zeros(shape, dtype=np.int64)
         planning = np.zeros(shape, dtype=np.int64)
         returns = np.zeros(shape)
+        policy = np.full(shape, np.nan)
+        probe = PolicyProbe.of(env_factory(), seed, n_runs)
         for run, (env, learner) in enumerate(_runs(env_factory, setting, n_runs, seed)):
             transitions = interact(env, learner, env.reset()[0])
             for episode in range(n_episodes):
@@ -382,8 +460,10 @@ def run_episodes(
                     if step.terminated or step.truncated:
                         break
                 planning[run, episode] = learner.n_planning_updates - planning_before
+                if probe is not None:
+                    policy[run, episode] = probe.of_agent(learner)
             progress(run + 1, n_runs)
-        return EpisodeResults(steps, returns, planning)
+        return EpisodeResults(steps, returns, planning, policy)
 
     return _settings(
         env_factory,

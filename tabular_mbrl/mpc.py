@@ -422,6 +422,18 @@ class RandomShootingAgent:
         state = check_int("state", state, low=0, high=self.n_states - 1)
         if self.epsilon > 0 and self.rng.random() < self.epsilon:
             return int(self.rng.integers(self.n_actions))
+        per_iteration = self.n_candidates * self.horizon
+        iterations = self.n_iterations if self.planner == "cem" else 1
+        self.n_planning_updates += iterations * per_iteration
+        return self.plan_action(state, self.rng)
+
+    def plan_action(self, state: int, rng: np.random.Generator) -> int:
+        """The planner's choice in ``state``, exploration off, drawing from
+        ``rng``; counts nothing (:meth:`select_action` counts its planning).
+        With ``rng`` other than the agent's own, the agent's own stream is
+        untouched: how an experiment measures the policy without changing the
+        run."""
+        state = check_int("state", state, low=0, high=self.n_states - 1)
         model = self._planning_model()
         terminal_value = self.terminal_value
         if isinstance(terminal_value, str):
@@ -435,20 +447,14 @@ class RandomShootingAgent:
             "horizon": self.horizon,
             "n_candidates": self.n_candidates,
             "gamma": self.gamma,
-            "rng": self.rng,
+            "rng": rng,
             "terminal_value": terminal_value,
         }
         if self.planner == "cem":
-            action = cross_entropy_method(
+            return cross_entropy_method(
                 model, state, n_iterations=self.n_iterations, **kwargs
             )
-            self.n_planning_updates += (
-                self.n_iterations * self.n_candidates * self.horizon
-            )
-        else:
-            action = random_shooting(model, state, **kwargs)
-            self.n_planning_updates += self.n_candidates * self.horizon
-        return action
+        return random_shooting(model, state, **kwargs)
 
     def _planning_model(self) -> TabularModel:
         """:func:`planning_view` of the model, rebuilt only when the model, the

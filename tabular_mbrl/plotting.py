@@ -11,7 +11,7 @@ import numpy as np
 
 import gridworlds
 
-from .results import EpisodeResults, Series, StepResults, Study
+from .results import EpisodeResults, Series, StepResults, Study, median_interval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -127,15 +127,34 @@ def plot_cumulative_reward(
 
 
 def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> Axes:
-    """Bars of real steps to convergence per agent, with 95 % error bars, labelled
-    with their planning budget: the lecture's central claim in one picture."""
+    """Bars of the median real steps to convergence per agent, labelled with
+    their planning budget and with "k/N", the runs that converged. A run that
+    did not converge counts its real steps (a lower bound); where that can
+    move the median, the bar is hatched and its label reads ">=". Error bars:
+    the seeded bootstrap band of the median, inside the runs' range."""
     ax = _axes(ax)
     series = _series(data)
-    means, errors = zip(*(s.finite_mean_and_error() for s in series), strict=True)
     positions = np.arange(len(series))
-    ax.bar(positions, means, yerr=errors, capsize=4, **style)
+    medians, lows, highs, labels = [], [], [], []
+    for s in series:
+        done = s.convergence
+        values = done.values if done is not None else s.values[:, 0]
+        median = float(np.median(values))
+        low, high = median_interval(values)
+        medians.append(median)
+        lows.append(max(median - low, 0.0))  # NaN (one run) draws no bar
+        highs.append(max(high - median, 0.0))
+        censored = done is not None and done.censored
+        labels.append(
+            ("" if done is None else done.fraction) + (" (>=)" if censored else "")
+        )
+    bars = ax.bar(positions, medians, yerr=[lows, highs], capsize=4, **style)
+    for bar, s in zip(bars, series, strict=True):
+        if s.convergence is not None and s.convergence.censored:
+            bar.set_hatch("//")
+    ax.bar_label(bars, labels=labels, padding=3)
     ax.set_xticks(positions, [f"{s.name}\n(budget {s.x[0]:g})" for s in series])
-    ax.set_ylabel("real steps to convergence")
+    ax.set_ylabel("median real steps to convergence")
     if isinstance(data, Study):
         ax.set_title(data.title)
     return ax

@@ -15,48 +15,33 @@ import numpy as np
 
 from ._checks import check_int, check_real
 
-# Two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom.
-_T95 = (
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-)
+#: Resamples of the bootstrap band, and the seed it draws them with.
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 0
 
 
-def confidence_interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """95 % confidence interval of the mean across runs (axis 0), from Student's
-    t (for more than 30 runs, ``1.96 + 2.5 / df``, within 0.002 of it).
+def confidence_interval(
+    values: np.ndarray,
+    *,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[np.ndarray, np.ndarray]:
+    """95 % percentile-bootstrap interval of the mean across runs (axis 0).
+
+    The one band of every plot, table and CSV of the package. Resample the runs
+    with replacement ``n_resamples`` times, take each resample's mean, and
+    report the 2.5th and 97.5th percentiles of those means. A mean of resampled
+    runs lies between the smallest and the largest run, so the band never
+    leaves the range the values can take (steps per episode never below the
+    shortest path, cumulative reward never below 0), which a mean +- t * s.e.
+    band does with few or skewed runs. Seeded: the same values always give the
+    same band.
 
     Parameters
     ----------
     values : ndarray, shape (n_runs, ...)
+    n_resamples : int, default 1000
+    seed : int, default 0
 
     Returns
     -------
@@ -64,15 +49,40 @@ def confidence_interval(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         NaN with a single run, where the spread is unknown.
     """
     values = np.asarray(values, dtype=float)
+    n_resamples = check_int("n_resamples", n_resamples, low=1)
     n_runs = values.shape[0]
-    mean = values.mean(axis=0)
     if n_runs < 2:
-        nan = np.full_like(mean, np.nan)
+        nan = np.full(values.shape[1:], np.nan)
         return nan, nan.copy()
-    df = n_runs - 1
-    t = _T95[df - 1] if df <= len(_T95) else 1.96 + 2.5 / df
-    half = t * values.std(axis=0, ddof=1) / np.sqrt(n_runs)
-    return mean - half, mean + half
+    # How often each run is drawn in each resample: the resampled means are
+    # one matrix product, (n_resamples, n_runs) @ (n_runs, points).
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n_runs, np.full(n_runs, 1 / n_runs), size=n_resamples)
+    flat = values.reshape(n_runs, -1)
+    means = counts @ flat / n_runs
+    # Rounding in the sum must not step outside the runs' own range.
+    means = np.clip(means, flat.min(axis=0), flat.max(axis=0))
+    low, high = np.percentile(means, [2.5, 97.5], axis=0)
+    return low.reshape(values.shape[1:]), high.reshape(values.shape[1:])
+
+
+def median_interval(
+    values: np.ndarray,
+    *,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float]:
+    """95 % percentile-bootstrap interval of the median of ``values`` (one per
+    run), seeded like :func:`confidence_interval`; NaN with fewer than 2."""
+    values = np.asarray(values, dtype=float).reshape(-1)
+    n_resamples = check_int("n_resamples", n_resamples, low=1)
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(len(values), size=(n_resamples, len(values)))
+    medians = np.median(values[picks], axis=1)
+    low, high = np.percentile(medians, [2.5, 97.5])
+    return float(low), float(high)
 
 
 class _Summary:
@@ -108,12 +118,32 @@ class EpisodeResults(_Summary):
         Undiscounted return per episode.
     planning_updates : ndarray of int
         Backups computed from the model during the episode.
+    policy_steps : ndarray of float
+        After the episode, the length of the path the agent's policy walks
+        from the start in the true model, at no real step; inf where that is
+        longer than ``CONVERGENCE_FACTOR`` times the shortest path, NaN where
+        the agent or env has no policy or model to measure (see
+        :class:`~tabular_mbrl.experiments.PolicyProbe`).
     """
 
     steps: np.ndarray
     returns: np.ndarray
     planning_updates: np.ndarray
+    policy_steps: np.ndarray | None = None
     _main = "steps"
+
+    def __post_init__(self) -> None:
+        if self.policy_steps is None:
+            object.__setattr__(
+                self, "policy_steps", np.full(np.shape(self.steps), np.nan)
+            )
+
+    def convergence(self) -> Convergence:
+        """Real steps each run needed until its policy converged
+        (:func:`policy_convergence`), censored at the run's real steps."""
+        return Convergence(
+            policy_convergence(self.policy_steps, self.steps), self.steps.sum(axis=1)
+        )
 
     @property
     def n_runs(self) -> int:
@@ -210,6 +240,55 @@ def steps_to_convergence(
     return result
 
 
+#: A policy has converged when its path is at most this many times the
+#: shortest path (the tolerance of ShangtongZhang's chapter 8 code).
+CONVERGENCE_FACTOR = 1.2
+
+#: The episodes averaged for "final steps per episode" in tables.
+FINAL_EPISODES = 10
+
+
+def policy_convergence(policy_steps: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """Real steps until each run's policy converged and stayed so.
+
+    A run has converged after the first episode from which, at the end of
+    every later episode, its policy's path was finite (within
+    ``CONVERGENCE_FACTOR`` of the shortest path: see
+    :attr:`EpisodeResults.policy_steps`). The result counts the real steps of
+    the episodes up to and including that one.
+
+    Parameters
+    ----------
+    policy_steps : ndarray, shape (n_runs, n_episodes)
+        inf where the policy was not (yet) good enough.
+    steps : ndarray, shape (n_runs, n_episodes)
+        Real steps per episode.
+
+    Returns
+    -------
+    ndarray of float, shape (n_runs,)
+        NaN for a run whose policy was not good after its last episode: it did
+        not converge within its budget (never dropped: see :class:`Convergence`).
+    """
+    policy_steps = np.asarray(policy_steps, dtype=float)
+    steps = np.asarray(steps, dtype=float)
+    if policy_steps.ndim != 2 or policy_steps.shape != steps.shape:
+        raise ValueError(
+            f"policy_steps and steps have shapes {policy_steps.shape} and "
+            f"{steps.shape}, must both be (n_runs, n_episodes)"
+        )
+    good = np.isfinite(policy_steps)
+    # good from episode e on: the suffix of episodes, all good
+    stays = np.flip(np.logical_and.accumulate(np.flip(good, axis=1), axis=1), axis=1)
+    result = np.full(len(steps), np.nan)
+    converged = stays[:, -1] if steps.shape[1] else np.zeros(len(steps), bool)
+    first = stays.argmax(axis=1)
+    spent = steps.cumsum(axis=1)
+    rows = np.flatnonzero(converged)
+    result[rows] = spent[rows, first[rows]]
+    return result
+
+
 #: Episodes averaged by the convergence measure of the named experiments.
 CONVERGENCE_WINDOW = 5
 
@@ -223,28 +302,93 @@ def convergence_per_run(steps: np.ndarray, optimal_length: int) -> np.ndarray:
     return steps_to_convergence(steps, optimal_length, window=CONVERGENCE_WINDOW)
 
 
-def mean_of_finite(values: np.ndarray) -> float:
-    """Mean over the runs with a finite value (those that converged); NaN if
-    none has one."""
-    values = np.asarray(values, dtype=float)
-    finite = values[np.isfinite(values)]
-    return float(finite.mean()) if len(finite) else float("nan")
+@dataclass(frozen=True)
+class Convergence:
+    """Real steps to convergence over runs, with the runs that did not converge
+    kept as censored: each is known only to need more than its budget.
+
+    Attributes
+    ----------
+    steps : ndarray, shape (n_runs,)
+        Real steps each run needed; NaN where it did not converge.
+    budgets : ndarray, shape (n_runs,)
+        Real steps each run had in all (its lower bound when censored).
+    """
+
+    steps: np.ndarray
+    budgets: np.ndarray
+
+    def __post_init__(self) -> None:
+        steps = np.asarray(self.steps, dtype=float)
+        budgets = np.asarray(self.budgets, dtype=float)
+        if steps.ndim != 1 or steps.shape != budgets.shape:
+            raise ValueError(
+                f"steps and budgets have shapes {steps.shape} and {budgets.shape}, "
+                "must both be (n_runs,)"
+            )
+        object.__setattr__(self, "steps", steps)
+        object.__setattr__(self, "budgets", budgets)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.steps)
+
+    @property
+    def n_converged(self) -> int:
+        """k of "k/N": the runs that converged within their budget."""
+        return int(np.isfinite(self.steps).sum())
+
+    @property
+    def fraction(self) -> str:
+        """``"k/N"``."""
+        return f"{self.n_converged}/{self.n_runs}"
+
+    @property
+    def values(self) -> np.ndarray:
+        """Per run: its steps, or its budget where it did not converge (a lower
+        bound), shape (n_runs,)."""
+        return np.where(np.isfinite(self.steps), self.steps, self.budgets)
+
+    @property
+    def median(self) -> float:
+        """Median of :attr:`values`; a lower bound when :attr:`censored`."""
+        return float(np.median(self.values)) if self.n_runs else float("nan")
+
+    @property
+    def censored(self) -> bool:
+        """Whether the true median may be larger than :attr:`median`: some run
+        that did not converge had a budget at or below it (its true value,
+        larger, could move the median up). Runs censored above the median
+        cannot change it."""
+        lost = ~np.isfinite(self.steps)
+        return bool(lost.any() and (self.budgets[lost] <= self.median).any())
+
+    def text(self) -> str:
+        """The median as a table prints it: ``"1,234"``, or ``">= 1,234"`` when
+        censored, ``"-"`` with no runs."""
+        if not self.n_runs:
+            return "-"
+        return (">= " if self.censored else "") + f"{self.median:,.0f}"
 
 
 @dataclass(frozen=True)
 class Series:
     """One curve (or bar group): per-run ``values`` of shape (n_runs, len(x)).
 
-    ``real_steps`` is the mean number of real steps each run needed to
-    converge (NaN where it does not apply), ``planning_updates`` the mean model
-    backups or simulated transitions per run: the two costs the lecture compares.
+    Where the experiment measures them: ``convergence``, the real steps each
+    run needed to converge (:class:`Convergence`, k/N and a censored median);
+    ``first_episode`` and ``final_episodes``, the mean length of the first
+    episode and of the last :data:`FINAL_EPISODES`; ``planning_updates``, the
+    mean model work per run. The costs the lecture compares.
     """
 
     name: str
     x: np.ndarray
     values: np.ndarray
-    real_steps: float = float("nan")
+    convergence: Convergence | None = None
     planning_updates: float = float("nan")
+    first_episode: float = float("nan")
+    final_episodes: float = float("nan")
 
     @property
     def n_runs(self) -> int:
@@ -255,17 +399,9 @@ class Series:
         return self.values.mean(axis=0)
 
     def confidence_interval(self) -> tuple[np.ndarray, np.ndarray]:
-        """95 % confidence interval across runs, each of shape ``(len(x),)``."""
+        """The bootstrap band across runs (:func:`confidence_interval`), each of
+        shape ``(len(x),)``."""
         return confidence_interval(self.values)
-
-    def finite_mean_and_error(self) -> tuple[float, float]:
-        """Mean and 95 % half-width over the finite values (for a bar: the runs
-        that converged); NaN, NaN if there are none."""
-        finite = self.values[np.isfinite(self.values)]
-        if len(finite) == 0:
-            return float("nan"), float("nan")
-        low, high = confidence_interval(finite[:, None])
-        return float(finite.mean()), float((high[0] - low[0]) / 2)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ import numpy as np
 
 from .._checks import check_int
 from ..batched import unsupported
-from ..dynamic_programming import shortest_path_length
 from ..experiments import ENGINES, Progress, run_episodes
 from ..mpc import RandomShootingAgent
-from ..results import Series, Study, convergence_per_run, mean_of_finite
+from ..results import FINAL_EPISODES, Series, Study
 from ..spec import AgentSpec
 
 
@@ -310,10 +309,9 @@ def episode_settings(
     jobs: int = 1,
     **kwargs: Any,
 ) -> list[Series]:
-    """Steps per episode of each setting, with its convergence and planning
+    """Steps per episode of each setting, with its convergence (every run
+    kept: k/N and a censored median), first and final episodes and planning
     cost, in the order given (see :func:`run_settings`)."""
-    env = env_factory()
-    optimal = shortest_path_length(env.model(), env.start_state)
     results = run_settings(
         run_episodes, specs, env_factory, jobs=jobs, n_episodes=n_episodes, **kwargs
     )
@@ -322,8 +320,10 @@ def episode_settings(
             spec.label,
             np.arange(1, n_episodes + 1),
             result.steps,
-            mean_of_finite(convergence_per_run(result.steps, optimal)),
-            float(result.planning_updates.sum(axis=1).mean()),
+            convergence=result.convergence(),
+            planning_updates=float(result.planning_updates.sum(axis=1).mean()),
+            first_episode=float(result.steps[:, 0].mean()),
+            final_episodes=float(result.steps[:, -FINAL_EPISODES:].mean()),
         )
         for spec, result in zip(specs, results, strict=True)
         if result is not None
