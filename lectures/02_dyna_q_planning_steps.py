@@ -39,7 +39,8 @@ def main(config: Config):
     )
     for series in study.series:
         print(
-            f"{series.name:>5}: {series.real_steps:7.0f} real steps to converge, "
+            f"{series.name:>5}: {series.convergence.fraction} runs converged, "
+            f"median {series.convergence.text()} real steps, "
             f"{series.planning_updates:9.0f} planning updates"
         )
     fig, ax = plt.subplots(figsize=(7, 4.5))

@@ -41,7 +41,8 @@ def main(config: Config):
     )
     for series in study.series:
         print(
-            f"{series.name:>12}: {series.real_steps:6.0f} real steps, "
+            f"{series.name:>12}: {series.convergence.fraction} runs converged, "
+            f"median {series.convergence.text()} real steps, "
             f"{series.planning_updates:9.0f} planning updates per run"
         )
     fig, ax = plt.subplots(figsize=(8, 4.5))

@@ -45,11 +45,14 @@ from .prioritized_sweeping import PrioritizedSweepingAgent
 from .q_learning import QLearningAgent, epsilon_greedy, greedy_action
 from .random_walk import RandomWalkAgent
 from .results import (
+    Convergence,
     EpisodeResults,
     Series,
     StepResults,
     Study,
     confidence_interval,
+    median_interval,
+    policy_convergence,
     steps_to_convergence,
 )
 from .spec import AgentSpec
@@ -57,6 +60,7 @@ from .spec import AgentSpec
 __all__ = [
     "__version__",
     "AgentSpec",
+    "Convergence",
     "DeterministicModel",
     "DynaQAgent",
     "DynaQPlusAgent",
@@ -77,9 +81,11 @@ __all__ = [
     "greedy_action",
     "greedy_path_length",
     "interact",
+    "median_interval",
     "optimistic",
     "outcome_arrays",
     "planning_view",
+    "policy_convergence",
     "predict_distribution",
     "random_shooting",
     "rollout_returns",

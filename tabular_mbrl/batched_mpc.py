@@ -24,7 +24,7 @@ import numpy as np
 from ._checks import check_int, check_probability, check_real
 from .batched import Streams
 from .models import unknown_outcomes
-from .mpc import _check_terminal_value
+from .mpc import _check_terminal_value, candidate_sequences, n_sequences
 
 #: The convergence threshold of the per-run agent's value iteration.
 VALUE_ITERATION_TOL = 1e-6
@@ -182,7 +182,13 @@ class BatchedMPC:
         """One action per run: random with probability ``epsilon``, else the
         first action of the best of ``n_candidates`` random sequences."""
         runs, n_actions = self.n_runs, self.n_actions
-        shape = (self.n_candidates, self.horizon)
+        count = n_sequences(n_actions, self.horizon, self.n_candidates)
+        shape = (count, self.horizon)
+        # Every sequence when there are no more than n_candidates: no draws.
+        every = n_actions**self.horizon <= self.n_candidates
+        grid = (
+            candidate_sequences(n_actions, self.horizon, count, None) if every else None
+        )
         explore = np.zeros(runs, dtype=bool)
         random_actions = np.zeros(runs, dtype=np.int64)
         if self._rngs is not None:  # each run's own draws, in the agent's order
@@ -192,7 +198,9 @@ class BatchedMPC:
                     explore[run] = True
                     random_actions[run] = rng.integers(n_actions)
                 else:
-                    sequences[run] = rng.integers(n_actions, size=shape)
+                    sequences[run] = (
+                        grid if every else rng.integers(n_actions, size=shape)
+                    )
         else:
             if self.epsilon > 0:
                 u = self._rng.rows(lambda rng, rows: rng.random(_size(rows)))
@@ -201,16 +209,21 @@ class BatchedMPC:
                 random_actions = np.minimum(
                     (scaled * n_actions).astype(int), n_actions - 1
                 )
-            sequences = self._rng.rows(
-                lambda rng, rows: rng.integers(n_actions, size=(_size(rows), *shape))
-            )
+            if every:
+                sequences = np.broadcast_to(grid, (runs, *shape))
+            else:
+                sequences = self._rng.rows(
+                    lambda rng, rows: rng.integers(
+                        n_actions, size=(_size(rows), *shape)
+                    )
+                )
         planning = np.flatnonzero(~explore)
         actions = random_actions
         if planning.size:
             returns = self._rollouts(states[planning], sequences[planning], planning)
             actions = actions.copy()
             actions[planning] = self._best_first(sequences[planning], returns, planning)
-            self.n_planning_updates[planning] += self.n_candidates * self.horizon
+            self.n_planning_updates[planning] += count * self.horizon
         return actions
 
     def _rollouts(self, states, sequences, planning) -> np.ndarray:
@@ -247,7 +260,7 @@ class BatchedMPC:
                 picks[i] = winners[self._rngs[run].integers(len(winners))]
         else:
             noise = self._rng.rows(
-                lambda rng, rows: rng.random((_size(rows), self.n_candidates))
+                lambda rng, rows: rng.random((_size(rows), sequences.shape[1]))
             )[planning]
             picks = np.where(best, noise, -1.0).argmax(axis=1)
         return sequences[np.arange(len(planning)), picks, 0]
@@ -257,9 +270,9 @@ class BatchedMPC:
         its candidates drawn from ``rng`` (the run's own streams untouched, and
         nothing counted as the run's planning): what
         :class:`~tabular_mbrl.experiments.PolicyProbe` walks."""
-        sequences = rng.integers(
-            self.n_actions, size=(1, self.n_candidates, self.horizon)
-        )
+        sequences = candidate_sequences(
+            self.n_actions, self.horizon, self.n_candidates, rng
+        )[None]
         returns = self._rollouts(np.array([state]), sequences, np.array([row]))[0]
         winners = np.flatnonzero(returns == returns.max())
         return int(sequences[0, winners[rng.integers(len(winners))], 0])

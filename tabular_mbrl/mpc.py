@@ -179,6 +179,28 @@ def _best_first_action(
     return int(sequences[best[rng.integers(len(best))], 0])
 
 
+def candidate_sequences(
+    n_actions: int, horizon: int, n_candidates: int, rng: np.random.Generator
+) -> np.ndarray:
+    """The action sequences random shooting scores, ``(C, horizon)``.
+
+    ``n_candidates`` uniform random sequences; but when there are no more
+    sequences than that (``n_actions ** horizon <= n_candidates``), every
+    sequence once, in order, drawing nothing. Sampling would then only add
+    decision noise: 100 random draws of the 4^5 = 1024 sequences often miss
+    every best one, and the agent strays from a path it already knows.
+    """
+    if n_actions**horizon <= n_candidates:
+        grid = np.indices((n_actions,) * horizon).reshape(horizon, -1).T
+        return np.ascontiguousarray(grid)
+    return rng.integers(n_actions, size=(n_candidates, horizon))
+
+
+def n_sequences(n_actions: int, horizon: int, n_candidates: int) -> int:
+    """How many sequences :func:`candidate_sequences` gives."""
+    return min(n_candidates, n_actions**horizon)
+
+
 def random_shooting(
     model: object,
     state: int,
@@ -190,8 +212,9 @@ def random_shooting(
     **rollout_kwargs,
 ) -> int:
     """Random-shooting MPC: sample ``n_candidates`` uniform random action sequences
-    of length ``horizon``, score them with :func:`rollout_returns`, and return
-    the first action of the best one (ties broken at random).
+    of length ``horizon`` (all of them, when there are no more than that: see
+    :func:`candidate_sequences`), score them with :func:`rollout_returns`, and
+    return the first action of the best one (ties broken at random).
 
     ``rollout_kwargs`` (``reward_fn``, ``terminal_fn``, ``terminal_value``) go to
     :func:`rollout_returns`.
@@ -199,7 +222,7 @@ def random_shooting(
     horizon = check_int("horizon", horizon, low=1)
     n_candidates = check_int("n_candidates", n_candidates, low=1)
     n_actions = outcome_arrays(model)[0].shape[1]
-    sequences = rng.integers(n_actions, size=(n_candidates, horizon))
+    sequences = candidate_sequences(n_actions, horizon, n_candidates, rng)
     returns = rollout_returns(
         model, state, sequences, gamma=gamma, rng=rng, **rollout_kwargs
     )
@@ -422,9 +445,13 @@ class RandomShootingAgent:
         state = check_int("state", state, low=0, high=self.n_states - 1)
         if self.epsilon > 0 and self.rng.random() < self.epsilon:
             return int(self.rng.integers(self.n_actions))
-        per_iteration = self.n_candidates * self.horizon
-        iterations = self.n_iterations if self.planner == "cem" else 1
-        self.n_planning_updates += iterations * per_iteration
+        if self.planner == "cem":
+            self.n_planning_updates += (
+                self.n_iterations * self.n_candidates * self.horizon
+            )
+        else:
+            count = n_sequences(self.n_actions, self.horizon, self.n_candidates)
+            self.n_planning_updates += count * self.horizon
         return self.plan_action(state, self.rng)
 
     def plan_action(self, state: int, rng: np.random.Generator) -> int:

@@ -76,7 +76,7 @@ def test_fused_settings_match_the_loop_per_run_and_their_own_batches():
         # the engine takes any mix in one batch, with the same numbers.
         batch = _batched(small, specs, 3, 2, engine)
         assert batch[0].n_runs == 15
-        steps, returns, planning = run_episodes_batched(*batch, 4)
+        steps, returns, planning, _ = run_episodes_batched(*batch, 4)
         for i, one in enumerate(fused):
             assert np.array_equal(steps[3 * i : 3 * i + 3], one.steps)
             assert np.array_equal(planning[3 * i : 3 * i + 3], one.planning_updates)

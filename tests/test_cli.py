@@ -2,6 +2,7 @@
 
 import csv
 import inspect
+import re
 import subprocess
 import sys
 
@@ -59,7 +60,12 @@ def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
     assert (tmp_path / f"{name}.png").stat().st_size > 1000
     with (tmp_path / f"{name}.csv").open() as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["series", "x", "mean", "ci_low", "ci_high", "n_runs"]
+    # The first six columns as they always were, then convergence.
+    assert rows[0][:6] == ["series", "x", "mean", "ci_low", "ci_high", "n_runs"]
+    assert rows[0][6:] == ["converged", "median_real_steps"]
+    for row in rows[1:]:
+        assert float(row[3]) <= float(row[2]) <= float(row[4])  # inside its band
+        assert row[6] == "" or re.fullmatch(r"[0-2]/2", row[6])
     # Each series gets one row per point of the x axis its quick budget sets.
     key, names = SERIES[name]
     points = 1 if key is None else STUDIES[name].quick[key]
@@ -68,7 +74,8 @@ def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
     assert {row[5] for row in rows[1:]} == {"2"}
     out, err = capsys.readouterr()
     header = out.splitlines()[1]
-    assert header.startswith("series ") and "final " in header
+    assert header.startswith("series ")
+    assert "final " in header or "converged" in header
     assert f"wrote {tmp_path}" in out
     assert "2/2 runs" in err  # progress on stderr
 
@@ -169,9 +176,11 @@ def test_table_shows_only_what_the_experiment_measures(tmp_path, capsys):
     assert lines[1].split() == ["series", "final", "total", "variation", "distance"]
     main(["run", "mpc", *argv])
     header, first = capsys.readouterr().out.splitlines()[1:3]
-    assert "real steps to conv." in header and "planning" in header
+    assert "median real steps to conv." in header and "planning" in header
+    assert "converged" in header and "first episode" in header
     # Headers align with their numbers: right-aligned columns end together.
-    assert header.index("planning") + len("planning") == first.index(" 0") + 2
+    assert header.endswith("planning") and first.endswith(" 0")
+    assert len(header) == len(first)
 
 
 def test_progress_names_the_setting_with_plain_lines_off_a_terminal(tmp_path):

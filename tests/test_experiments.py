@@ -5,6 +5,7 @@ import pytest
 
 import gridworlds
 import tabular_mbrl as tm
+from tabular_mbrl.experiments import PolicyProbe
 
 
 def dyna(n):
@@ -60,20 +61,89 @@ def test_episode_results_shapes_and_summaries():
     with pytest.raises(
         ValueError,
         match=r"metric == 'reward', must be one of "
-        r"\['steps', 'returns', 'planning_updates'\]",
+        r"\['steps', 'returns', 'planning_updates', 'policy_steps'\]",
     ):
         results.mean("reward")
 
 
-def test_confidence_interval_by_hand():
+def test_bootstrap_band_by_hand_and_inside_the_range():
+    # Two runs, 1 and 3: a resample's mean is 1, 2 or 3, with probability
+    # 1/4, 1/2, 1/4; the 2.5th and 97.5th percentiles are the ends.
     low, high = tm.confidence_interval(np.array([[1.0], [3.0]]))
-    # mean 2, sample std sqrt(2), t(1 df) = 12.706: half-width 12.706 * sqrt(2)/sqrt(2)
-    assert (low[0], high[0]) == pytest.approx((2 - 12.706, 2 + 12.706))
+    assert (low[0], high[0]) == (1.0, 3.0)
     low, high = tm.confidence_interval(np.array([[5.0, 6.0]]))
     assert np.isnan(low).all() and np.isnan(high).all()  # one run: unknown spread
-    values = np.arange(100.0)[:, None]  # df = 99: 1.96 + 2.5 / 99 = 1.985
-    low, _ = tm.confidence_interval(values)
-    assert 49.5 - low[0] == pytest.approx((1.96 + 2.5 / 99) * values.std(ddof=1) / 10)
+    # At the bounds: steps per episode at the 14-step minimum but for one bad
+    # run, and rewards of 0 or 1. A t-band leaves the range in both.
+    steps = np.array([14.0] * 5 + [300.0])[:, None]
+    low, high = tm.confidence_interval(steps)
+    assert 14.0 <= low[0] <= high[0] <= 300.0
+    t_low = steps.mean() - 2.571 * steps.std(ddof=1) / np.sqrt(6)
+    assert t_low < 14  # what the old band drew: fewer steps than possible
+    rewards = np.zeros((8, 50))
+    rewards[0, 10:] = 1.0  # one run reaches the goal now and then
+    low, high = tm.confidence_interval(rewards.cumsum(axis=1))
+    assert (low >= 0).all() and (high <= 40).all()
+    # Seeded: the same values, the same band; 1000 resamples of 30 runs give
+    # a band near mean +- 1.96 s.e. on normal data.
+    values = np.random.default_rng(3).normal(10.0, 2.0, size=(30, 1))
+    assert np.array_equal(
+        tm.confidence_interval(values)[0],
+        low_again := (tm.confidence_interval(values)[0]),
+    )
+    half = 1.96 * values.std(ddof=1) / np.sqrt(30)
+    assert values.mean() - low_again[0] == pytest.approx(half, rel=0.25)
+
+
+def test_convergence_counts_and_censors_every_run():
+    steps = np.array(
+        [
+            [100, 50, 20, 15, 14, 14],  # good from episode 2 on: 170 steps
+            [100, 100, 100, 100, 100, 100],  # never good: censored at 600
+            [80, 20, 14, 14, 14, 14],  # good from episode 0 (and stays): 80
+            [90, 14, 14, 14, 14, 14],  # good at 1, bad at 3, good from 4: 248
+        ],
+        dtype=float,
+    )
+    inf = np.inf
+    policy = np.array(
+        [
+            [inf, inf, 16, 14, 14, 14],
+            [inf] * 6,
+            [16, 14, 14, 14, 14, 14],
+            [inf, 14, 14, inf, 14, 14],
+        ]
+    )
+    result = tm.policy_convergence(policy, steps)
+    assert result[0] == 170 and np.isnan(result[1]) and result[2] == 80
+    assert result[3] == 90 + 14 * 4
+    done = tm.Convergence(result, steps.sum(axis=1))
+    assert (done.n_converged, done.n_runs, done.fraction) == (3, 4, "3/4")
+    # Censored values: 170, 600, 80, 146 -> median 158; the run that never
+    # converged (>= 600) sits above it, so the median stands as it is.
+    assert done.median == 158.0 and not done.censored and done.text() == "158"
+    # Two of three never converge: the median is a budget, a lower bound.
+    few = tm.Convergence(np.array([50.0, np.nan, np.nan]), np.array([90, 90, 90]))
+    assert few.median == 90 and few.censored and few.text() == ">= 90"
+    assert few.fraction == "1/3"
+    with pytest.raises(ValueError, match=r"must both be \(n_runs, n_episodes\)"):
+        tm.policy_convergence(policy[0], steps[0])
+
+
+def test_the_policy_probe_measures_without_touching_the_run():
+    """Q-learning and MPC: the probe adds policy_steps, and the runs' real
+    steps are the same numbers as before (the probe has its own stream)."""
+    for spec in (dyna(0), tm.AgentSpec(tm.RandomShootingAgent, horizon=3)):
+        results = tm.run_episodes(maze, spec, n_episodes=8, n_runs=2, seed=4)
+        assert results.policy_steps.shape == (2, 8)
+        finite = results.policy_steps[np.isfinite(results.policy_steps)]
+        assert ((finite >= 14) & (finite <= 16)).all()  # within 1.2 x 14 = 16.8
+    # A Q table that knows the way: the probe reads 14 steps.
+    env = gridworlds.make("dyna_maze")
+    probe = PolicyProbe(env, np.random.default_rng(0))
+    _, q = tm.value_iteration(env.model(), gamma=0.95)
+    assert (probe.optimal, probe.cap) == (14, 16)
+    assert probe.length(q=q) == 14 and probe.length(q=np.zeros_like(q)) == np.inf
 
 
 def test_steps_to_convergence_by_hand():

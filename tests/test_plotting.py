@@ -65,6 +65,11 @@ def test_single_run_has_no_band(ax):
     assert ax.get_title() == "t"
 
 
+def bar(name: str, budget: int, steps: list[float], real_steps: int) -> Series:
+    done = tm.Convergence(np.array(steps), np.full(len(steps), real_steps))
+    return Series(name, np.array([budget]), done.values[:, None], convergence=done)
+
+
 def test_convergence_bars(ax):
     study = Study(
         "mpc",
@@ -72,16 +77,22 @@ def test_convergence_bars(ax):
         "budget",
         "steps",
         [
-            Series("Q-learning", np.array([0]), np.array([[100.0], [120.0]])),
-            Series("MPC", np.array([500]), np.array([[20.0], [np.nan]])),
-            Series("never", np.array([5]), np.array([[np.nan], [np.nan]])),
+            bar("Q-learning", 0, [100.0, 120.0, 130.0], 500),
+            bar("MPC", 500, [20.0, np.nan, 30.0], 400),  # censored above: 30
+            bar("never", 5, [np.nan, np.nan, 70.0], 200),  # >= 200
         ],
         kind="bar",
     )
     assert plotting.plot_study(study, ax=ax) is ax
-    heights = [bar.get_height() for bar in ax.patches]
-    assert heights[:2] == [110.0, 20.0] and np.isnan(heights[2])
+    bars = ax.patches
+    assert [b.get_height() for b in bars] == [120.0, 30.0, 200.0]
+    labels = [t.get_text() for t in ax.texts]
+    assert labels == ["3/3", "2/3", "1/3 (>=)"]
+    assert [b.get_hatch() for b in bars] == [None, None, "//"]
     assert [t.get_text() for t in ax.get_xticklabels()][1] == "MPC\n(budget 500)"
+    # The error bars are the bootstrap band of the median: inside the runs.
+    segments = ax.collections[0].get_segments()
+    assert all(100 <= y <= 130 for y in segments[0][:, 1])
 
 
 def test_grid_views(ax):

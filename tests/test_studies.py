@@ -10,14 +10,20 @@ def by_name(study):
 
 
 def test_mpc_needs_fewer_real_steps_than_dyna_q():
-    result = by_name(studies.mpc_real_steps(n_runs=5, n_episodes=30, seed=0))
-    steps = {name: s.real_steps for name, s in result.items()}
-    assert steps["MPC"] <= min(steps["Dyna-Q n=50"], steps["Dyna-Q n=5"])
-    # Both Dyna-Q settings spend most real steps in the first, exploring
-    # episode, so at 5 runs their order is noise; both beat Q-learning.
-    assert max(steps["Dyna-Q n=50"], steps["Dyna-Q n=5"]) < steps["Q-learning"]
+    result = by_name(studies.mpc_real_steps(n_runs=10, n_episodes=30, seed=0))
+    done = {name: s.convergence for name, s in result.items()}
+    # Every run counts; MPC and Dyna-Q n=50 converge in all of them.
+    assert done["MPC"].fraction == done["Dyna-Q n=50"].fraction == "10/10"
+    assert done["MPC"].median < done["Dyna-Q n=50"].median
+    # Both Dyna-Q settings beat Q-learning, whose runs that did not converge
+    # within 30 episodes count as their budget (a lower bound).
+    assert max(done["Dyna-Q n=50"].median, done["Dyna-Q n=5"].median) < (
+        done["Q-learning"].median
+    )
+    # MPC's policy walks the shortest path once converged.
+    assert result["MPC"].final_episodes == 14.0
     # ... and MPC pays in planning: simulated transitions far exceed backups.
-    assert result["MPC"].planning_updates > 3 * result["Dyna-Q n=50"].planning_updates
+    assert result["MPC"].planning_updates > 1.5 * result["Dyna-Q n=50"].planning_updates
 
 
 def first_full_episode_after(values, change_step):
@@ -60,8 +66,10 @@ def test_model_errors_compound_for_the_deterministic_model():
 
 def test_budget_costs_grow_with_horizon_and_candidates():
     study = studies.mpc_budget(
-        horizons=(1, 3), n_candidates=(10, 50), n_runs=2, n_episodes=10, seed=0
+        horizons=(3, 4), n_candidates=(10, 50), n_runs=2, n_episodes=10, seed=0
     )
     costs = [s.planning_updates for s in study.series]
-    assert costs[1] > 4 * costs[0]  # 5x the candidates, about 5x the cost
+    # 5x the candidates (both fewer than the 4^3 sequences: sampled), about
+    # 5x the cost per real step.
+    assert costs[1] > 4 * costs[0]
     assert all(s.values.shape == (2, 2) for s in study.series)
