@@ -199,6 +199,11 @@ def steps_to_convergence(
     ``window`` consecutive episodes averages at most ``factor * optimal_length``
     steps. The result is the real steps spent in the episodes before ``e``.
 
+    This measures the behaviour, with its exploration noise, and hides runs
+    that never converge (NaN). The named experiments measure the policy
+    instead, counting every run: :func:`policy_convergence` and
+    :class:`Convergence`. This one is kept for comparing with it.
+
     Why the tolerance: the epsilon-greedy behaviour policy (epsilon = 0.1) never
     walks exactly the shortest path. On the Dyna maze (14 steps) its episodes
     average about 16-18 steps once the greedy policy is optimal, and a single
@@ -287,19 +292,6 @@ def policy_convergence(policy_steps: np.ndarray, steps: np.ndarray) -> np.ndarra
     rows = np.flatnonzero(converged)
     result[rows] = spent[rows, first[rows]]
     return result
-
-
-#: Episodes averaged by the convergence measure of the named experiments.
-CONVERGENCE_WINDOW = 5
-
-
-def convergence_per_run(steps: np.ndarray, optimal_length: int) -> np.ndarray:
-    """:func:`steps_to_convergence` with :data:`CONVERGENCE_WINDOW`, per run;
-    NaN for every run when there are too few episodes to tell."""
-    steps = np.asarray(steps)
-    if steps.shape[1] < CONVERGENCE_WINDOW:
-        return np.full(steps.shape[0], np.nan)
-    return steps_to_convergence(steps, optimal_length, window=CONVERGENCE_WINDOW)
 
 
 @dataclass(frozen=True)

@@ -280,3 +280,16 @@ def test_bad_rollout_arguments():
         tm.random_shooting(
             model, 0, horizon=0, n_candidates=5, gamma=0.9, rng=np.random.default_rng(0)
         )
+
+
+def test_every_sequence_is_scored_when_there_are_few_and_nothing_is_drawn():
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    grid = tm.mpc.candidate_sequences(4, 2, 16, rng)
+    assert grid.shape == (16, 2) and len({tuple(row) for row in grid}) == 16
+    assert rng.bit_generator.state == state  # no draws
+    assert tm.mpc.candidate_sequences(4, 2, 15, rng).shape == (15, 2)  # sampled
+    # The agent counts what it simulated: 16 sequences of 2 steps, not 50 x 2.
+    agent = tm.RandomShootingAgent(54, 4, horizon=2, n_candidates=50, rng=1)
+    agent.select_action(0)
+    assert agent.n_planning_updates == 32
