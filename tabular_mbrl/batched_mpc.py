@@ -180,7 +180,9 @@ class BatchedMPC:
 
     def select_actions(self, states: np.ndarray) -> np.ndarray:
         """One action per run: random with probability ``epsilon``, else the
-        first action of the best of ``n_candidates`` random sequences."""
+        first action of the best of ``n_candidates`` random sequences (of every
+        sequence, when there are no more: see
+        :func:`~tabular_mbrl.mpc.candidate_sequences`)."""
         runs, n_actions = self.n_runs, self.n_actions
         count = n_sequences(n_actions, self.horizon, self.n_candidates)
         shape = (count, self.horizon)
