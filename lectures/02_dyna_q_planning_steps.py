@@ -2,8 +2,7 @@
 
 Dyna-Q with n = 0 (Q-learning), 5 and 50 planning updates per real step on the
 Dyna maze. The more it plans on its learned model, the fewer real episodes it
-needs. The book averages 30 runs (``tabular-mbrl run dyna-maze``); 10 keep
-this script fast. Run:
+needs. 30 runs, as the book averages (``tabular-mbrl run dyna-maze``). Run:
 
     python lectures/02_dyna_q_planning_steps.py [--show] [--quick]
 """

@@ -267,17 +267,36 @@ class BatchedMPC:
             picks = np.where(best, noise, -1.0).argmax(axis=1)
         return sequences[np.arange(len(planning)), picks, 0]
 
-    def plan_action(self, row: int, state: int, rng: np.random.Generator) -> int:
-        """The planner's choice for run ``row`` in ``state``, exploration off,
-        its candidates drawn from ``rng`` (the run's own streams untouched, and
-        nothing counted as the run's planning): what
+    def policy(self, row: int, rng: np.random.Generator, n_draws: int) -> np.ndarray:
+        """The planner's choice for run ``row`` in every state, drawn afresh
+        ``n_draws`` times, shape ``(n_draws, n_states)``: row ``t`` is what it
+        would do at step ``t`` of a walk, wherever it is. Exploration off;
+        candidates and tie breaks from ``rng`` (the run's own streams
+        untouched, and nothing counted as the run's planning). One rollout
+        call for all of them: what
         :class:`~tabular_mbrl.experiments.PolicyProbe` walks."""
-        sequences = candidate_sequences(
-            self.n_actions, self.horizon, self.n_candidates, rng
-        )[None]
-        returns = self._rollouts(np.array([state]), sequences, np.array([row]))[0]
-        winners = np.flatnonzero(returns == returns.max())
-        return int(sequences[0, winners[rng.integers(len(winners))], 0])
+        if self.iterate_values:  # once for the run, before the rollouts
+            self._update_values(self._planning_view(), np.array([row]))
+        n_states = self.n_states
+        if self.n_actions**self.horizon <= self.n_candidates:  # no sampling
+            every = candidate_sequences(
+                self.n_actions, self.horizon, self.n_candidates, None
+            )
+            sequences = np.broadcast_to(every, (n_states, *every.shape))
+            states = np.arange(n_states)
+            returns = self._rollouts(states, sequences, np.full(n_states, row))
+            returns = np.broadcast_to(returns, (n_draws, *returns.shape))
+            sequences = np.broadcast_to(sequences, (n_draws, *sequences.shape))
+        else:
+            shape = (n_draws, n_states, self.n_candidates, self.horizon)
+            sequences = rng.integers(self.n_actions, size=shape)
+            states = np.tile(np.arange(n_states), n_draws)
+            flat = sequences.reshape(-1, self.n_candidates, self.horizon)
+            returns = self._rollouts(states, flat, np.full(len(states), row))
+            returns = returns.reshape(n_draws, n_states, self.n_candidates)
+        best = returns == returns.max(axis=2, keepdims=True)
+        picks = np.where(best, rng.random(best.shape), -1.0).argmax(axis=2)
+        return np.take_along_axis(sequences[..., 0], picks[..., None], axis=2)[..., 0]
 
     def update(self, states, actions, rewards, next_states, terminated) -> None:
         """Teach every run's model its real transition."""

@@ -20,8 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import check_int, check_real
-from .dynamic_programming import greedy_path_length, shortest_path_length
-from .models import outcome_arrays
+from .dynamic_programming import _greedy_path, _likely_outcomes, shortest_path_length
 from .results import CONVERGENCE_FACTOR, EpisodeResults, StepResults
 from .spec import AgentSpec
 
@@ -145,7 +144,10 @@ class PolicyProbe:
     - An agent with ``plan_action(state, rng)`` (MPC): the planner's own choice
       at each state, exploration off, each followed to its most likely
       outcome. Its random candidates come from the probe's own ``rng``, so the
-      run's real trajectory is the same with or without the probe.
+      run's real trajectory is the same with or without the probe. (The
+      batched engine plans every state for every step of the walk in one
+      call; the loop agent plans at each state it walks. The same planner and
+      the same draws in distribution, not the same numbers.)
     - Any other agent has no policy to measure: NaN.
     """
 
@@ -156,12 +158,10 @@ class PolicyProbe:
         optimal = self.optimal if self.optimal is not None else 0
         self.cap = int(np.floor(CONVERGENCE_FACTOR * optimal + 1e-9))
         self.rng = rng
-        next_states, probs, _, terminated = (
-            np.asarray(part) for part in outcome_arrays(self.model)
-        )
-        likely = probs.argmax(axis=2)[..., None]
-        self.successor = np.take_along_axis(next_states, likely, axis=2)[..., 0]
-        self.ends = np.take_along_axis(terminated, likely, axis=2)[..., 0]
+        # Most likely next state and end flag per pair, read once (the model
+        # does not change): nested lists [state][action].
+        self.successor, self.ends = _likely_outcomes(self.model)
+        self.shape = (len(self.successor), len(self.successor[0]))
 
     @classmethod
     def of(cls, env: Any, seed: int | None, n_runs: int) -> PolicyProbe | None:
@@ -173,26 +173,36 @@ class PolicyProbe:
         sequence = np.random.SeedSequence(seed).spawn(n_runs + 2)[n_runs + 1]
         return cls(env, np.random.default_rng(sequence))
 
-    def length(self, q: np.ndarray | None = None, plan: Any = None) -> float:
+    def length(
+        self,
+        q: np.ndarray | None = None,
+        plan: Any = None,
+        actions: np.ndarray | None = None,
+    ) -> float:
         """The path length of one agent's policy: give its Q table ``q``
-        (S, A), or its planner ``plan(state, rng) -> action``."""
-        if q is not None:
-            steps = greedy_path_length(q, self.model, self.start)
+        (S, A), its planner ``plan(state, rng) -> action`` (asked afresh at
+        each step of the walk), or its choices ``actions`` (cap, S): at step
+        ``t`` of the walk, in state ``s``, ``actions[t - 1, s]``."""
+        if q is not None:  # greedy_path_length, on the outcomes read once
+            steps = _greedy_path(np.asarray(q), self.successor, self.ends, self.start)
             return float(steps) if steps is not None and steps <= self.cap else np.inf
         state = self.start
         for step in range(1, self.cap + 1):
-            action = int(plan(state, self.rng))
-            if self.ends[state, action]:
+            if actions is not None:
+                action = int(actions[step - 1, state])
+            else:
+                action = int(plan(state, self.rng))
+            if self.ends[state][action]:
                 return float(step)
-            state = int(self.successor[state, action])
+            state = self.successor[state][action]
         return np.inf
 
     def of_row(self, engine: Any, row: int) -> float:
-        """:meth:`length` for row ``row`` of a batched engine."""
-        if hasattr(engine, "plan_action"):
-            return self.length(
-                plan=lambda state, rng: engine.plan_action(row, state, rng)
-            )
+        """:meth:`length` for row ``row`` of a batched engine: its Q table, or
+        its planner's choices in every state for each step of the walk,
+        computed at once (:meth:`~tabular_mbrl.batched_mpc.BatchedMPC.policy`)."""
+        if hasattr(engine, "policy"):
+            return self.length(actions=engine.policy(row, self.rng, self.cap))
         return self.length(q=engine.q[row])
 
     def of_agent(self, agent: Any) -> float:
@@ -200,7 +210,7 @@ class PolicyProbe:
         if hasattr(agent, "plan_action"):
             return self.length(plan=agent.plan_action)
         q = getattr(agent, "q", None)
-        if isinstance(q, np.ndarray) and q.shape == self.successor.shape:
+        if isinstance(q, np.ndarray) and q.shape == self.shape:
             return self.length(q=q)
         return np.nan
 

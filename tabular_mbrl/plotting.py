@@ -139,7 +139,7 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
     for s in series:
         done = s.convergence
         values = done.values if done is not None else s.values[:, 0]
-        median = float(np.median(values))
+        median = done.median if done is not None else float(np.median(values))
         low, high = median_interval(values)
         medians.append(median)
         lows.append(max(median - low, 0.0))  # NaN (one run) draws no bar

@@ -87,12 +87,11 @@ def test_bootstrap_band_by_hand_and_inside_the_range():
     # Seeded: the same values, the same band; 1000 resamples of 30 runs give
     # a band near mean +- 1.96 s.e. on normal data.
     values = np.random.default_rng(3).normal(10.0, 2.0, size=(30, 1))
-    assert np.array_equal(
-        tm.confidence_interval(values)[0],
-        low_again := (tm.confidence_interval(values)[0]),
-    )
+    first, again = tm.confidence_interval(values), tm.confidence_interval(values)
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, tm.confidence_interval(values, seed=1))
     half = 1.96 * values.std(ddof=1) / np.sqrt(30)
-    assert values.mean() - low_again[0] == pytest.approx(half, rel=0.25)
+    assert values.mean() - first[0][0] == pytest.approx(half, rel=0.25)
 
 
 def test_convergence_counts_and_censors_every_run():
@@ -130,20 +129,53 @@ def test_convergence_counts_and_censors_every_run():
         tm.policy_convergence(policy[0], steps[0])
 
 
-def test_the_policy_probe_measures_without_touching_the_run():
-    """Q-learning and MPC: the probe adds policy_steps, and the runs' real
-    steps are the same numbers as before (the probe has its own stream)."""
-    for spec in (dyna(0), tm.AgentSpec(tm.RandomShootingAgent, horizon=3)):
-        results = tm.run_episodes(maze, spec, n_episodes=8, n_runs=2, seed=4)
+@pytest.mark.parametrize("engine", ["loop", "batched-per-run", "batched"])
+def test_the_policy_probe_measures_without_touching_the_run(engine, monkeypatch):
+    """Dyna-Q and MPC: the probe adds policy_steps, and the runs' real
+    steps are the same numbers as without it (the probe has its own stream)."""
+    specs = [
+        tm.AgentSpec(tm.DynaQAgent, n_planning_steps=50),
+        tm.AgentSpec(  # 20 of the 64 sequences: sampled, from the probe's stream
+            tm.RandomShootingAgent,
+            horizon=3,
+            n_candidates=20,
+            terminal_value="value_iteration",
+        ),
+    ]
+
+    def run():
+        return tm.run_episodes(
+            maze, specs, n_episodes=8, n_runs=2, seed=4, engine=engine
+        )
+
+    probed = run()
+    for results in probed:
         assert results.policy_steps.shape == (2, 8)
         finite = results.policy_steps[np.isfinite(results.policy_steps)]
-        assert ((finite >= 14) & (finite <= 16)).all()  # within 1.2 x 14 = 16.8
-    # A Q table that knows the way: the probe reads 14 steps.
+        assert len(finite) and ((finite >= 14) & (finite <= 16)).all()  # <= 16.8
+    monkeypatch.setattr(PolicyProbe, "of", classmethod(lambda *args: None))
+    for with_probe, without in zip(probed, run(), strict=True):
+        assert np.isnan(without.policy_steps).all()
+        assert np.array_equal(with_probe.steps, without.steps)
+        assert np.array_equal(with_probe.planning_updates, without.planning_updates)
+
+
+def test_the_probe_reads_a_known_policy():
+    # A Q table that knows the way: the probe reads 14 steps; one that knows
+    # nothing gives no direction.
     env = gridworlds.make("dyna_maze")
     probe = PolicyProbe(env, np.random.default_rng(0))
     _, q = tm.value_iteration(env.model(), gamma=0.95)
     assert (probe.optimal, probe.cap) == (14, 16)
     assert probe.length(q=q) == 14 and probe.length(q=np.zeros_like(q)) == np.inf
+    # A planner's choice in every state: the greedy actions of q walk 14 steps.
+    steps = np.tile(q.argmax(axis=1), (probe.cap, 1))  # the same at every step
+    assert probe.length(actions=steps) == 14
+    assert probe.length(actions=np.zeros_like(steps)) == np.inf
+    steps[0, env.start_state] = gridworlds.Action.LEFT  # into the edge: wasted
+    assert probe.length(actions=steps) == 15
+    # An agent with no policy to read gives NaN.
+    assert np.isnan(probe.of_agent(tm.RandomWalkAgent(54, 4, rng=0)))
 
 
 def test_steps_to_convergence_by_hand():
@@ -203,3 +235,26 @@ def test_progress_is_reported_per_run():
         progress=lambda done, total: calls.append((done, total)),
     )
     assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_the_probe_reads_sampled_mpc_alike_on_both_engines():
+    """20 of the 64 sequences per decision: the policy often strays. The
+    batched probe draws each step of its walk afresh, as the loop agent plans
+    at each state it walks, so both see it stray about as often. (A probe
+    that fixed one choice per state turned every stray step into a loop.)"""
+    spec = tm.AgentSpec(
+        tm.RandomShootingAgent,
+        horizon=3,
+        n_candidates=20,
+        terminal_value="value_iteration",
+    )
+    good = {
+        engine: np.isfinite(
+            tm.run_episodes(
+                maze, spec, n_episodes=15, n_runs=8, seed=4, engine=engine
+            ).policy_steps
+        ).mean()
+        for engine in ("loop", "batched")
+    }
+    assert 0.05 < good["loop"] < 0.5 and 0.05 < good["batched"] < 0.5, good
+    assert abs(good["loop"] - good["batched"]) < 0.15, good
