@@ -277,26 +277,30 @@ class BatchedMPC:
         :class:`~tabular_mbrl.experiments.PolicyProbe` walks."""
         if self.iterate_values:  # once for the run, before the rollouts
             self._update_values(self._planning_view(), np.array([row]))
-        n_states = self.n_states
-        if self.n_actions**self.horizon <= self.n_candidates:  # no sampling
+        n_states, n_actions = self.n_states, self.n_actions
+        if n_actions**self.horizon <= self.n_candidates:  # no sampling
             every = candidate_sequences(
-                self.n_actions, self.horizon, self.n_candidates, None
+                n_actions, self.horizon, self.n_candidates, None
             )
             sequences = np.broadcast_to(every, (n_states, *every.shape))
             states = np.arange(n_states)
             returns = self._rollouts(states, sequences, np.full(n_states, row))
-            returns = np.broadcast_to(returns, (n_draws, *returns.shape))
-            sequences = np.broadcast_to(sequences, (n_draws, *sequences.shape))
         else:
             shape = (n_draws, n_states, self.n_candidates, self.horizon)
-            sequences = rng.integers(self.n_actions, size=shape)
+            sequences = rng.integers(n_actions, size=shape)
             states = np.tile(np.arange(n_states), n_draws)
             flat = sequences.reshape(-1, self.n_candidates, self.horizon)
             returns = self._rollouts(states, flat, np.full(len(states), row))
             returns = returns.reshape(n_draws, n_states, self.n_candidates)
-        best = returns == returns.max(axis=2, keepdims=True)
-        picks = np.where(best, rng.random(best.shape), -1.0).argmax(axis=2)
-        return np.take_along_axis(sequences[..., 0], picks[..., None], axis=2)[..., 0]
+        # Ties between best sequences are broken at random, as the agent does:
+        # each first action is picked in proportion to the best sequences
+        # that start with it.
+        best = returns == returns.max(axis=-1, keepdims=True)  # (..., S, C)
+        starts = sequences[..., 0, None] == np.arange(n_actions)  # (..., S, C, A)
+        wins = (best[..., None] & starts).sum(axis=-2).cumsum(axis=-1)
+        wins = np.broadcast_to(wins, (n_draws, n_states, n_actions))
+        u = rng.random((n_draws, n_states, 1)) * wins[..., -1:]
+        return (u >= wins).sum(axis=-1)
 
     def update(self, states, actions, rewards, next_states, terminated) -> None:
         """Teach every run's model its real transition."""

@@ -282,11 +282,13 @@ def policy_convergence(policy_steps: np.ndarray, steps: np.ndarray) -> np.ndarra
             f"policy_steps and steps have shapes {policy_steps.shape} and "
             f"{steps.shape}, must both be (n_runs, n_episodes)"
         )
+    result = np.full(len(steps), np.nan)
+    if steps.shape[1] == 0:  # no episode: no run has converged
+        return result
     good = np.isfinite(policy_steps)
     # good from episode e on: the suffix of episodes, all good
     stays = np.flip(np.logical_and.accumulate(np.flip(good, axis=1), axis=1), axis=1)
-    result = np.full(len(steps), np.nan)
-    converged = stays[:, -1] if steps.shape[1] else np.zeros(len(steps), bool)
+    converged = stays[:, -1]
     first = stays.argmax(axis=1)
     spent = steps.cumsum(axis=1)
     rows = np.flatnonzero(converged)

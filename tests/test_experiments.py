@@ -125,6 +125,7 @@ def test_convergence_counts_and_censors_every_run():
     few = tm.Convergence(np.array([50.0, np.nan, np.nan]), np.array([90, 90, 90]))
     assert few.median == 90 and few.censored and few.text() == ">= 90"
     assert few.fraction == "1/3"
+    assert np.isnan(tm.policy_convergence(np.zeros((2, 0)), np.zeros((2, 0)))).all()
     with pytest.raises(ValueError, match=r"must both be \(n_runs, n_episodes\)"):
         tm.policy_convergence(policy[0], steps[0])
 
