@@ -53,11 +53,12 @@ class BatchedMPC:
     ----------
     n_real_steps : int
     n_planning_updates : ndarray of int, shape (n_runs,)
-        Model transitions simulated per run, ``n_candidates * horizon`` per
-        planned decision.
-    n_value_sweeps : int
-        Sweeps of value iteration, over all runs (the compute the planning
-        count leaves out).
+        All the model work per run, as the per-run agent counts it: model
+        transitions simulated (``n_candidates * horizon`` per planned
+        decision, fewer when every sequence is scored) plus
+        ``n_value_backups``.
+    n_value_backups : ndarray of int, shape (n_runs,)
+        Value-iteration backups per run, ``S * A`` per sweep.
     """
 
     def __init__(
@@ -116,7 +117,7 @@ class BatchedMPC:
         self._stale = np.ones(n_runs, dtype=bool)  # model changed since last VI
         self.n_real_steps = 0
         self.n_planning_updates = np.zeros(n_runs, dtype=np.int64)
-        self.n_value_sweeps = 0
+        self.n_value_backups = np.zeros(n_runs, dtype=np.int64)
         self._runs = np.arange(n_runs)
 
     _PER_RUN = (
@@ -127,6 +128,7 @@ class BatchedMPC:
         "observed",
         "_stale",
         "n_planning_updates",
+        "n_value_backups",
     )
 
     def keep(self, runs: np.ndarray) -> None:
@@ -173,7 +175,9 @@ class BatchedMPC:
             best = q.max(axis=2)
             change = np.abs(best - v[running]).max(axis=1)
             v[running] = best
-            self.n_value_sweeps += running.size
+            sweep = self.n_states * self.n_actions  # backups, K = 1
+            self.n_value_backups[todo[running]] += sweep
+            self.n_planning_updates[todo[running]] += sweep
             running = running[~(change < VALUE_ITERATION_TOL)]
         self.values[todo] = v
         self._stale[todo] = False

@@ -51,6 +51,27 @@ def value_iteration(
     RuntimeError
         If the values have not converged after ``max_iterations`` sweeps.
     """
+    v, q, _ = iterate_values(
+        model,
+        gamma=gamma,
+        tol=tol,
+        max_iterations=max_iterations,
+        initial_values=initial_values,
+    )
+    return v, q
+
+
+def iterate_values(
+    model: object,
+    *,
+    gamma: float,
+    tol: float = 1e-8,
+    max_iterations: int = 100_000,
+    initial_values: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`value_iteration`, also returning how many sweeps it took: each
+    sweep is ``S * A * K`` backups, the compute a planner that runs it must
+    count."""
     gamma = check_probability("gamma", gamma)
     tol = check_real("tol", tol, low=0.0, low_open=True)
     max_iterations = check_int("max_iterations", max_iterations, low=1)
@@ -74,12 +95,13 @@ def value_iteration(
             raise ValueError(
                 "initial_values has NaN or infinite entries, must be finite"
             )
-    for _ in range(max_iterations):
+    for sweep in range(1, max_iterations + 1):
         q = expected_reward + (discount * v[next_states]).sum(axis=-1)
         change = np.abs(q.max(axis=1) - v).max()
         v = q.max(axis=1)
         if change < tol:
-            return v, expected_reward + (discount * v[next_states]).sum(axis=-1)
+            q = expected_reward + (discount * v[next_states]).sum(axis=-1)
+            return v, q, sweep
     raise RuntimeError(
         f"value iteration did not converge in {max_iterations} "
         f"sweeps (last change {change:.3g} >= tol {tol:g}); with "

@@ -462,14 +462,18 @@ def run_episodes(
         probe = PolicyProbe.of(env_factory(), seed, n_runs)
         for run, (env, learner) in enumerate(_runs(env_factory, setting, n_runs, seed)):
             transitions = interact(env, learner, env.reset()[0])
+            # Planning is counted from the end of one episode to the end of the
+            # next: value iteration that the probe runs between them (as the
+            # next decision would have) counts in the next episode.
+            planning_before = learner.n_planning_updates
             for episode in range(n_episodes):
-                planning_before = learner.n_planning_updates
                 for step in transitions:
                     steps[run, episode] += 1
                     returns[run, episode] += step.reward
                     if step.terminated or step.truncated:
                         break
                 planning[run, episode] = learner.n_planning_updates - planning_before
+                planning_before = learner.n_planning_updates
                 if probe is not None:
                     policy[run, episode] = probe.of_agent(learner)
             progress(run + 1, n_runs)

@@ -24,7 +24,7 @@ from ._checks import (
     check_transition,
     make_rng,
 )
-from .dynamic_programming import value_iteration
+from .dynamic_programming import iterate_values
 from .models import DeterministicModel, optimistic, outcome_arrays
 
 RewardFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -372,8 +372,13 @@ class RandomShootingAgent:
     ----------
     n_real_steps : int
     n_planning_updates : int
-        Model transitions simulated: ``n_candidates * horizon`` per decision
-        (times ``n_iterations`` for CEM).
+        All the model work: transitions simulated in rollouts (``n_candidates
+        * horizon`` per decision, fewer when every sequence is scored, times
+        ``n_iterations`` for CEM) plus ``n_value_backups``.
+    n_value_backups : int
+        Backups of the value iteration behind ``terminal_value=
+        "value_iteration"``: ``S * A * K`` per sweep, swept only when the
+        model changed.
     """
 
     direct_rl = False
@@ -433,6 +438,7 @@ class RandomShootingAgent:
         self.n_iterations = check_int("n_iterations", n_iterations, low=1)
         self.n_real_steps = 0
         self.n_planning_updates = 0
+        self.n_value_backups = 0
         self._values = np.zeros(self.n_states)
         self._values_stale = True
         self._view: tuple[list, TabularModel] | None = None
@@ -456,7 +462,9 @@ class RandomShootingAgent:
 
     def plan_action(self, state: int, rng: np.random.Generator) -> int:
         """The planner's choice in ``state``, exploration off, drawing from
-        ``rng``; counts nothing (:meth:`select_action` counts its planning).
+        ``rng``. Its rollouts are not counted (:meth:`select_action` counts
+        them); value iteration, which runs only when the model changed, is
+        counted where it runs, since its values serve every later decision.
         With ``rng`` other than the agent's own, the agent's own stream is
         untouched: how an experiment measures the policy without changing the
         run."""
@@ -465,10 +473,13 @@ class RandomShootingAgent:
         terminal_value = self.terminal_value
         if isinstance(terminal_value, str):
             if self._values_stale:
-                self._values = value_iteration(
+                self._values, _, sweeps = iterate_values(
                     model, gamma=self.gamma, tol=1e-6, initial_values=self._values
-                )[0]
+                )
                 self._values_stale = False
+                size = outcome_arrays(model)[0].size  # S * A * K per sweep
+                self.n_value_backups += sweeps * size
+                self.n_planning_updates += sweeps * size
             terminal_value = self._values
         kwargs = {
             "horizon": self.horizon,

@@ -293,3 +293,45 @@ def test_every_sequence_is_scored_when_there_are_few_and_nothing_is_drawn():
     agent = tm.RandomShootingAgent(54, 4, horizon=2, n_candidates=50, rng=1)
     agent.select_action(0)
     assert agent.n_planning_updates == 32
+
+
+def test_mpc_counts_its_value_iteration_as_planning():
+    # A 3-state chain, one action: 0 -> 1 (reward 0), 1 -> 2 (reward 1, the end),
+    # 2 stays and ends. Value iteration from zero, gamma 0.95:
+    #   sweep 1: v = (0, 1, 0), change 1;  sweep 2: v = (0.95, 1, 0), change 0.95;
+    #   sweep 3: no change: it stops. 3 sweeps x S*A*K = 3 x 3 backups = 9.
+    chain = gridworlds.TabularModel(
+        np.array([[[1]], [[2]], [[2]]]),
+        np.ones((3, 1, 1)),
+        np.array([[[0.0]], [[1.0]], [[0.0]]]),
+        np.array([[[False]], [[True]], [[True]]]),
+    )
+    agent = tm.RandomShootingAgent(
+        3, 1, horizon=1, n_candidates=1, model=chain, terminal_value="value_iteration"
+    )
+    assert agent.select_action(0) == 0
+    # 9 value backups plus 1 simulated transition (1 sequence of 1 step).
+    assert (agent.n_value_backups, agent.n_planning_updates) == (9, 10)
+    agent.select_action(0)  # the model did not change: no value iteration
+    assert (agent.n_value_backups, agent.n_planning_updates) == (9, 11)
+    # The batched engine counts the same, per run.
+    from tabular_mbrl.batched_mpc import BatchedMPC
+
+    batch = BatchedMPC(
+        2, 3, 1, horizon=1, n_candidates=1, gamma=0.95, epsilon=0.0,
+        unknown_value=None, terminal_value="value_iteration",
+        rng=[np.random.default_rng(0), np.random.default_rng(1)],
+    )  # fmt: skip
+    for (state, action), (reward, next_state, end) in [
+        ((0, 0), (0.0, 1, False)),
+        ((1, 0), (1.0, 2, True)),
+        ((2, 0), (0.0, 2, True)),
+    ]:
+        batch.update(
+            np.array([state, state]), np.array([action, action]),
+            np.array([reward, reward]), np.array([next_state, next_state]),
+            np.array([end, end]),
+        )  # fmt: skip
+    batch.select_actions(np.array([0, 0]))
+    assert batch.n_value_backups.tolist() == [9, 9]
+    assert batch.n_planning_updates.tolist() == [10, 10]
