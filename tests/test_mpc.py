@@ -120,8 +120,13 @@ def test_mpc_with_the_true_model_walks_a_shortest_path():
 
 def test_receding_horizon_replans_every_step():
     env = gridworlds.make("dyna_maze")
-    agent = tm.RandomShootingAgent(
-        env.n_states, env.n_actions, horizon=4, n_candidates=30, rng=1
+    agent = tm.RandomShootingAgent(  # rollouts only: no value iteration
+        env.n_states,
+        env.n_actions,
+        horizon=4,
+        n_candidates=30,
+        terminal_value=None,
+        rng=1,
     )
     state, _ = env.reset(seed=0)
     for step in range(1, 6):
@@ -138,6 +143,7 @@ def test_receding_horizon_replans_every_step():
         n_candidates=30,
         planner="cem",
         n_iterations=3,
+        terminal_value=None,
         rng=1,
     )
     cem.select_action(env.start_state)
@@ -290,7 +296,9 @@ def test_every_sequence_is_scored_when_there_are_few_and_nothing_is_drawn():
     assert rng.bit_generator.state == state  # no draws
     assert tm.mpc.candidate_sequences(4, 2, 15, rng).shape == (15, 2)  # sampled
     # The agent counts what it simulated: 16 sequences of 2 steps, not 50 x 2.
-    agent = tm.RandomShootingAgent(54, 4, horizon=2, n_candidates=50, rng=1)
+    agent = tm.RandomShootingAgent(
+        54, 4, horizon=2, n_candidates=50, terminal_value=None, rng=1
+    )
     agent.select_action(0)
     assert agent.n_planning_updates == 32
 
@@ -335,3 +343,15 @@ def test_mpc_counts_its_value_iteration_as_planning():
     batch.select_actions(np.array([0, 0]))
     assert batch.n_value_backups.tolist() == [9, 9]
     assert batch.n_planning_updates.tolist() == [10, 10]
+
+
+def test_the_default_agent_walks_a_shortest_path_with_the_true_model():
+    """The defaults (every one of the 64 sequences of 3 steps, value-iteration
+    terminal values): 14 steps from the start of the Dyna maze, in every seed."""
+    env = gridworlds.make("dyna_maze")
+    lengths = [
+        len(walk(env, tm.RandomShootingAgent(54, 4, model=env.model(), rng=seed))) - 1
+        for seed in range(20)
+    ]
+    assert lengths == [14] * 20
+    assert tm.RandomShootingAgent(54, 4).horizon > 1  # still shooting, not greedy
