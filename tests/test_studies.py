@@ -1,8 +1,10 @@
 """The MPC lecture's claims, from the named experiments at small seeded budgets."""
 
+import inspect
+
 import numpy as np
 
-from tabular_mbrl import studies
+from tabular_mbrl import RandomShootingAgent, studies
 
 
 def by_name(study):
@@ -22,6 +24,10 @@ def test_mpc_needs_fewer_real_steps_than_dyna_q():
     )
     # MPC's policy walks the shortest path once converged.
     assert result["MPC"].final_episodes == 14.0
+    # ... and that MPC is the class as it comes: its defaults are this agent.
+    defaults = inspect.signature(RandomShootingAgent).parameters
+    for name, value in studies.STANDARD_MPC.params.items():
+        assert defaults[name].default == value, name
     # ... and MPC pays in planning: simulated transitions far exceed backups.
     assert result["MPC"].planning_updates > 1.5 * result["Dyna-Q n=50"].planning_updates
 
