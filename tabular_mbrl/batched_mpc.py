@@ -234,26 +234,52 @@ class BatchedMPC:
 
     def _rollouts(self, states, sequences, planning) -> np.ndarray:
         """Discounted returns ``(P, n_candidates)`` of the planning runs."""
+        flat = self._flat_model(planning)
+        return self._roll(flat, np.arange(len(planning)), states, sequences)
+
+    def _flat_model(self, planning: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The planning runs' models as the rollouts step through them: flat
+        ``(P, S + 1, A)`` arrays in which state S of each run is absorbing,
+        worth 0, and every terminal transition leads there, so no rollout
+        needs a "still running" mask. A position is the flat index of a
+        state's first pair; adding the action gives the pair. Returns the
+        next positions and rewards per pair, and the terminal value per
+        position."""
         view = self._planning_view()
         if self.iterate_values:
             self._update_values(view, planning)
-        # Flat indices into the (R, S, A) arrays: one index array per step of
-        # the horizon, three takes (cheaper than three 3-index gathers).
-        next_states, rewards, terminated = (part.reshape(-1) for part in view)
-        rows = (planning * self.n_states)[:, None]  # (P, 1)
-        at = np.broadcast_to(states[:, None], sequences.shape[:2])
+        next_states, rewards, terminated = (part[planning] for part in view)
+        n_runs, n_states, n_actions = next_states.shape
+        ends = np.full((n_runs, 1, n_actions), n_states)
+        to = np.concatenate([np.where(terminated, n_states, next_states), ends], 1)
+        to += (np.arange(n_runs) * (n_states + 1))[:, None, None]
+        rewards = np.concatenate([rewards, np.zeros((n_runs, 1, n_actions))], 1)
+        values = np.zeros((n_runs, n_states + 1))
+        if self._use_values:
+            values[:, :n_states] = self.values[planning]
+        return (
+            (to * n_actions).reshape(-1),
+            rewards.reshape(-1),
+            np.repeat(values.reshape(-1), n_actions),
+        )
+
+    def _roll(self, flat, models, states, sequences) -> np.ndarray:
+        """Returns ``(P, C)`` of the sequences ``(P, C, horizon)`` from
+        ``states`` ``(P,)``, row ``p`` in model ``models[p]`` of ``flat``.
+        Per step: one add and two takes over the candidates."""
+        to, rewards, values = flat
+        first = (models * (self.n_states + 1) + states) * self.n_actions
+        at = np.broadcast_to(first[:, None], sequences.shape[:2])
+        steps = np.moveaxis(sequences, 2, 0)  # (horizon, P, C)
         returns = np.zeros(sequences.shape[:2])
-        running = np.ones(sequences.shape[:2], dtype=bool)
         discount = 1.0
         for t in range(self.horizon):
-            pairs = (rows + at) * self.n_actions + sequences[:, :, t]
-            returns += np.where(running, discount * rewards.take(pairs), 0.0)
-            running &= ~terminated.take(pairs)
-            at = next_states.take(pairs)
+            pairs = at + steps[t]
+            returns += discount * rewards.take(pairs)
+            at = to.take(pairs)
             discount *= self.gamma
         if self._use_values:
-            values = self.values.reshape(-1).take(rows + at)
-            returns += np.where(running, discount * values, 0.0)
+            returns += discount * values.take(at)
         return returns
 
     def _best_first(self, sequences, returns, planning) -> np.ndarray:
@@ -271,40 +297,42 @@ class BatchedMPC:
             picks = np.where(best, noise, -1.0).argmax(axis=1)
         return sequences[np.arange(len(planning)), picks, 0]
 
-    def policy(self, row: int, rng: np.random.Generator, n_draws: int) -> np.ndarray:
-        """The planner's choice for run ``row`` in every state, drawn afresh
-        ``n_draws`` times, shape ``(n_draws, n_states)``: row ``t`` is what it
-        would do at step ``t`` of a walk, wherever it is. Exploration off;
-        candidates and tie breaks from ``rng`` (the run's own streams
-        untouched, and nothing counted as the run's planning). One rollout
-        call for all of them: what
-        :class:`~tabular_mbrl.experiments.PolicyProbe` walks."""
-        if self.iterate_values:  # once for the run, before the rollouts
-            self._update_values(self._planning_view(), np.array([row]))
+    def planner(self, row: int):
+        """The planner of run ``row`` as ``plan(state, rng) -> action``:
+        exploration off, candidates and tie breaks drawn from ``rng`` (the
+        run's own streams untouched, and nothing counted as the run's
+        planning). What :class:`~tabular_mbrl.experiments.PolicyProbe` walks.
+
+        When every sequence is scored, the rollouts from every state are
+        computed once, here, and each call only breaks ties; otherwise each
+        call samples its candidates and rolls them out from its state, as the
+        loop agent does."""
         n_states, n_actions = self.n_states, self.n_actions
+        flat = self._flat_model(np.array([row]))
+        one = np.zeros(1, dtype=np.int64)  # the one model of flat
         if n_actions**self.horizon <= self.n_candidates:  # no sampling
             every = candidate_sequences(
                 n_actions, self.horizon, self.n_candidates, None
             )
             sequences = np.broadcast_to(every, (n_states, *every.shape))
-            states = np.arange(n_states)
-            returns = self._rollouts(states, sequences, np.full(n_states, row))
-        else:
-            shape = (n_draws, n_states, self.n_candidates, self.horizon)
+            everywhere = np.zeros(n_states, dtype=np.int64)
+            returns = self._roll(flat, everywhere, np.arange(n_states), sequences)
+            best = [np.flatnonzero(r == r.max()) for r in returns]
+
+            def plan(state: int, rng: np.random.Generator) -> int:
+                winners = best[state]
+                return int(every[winners[rng.integers(len(winners))], 0])
+
+            return plan
+
+        def plan(state: int, rng: np.random.Generator) -> int:
+            shape = (1, self.n_candidates, self.horizon)
             sequences = rng.integers(n_actions, size=shape)
-            states = np.tile(np.arange(n_states), n_draws)
-            flat = sequences.reshape(-1, self.n_candidates, self.horizon)
-            returns = self._rollouts(states, flat, np.full(len(states), row))
-            returns = returns.reshape(n_draws, n_states, self.n_candidates)
-        # Ties between best sequences are broken at random, as the agent does:
-        # each first action is picked in proportion to the best sequences
-        # that start with it.
-        best = returns == returns.max(axis=-1, keepdims=True)  # (..., S, C)
-        starts = sequences[..., 0, None] == np.arange(n_actions)  # (..., S, C, A)
-        wins = (best[..., None] & starts).sum(axis=-2).cumsum(axis=-1)
-        wins = np.broadcast_to(wins, (n_draws, n_states, n_actions))
-        u = rng.random((n_draws, n_states, 1)) * wins[..., -1:]
-        return (u >= wins).sum(axis=-1)
+            returns = self._roll(flat, one, np.array([state]), sequences)
+            winners = np.flatnonzero(returns[0] == returns[0].max())
+            return int(sequences[0, winners[rng.integers(len(winners))], 0])
+
+        return plan
 
     def update(self, states, actions, rewards, next_states, terminated) -> None:
         """Teach every run's model its real transition."""

@@ -145,9 +145,10 @@ class PolicyProbe:
       at each state, exploration off, each followed to its most likely
       outcome. Its random candidates come from the probe's own ``rng``, so the
       run's real trajectory is the same with or without the probe. (The
-      batched engine plans every state for every step of the walk in one
-      call; the loop agent plans at each state it walks. The same planner and
-      the same draws in distribution, not the same numbers.)
+      batched engine's planner, when it scores every sequence, rolls out from
+      every state once per walk; the loop agent plans at each state it walks.
+      The same planner and the same draws in distribution, not the same
+      numbers.)
     - Any other agent has no policy to measure: NaN.
     """
 
@@ -177,21 +178,16 @@ class PolicyProbe:
         self,
         q: np.ndarray | None = None,
         plan: Any = None,
-        actions: np.ndarray | None = None,
     ) -> float:
         """The path length of one agent's policy: give its Q table ``q``
-        (S, A), its planner ``plan(state, rng) -> action`` (asked afresh at
-        each step of the walk), or its choices ``actions`` (cap, S): at step
-        ``t`` of the walk, in state ``s``, ``actions[t - 1, s]``."""
+        (S, A) or its planner ``plan(state, rng) -> action`` (asked afresh at
+        each step of the walk)."""
         if q is not None:  # greedy_path_length, on the outcomes read once
             steps = _greedy_path(np.asarray(q), self.successor, self.ends, self.start)
             return float(steps) if steps is not None and steps <= self.cap else np.inf
         state = self.start
         for step in range(1, self.cap + 1):
-            if actions is not None:
-                action = int(actions[step - 1, state])
-            else:
-                action = int(plan(state, self.rng))
+            action = int(plan(state, self.rng))
             if self.ends[state][action]:
                 return float(step)
             state = self.successor[state][action]
@@ -199,10 +195,9 @@ class PolicyProbe:
 
     def of_row(self, engine: Any, row: int) -> float:
         """:meth:`length` for row ``row`` of a batched engine: its Q table, or
-        its planner's choices in every state for each step of the walk,
-        computed at once (:meth:`~tabular_mbrl.batched_mpc.BatchedMPC.policy`)."""
-        if hasattr(engine, "policy"):
-            return self.length(actions=engine.policy(row, self.rng, self.cap))
+        its planner (:meth:`~tabular_mbrl.batched_mpc.BatchedMPC.planner`)."""
+        if hasattr(engine, "planner"):
+            return self.length(plan=engine.planner(row))
         return self.length(q=engine.q[row])
 
     def of_agent(self, agent: Any) -> float:

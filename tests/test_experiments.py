@@ -169,12 +169,20 @@ def test_the_probe_reads_a_known_policy():
     _, q = tm.value_iteration(env.model(), gamma=0.95)
     assert (probe.optimal, probe.cap) == (14, 16)
     assert probe.length(q=q) == 14 and probe.length(q=np.zeros_like(q)) == np.inf
-    # A planner's choice in every state: the greedy actions of q walk 14 steps.
-    steps = np.tile(q.argmax(axis=1), (probe.cap, 1))  # the same at every step
-    assert probe.length(actions=steps) == 14
-    assert probe.length(actions=np.zeros_like(steps)) == np.inf
-    steps[0, env.start_state] = gridworlds.Action.LEFT  # into the edge: wasted
-    assert probe.length(actions=steps) == 15
+    # A planner that acts greedily on q walks 14 steps; one stuck on an
+    # action that goes nowhere never arrives.
+    greedy = q.argmax(axis=1)
+    assert probe.length(plan=lambda s, rng: greedy[s]) == 14
+    assert probe.length(plan=lambda s, rng: 0) == np.inf
+    # One wasted step (into the edge, at the start, the first time only).
+    walked = []
+
+    def detour(state, rng):
+        walked.append(state)
+        first = len(walked) == 1
+        return gridworlds.Action.LEFT if first else greedy[state]
+
+    assert probe.length(plan=detour) == 15
     # An agent with no policy to read gives NaN.
     assert np.isnan(probe.of_agent(tm.RandomWalkAgent(54, 4, rng=0)))
 
