@@ -4,6 +4,7 @@ from the results objects; nothing here computes statistics."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -128,9 +129,10 @@ def plot_cumulative_reward(
 
 def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> Axes:
     """Bars of the median real steps to convergence per agent, labelled with
-    their planning budget and with "k/N", the runs that converged. A run that
-    did not converge counts its real steps (a lower bound); where that can
-    move the median, the bar is hatched and its label reads ">=". Error bars:
+    their x (which a study's x label names; else their planning budget) and
+    with "k/N", the runs that converged. A run that did not converge counts
+    its real steps (a lower bound); where that can move the median, the bar is
+    hatched and its label reads ">=". Error bars:
     the seeded bootstrap band of the median, inside the runs' range."""
     ax = _axes(ax)
     series = _series(data)
@@ -153,10 +155,15 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
         if s.convergence is not None and s.convergence.censored:
             bar.set_hatch("//")
     ax.bar_label(bars, labels=labels, padding=3)
-    ax.set_xticks(positions, [f"{s.name}\n(budget {s.x[0]:g})" for s in series])
-    ax.set_ylabel("median real steps to convergence")
-    if isinstance(data, Study):
+    ax.margins(y=0.12)  # room for the labels above the tallest bar
+    if isinstance(data, Study):  # each tick shows x, which the x label names
+        ticks = [f"{textwrap.fill(s.name, 18)}\n{s.x[0]:,.0f}" for s in series]
+        ax.set_xticks(positions, ticks)
+        ax.set_xlabel(data.x_label)
         ax.set_title(data.title)
+    else:
+        ax.set_xticks(positions, [f"{s.name}\n(budget {s.x[0]:g})" for s in series])
+    ax.set_ylabel("median real steps to convergence")
     return ax
 
 

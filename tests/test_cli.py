@@ -11,7 +11,7 @@ import pytest
 import tabular_mbrl as tm
 import tabular_mbrl.batched_mpc
 from tabular_mbrl.__main__ import main
-from tabular_mbrl.studies import STUDIES
+from tabular_mbrl.studies import ABLATION, STUDIES
 
 # Per experiment: the quick-budget keyword that sets its x axis (None: one
 # point per series) and its series, in order.
@@ -22,6 +22,7 @@ SERIES = {
     "shortcut-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC"]),
     "prioritized-sweeping": ("scales", ["Dyna-Q", "Prioritized sweeping"]),
     "mpc": (None, ["Q-learning", "Dyna-Q n=5", "Dyna-Q n=50", "MPC"]),
+    "mpc-ablation": (None, list(ABLATION)),
     "goal-change": ("n_steps", ["Dyna-Q n=50", "MPC"]),
     "model-errors": ("horizon", ["deterministic model", "empirical model"]),
     "mpc-budget": ("horizons", ["10 candidates", "100 candidates"]),

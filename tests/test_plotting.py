@@ -89,7 +89,9 @@ def test_convergence_bars(ax):
     labels = [t.get_text() for t in ax.texts]
     assert labels == ["3/3", "2/3", "1/3 (>=)"]
     assert [b.get_hatch() for b in bars] == [None, None, "//"]
-    assert [t.get_text() for t in ax.get_xticklabels()][1] == "MPC\n(budget 500)"
+    # Each tick shows the series and its x, which the axis label names.
+    assert [t.get_text() for t in ax.get_xticklabels()][1] == "MPC\n500"
+    assert ax.get_xlabel() == "budget"
     # The error bars are the bootstrap band of the median: inside the runs.
     segments = ax.collections[0].get_segments()
     assert all(100 <= y <= 130 for y in segments[0][:, 1])

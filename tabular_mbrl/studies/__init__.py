@@ -14,10 +14,13 @@ beyond the book in :mod:`.beyond`.
 
 from ._common import STANDARD_MPC, STUDIES, Experiment, UnknownSeries, in_parallel
 from .beyond import (
+    ABLATION,
     GOAL_MOVED_TO,
+    ablation_specs,
     compare,
     goal_change,
     model_errors,
+    mpc_ablation,
     mpc_budget,
     mpc_real_steps,
 )
@@ -37,12 +40,14 @@ _ORDER = sorted(STUDIES, key=lambda n: (n != "compare", STUDIES[n].group != "boo
 STUDIES.update({name: STUDIES.pop(name) for name in _ORDER})
 
 __all__ = [
+    "ABLATION",
     "UnknownSeries",
     "BOOK",
     "GOAL_MOVED_TO",
     "STANDARD_MPC",
     "STUDIES",
     "Experiment",
+    "ablation_specs",
     "blocking_maze",
     "changing_maze_specs",
     "compare",
@@ -51,6 +56,7 @@ __all__ = [
     "goal_change",
     "in_parallel",
     "model_errors",
+    "mpc_ablation",
     "mpc_budget",
     "mpc_real_steps",
     "shortcut_maze",

@@ -1,0 +1,45 @@
+"""Each lecture's printed claims, computed from its runs, hold at its default
+Config: the verdict of every sentence is the one the lecture teaches."""
+
+import dataclasses
+import importlib.util
+import pathlib
+
+from tabular_mbrl import studies
+
+LECTURES = pathlib.Path(__file__).parents[1] / "lectures"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, LECTURES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lecture_7_mpc_ablation_claims():
+    lecture = load("07_model_free_vs_model_based")
+    config = lecture.Config()
+    # jobs changes where the settings run, not what they give.
+    study = lecture.run(dataclasses.replace(config, jobs=1))
+    assert [s.name for s in study.series] == list(studies.ABLATION)
+    assert all(s.convergence.n_runs == config.n_runs for s in study.series)
+    verdicts = [line.split(":")[0] for line in lecture.claims(study)]
+    assert verdicts == [
+        "MPC wins",
+        "Optimism matters",
+        "Terminal values matter",
+        "The rollouts add little",
+        "Optimism alone does not close the gap",
+    ]
+    by = {s.name: s for s in study.series}
+    # The standard MPC converges in every run and then walks the shortest path.
+    assert by["MPC"].convergence.n_converged == config.n_runs
+    assert by["MPC"].final_episodes <= 15.0
+
+
+def test_lecture_7_compare_words():
+    compare = load("07_model_free_vs_model_based").compare
+    assert compare(100, 260) == "2.6x fewer real steps than"
+    assert compare(250, 100) == "2.5x more real steps than"
+    assert compare(105, 100) == compare(100, 109) == "about as many real steps as"
