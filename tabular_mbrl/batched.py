@@ -44,7 +44,7 @@ from gridworlds import sample_outcomes
 from ._checks import check_int, check_probability, check_real
 from .dyna_q import DynaQAgent
 from .dyna_q_plus import DynaQPlusAgent
-from .models import DeterministicModel, unknown_outcomes
+from .models import DeterministicModel, _goal_array, unknown_outcomes
 from .mpc import RandomShootingAgent
 from .q_learning import QLearningAgent, epsilon_greedy
 from .spec import AgentSpec
@@ -355,6 +355,22 @@ class BatchedDynaQ:
         self.model_terminated.reshape(-1)[flat] = terminated
         # (f) planning.
         self._plan(self.n_planning_steps, self._shape)
+
+    def relabel(self, reward_fn, terminal_fn) -> None:
+        """Tell every run's model that the goal moved, as
+        :func:`~tabular_mbrl.models.relabel` does for one: observed pairs get
+        ``reward_fn(states, actions, next_states)`` and ``terminal_fn(...)``
+        (vectorised, here on arrays ``(R, S, A)``)."""
+        s, a = (i[None] for i in np.indices((self.n_states, self.n_actions)))
+        seen = self.observed
+        for name, fn, model in (
+            ("reward_fn", reward_fn, self.model_reward),
+            ("terminal_fn", terminal_fn, self.model_terminated),
+        ):
+            new = _goal_array(fn, name, s, a, self.model_next, model.dtype)
+            model[seen] = new[seen]
+        # A run whose model now holds a reward plans for real from now on.
+        self._idle &= ~(self.model_reward != 0).any(axis=(1, 2))
 
     def _sample_pairs(self, n: np.ndarray, most: int) -> np.ndarray:
         """Flat indices ``(most, n_runs)`` of the pairs each planning backup
@@ -770,10 +786,17 @@ def run_episodes_batched(
 
 
 def run_steps_batched(
-    engine: BatchedDynaQ, maze: VectorMaze, env_rng: Streams, n_steps: int
+    engine: BatchedDynaQ,
+    maze: VectorMaze,
+    env_rng: Streams,
+    n_steps: int,
+    on_change: Callable | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cumulative reward and planning updates after each real step, each
-    ``(R, n_steps)``, and the step at which the maze changed ``(R,)``."""
+    ``(R, n_steps)``, and the step at which the maze changed ``(R,)``.
+    ``on_change(maze, engine)``, if given, is called right after the step
+    that changes the maze (as the loop calls it after the step whose env
+    reports the change)."""
     runs = engine.n_runs
     rewards = np.zeros((runs, n_steps))
     planning = np.zeros((runs, n_steps), dtype=np.int64)
@@ -791,6 +814,8 @@ def run_steps_batched(
             done |= in_episode >= maze.max_steps
         in_episode[done] = 0
         states = np.where(done, maze.start_state, next_states)
+        if on_change is not None and maze.change_at == t + 1:
+            on_change(maze, engine)
     change = maze.change_at
     change_step = change if change is not None and change <= n_steps else -1
     return rewards.cumsum(axis=1), planning, np.full(runs, change_step)

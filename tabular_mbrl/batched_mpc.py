@@ -23,7 +23,7 @@ import numpy as np
 
 from ._checks import check_int, check_probability, check_real
 from .batched import Streams
-from .models import unknown_outcomes
+from .models import _goal_array, unknown_outcomes
 from .mpc import _check_terminal_value, candidate_sequences, n_sequences
 
 #: The convergence threshold of the per-run agent's value iteration.
@@ -115,6 +115,7 @@ class BatchedMPC:
         )
         self.observed = np.zeros(shape, dtype=bool)
         self._stale = np.ones(n_runs, dtype=bool)  # model changed since last VI
+        self.reward_fn = self.terminal_fn = None  # a goal handed over mid-run
         self.n_real_steps = 0
         self.n_planning_updates = np.zeros(n_runs, dtype=np.int64)
         self.n_value_backups = np.zeros(n_runs, dtype=np.int64)
@@ -146,11 +147,24 @@ class BatchedMPC:
 
     def _planning_view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Next states, rewards and terminal flags ``(R, S, A)`` as the
-        planner sees them: optimism for never-observed pairs, if set."""
+        planner sees them: ``reward_fn`` and ``terminal_fn``, if set, in place
+        of the models' own; then optimism for never-observed pairs, if set
+        (as :func:`~tabular_mbrl.mpc.planning_view`)."""
+        rewards, terminated = self.model_reward, self.model_terminated
+        if self.reward_fn is not None or self.terminal_fn is not None:
+            s, a = (i[None] for i in np.indices((self.n_states, self.n_actions)))
+            if self.reward_fn is not None:
+                rewards = _goal_array(
+                    self.reward_fn, "reward_fn", s, a, self.model_next, float
+                )
+            if self.terminal_fn is not None:
+                terminated = _goal_array(
+                    self.terminal_fn, "terminal_fn", s, a, self.model_next, bool
+                )
         if self.unknown_value is None:
-            return self.model_next, self.model_reward, self.model_terminated
-        rewards = np.where(self.observed, self.model_reward, self.unknown_value)
-        terminated = np.where(self.observed, self.model_terminated, True)
+            return self.model_next, rewards, terminated
+        rewards = np.where(self.observed, rewards, self.unknown_value)
+        terminated = np.where(self.observed, terminated, True)
         return self.model_next, rewards, terminated
 
     def _update_values(self, view, planning: np.ndarray) -> None:
@@ -224,6 +238,8 @@ class BatchedMPC:
                     )
                 )
         planning = np.flatnonzero(~explore)
+        if self.reward_fn is not None or self.terminal_fn is not None:
+            self._stale[:] = True  # as the agent: a goal may change any time
         actions = random_actions
         if planning.size:
             returns = self._rollouts(states[planning], sequences[planning], planning)

@@ -487,6 +487,40 @@ def run_episodes(
     )
 
 
+def tell(agent: Any, reward_fn: Callable, terminal_fn: Callable) -> None:
+    """Hand an agent a new reward function mid-run (the goal moved), so that
+    it plans for the new goal with no real step.
+
+    ``reward_fn(states, actions, next_states)`` and ``terminal_fn`` are
+    vectorised, as for :class:`~tabular_mbrl.mpc.RandomShootingAgent`.
+
+    - A planner with ``reward_fn`` (MPC, per run or batched) plans with them
+      from its next decision, in place of its model's rewards and ends.
+    - A learner with a learned model (Dyna-Q, per run or batched) has the
+      outcomes its model has observed relabelled
+      (:func:`~tabular_mbrl.models.relabel`); its planning backups then carry
+      the new goal into its values.
+
+    Raises
+    ------
+    TypeError
+        For an agent with neither (Q-learning has nothing to be told with).
+    """
+    from .models import DeterministicModel, EmpiricalModel, relabel
+
+    if hasattr(agent, "reward_fn"):
+        agent.reward_fn, agent.terminal_fn = reward_fn, terminal_fn
+    elif hasattr(agent, "relabel"):
+        agent.relabel(reward_fn, terminal_fn)
+    elif isinstance(getattr(agent, "model", None), DeterministicModel | EmpiricalModel):
+        relabel(agent.model, reward_fn, terminal_fn)
+    else:
+        raise TypeError(
+            f"{type(agent).__name__} has no reward_fn and no learned model: "
+            f"it cannot be told a new goal"
+        )
+
+
 def run_steps(
     env_factory: EnvFactory,
     agent: Agents,
@@ -503,8 +537,10 @@ def run_steps(
 
     on_change : callable, optional
         Called as ``on_change(env, agent)`` right after the step at which the env
-        first reports ``info["changed"]`` (e.g. to hand an MPC agent the new
-        reward function when the goal moves). Loop engine only.
+        first reports ``info["changed"]`` (e.g. to :func:`tell` the agent the
+        new goal). On the batched engines it is called once for the batch, as
+        ``on_change(maze, engine)``, after the same step; :func:`tell` takes
+        an agent or an engine alike.
 
     Returns
     -------
@@ -514,13 +550,11 @@ def run_steps(
     n_runs = check_int("n_runs", n_runs, low=1)
     if engine not in ENGINES:
         raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
-    if on_change is not None and engine in ("batched", "batched-per-run"):
-        raise ValueError(f"on_change needs engine='loop', not {engine!r}")
 
     def batched(batch) -> tuple[np.ndarray, ...]:
         from .batched import run_steps_batched
 
-        return run_steps_batched(*batch, n_steps)
+        return run_steps_batched(*batch, n_steps, on_change=on_change)
 
     def loop(setting: AgentSpec | AgentFactory, progress) -> StepResults:
         shape = (n_runs, n_steps)
@@ -546,7 +580,7 @@ def run_steps(
         agent,
         n_runs,
         seed,
-        "loop" if on_change is not None else engine,
+        engine,
         progress,
         batched,
         loop,

@@ -23,6 +23,8 @@ model does not know yet.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from gridworlds import TabularModel, sample_outcomes
@@ -229,6 +231,48 @@ class EmpiricalModel(_LearnedModel):
             int(self.next_states[state, action, k]),
             bool(self.terminated[state, action, k]),
         )
+
+
+def relabel(
+    model: DeterministicModel | EmpiricalModel,
+    reward_fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    terminal_fn: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+) -> None:
+    """Tell a learned model that the goal moved: every outcome it has
+    observed gets the reward ``reward_fn(states, actions, next_states)`` and
+    the end flag ``terminal_fn(...)``, in place; the transitions stay.
+
+    The functions are vectorised as MPC's (see
+    :func:`~tabular_mbrl.mpc.rollout_returns`), here on arrays of shape
+    ``(S, A, K)``. Relabelling is how Dyna-Q is handed a new reward function:
+    its planning backups then carry the new goal into Q without a real step
+    (the ``goal-change`` experiment).
+    """
+    if not isinstance(model, DeterministicModel | EmpiricalModel):
+        raise TypeError(
+            f"model is a {type(model).__name__}, must be a DeterministicModel "
+            f"or an EmpiricalModel"
+        )
+    s, a = (i[..., None] for i in np.indices(model.next_states.shape[:2]))
+    seen = np.broadcast_to(model.observed[..., None], model.next_states.shape)
+    if isinstance(model, EmpiricalModel):
+        seen = seen & (model.counts > 0)
+    rewards = _goal_array(reward_fn, "reward_fn", s, a, model.next_states, float)
+    ends = _goal_array(terminal_fn, "terminal_fn", s, a, model.next_states, bool)
+    if isinstance(model, EmpiricalModel):  # mean reward = sum / count
+        model.reward_sums[seen] = (rewards * model.counts)[seen]
+    else:
+        model.rewards[seen] = rewards[seen]
+    model.terminated[seen] = ends[seen]
+
+
+def _goal_array(fn, name, states, actions, next_states, kind) -> np.ndarray:
+    """``fn(states, actions, next_states)`` broadcast to ``next_states``'
+    shape, checked: finite numbers."""
+    out = np.asarray(fn(states, actions, next_states))
+    if out.dtype.kind not in "biuf" or not np.isfinite(out).all():
+        raise ValueError(f"{name} returned NaN, infinite or non-numeric values")
+    return np.broadcast_to(out, next_states.shape).astype(kind)
 
 
 def outcome_arrays(

@@ -299,15 +299,6 @@ def test_bad_input():
     empirical = tm.AgentSpec(tm.DynaQAgent, model=tm.EmpiricalModel)
     with pytest.raises(ValueError, match=r"learns a DeterministicModel, not Empir"):
         tm.run_episodes(maze, empirical, n_episodes=2, n_runs=2, engine="batched")
-    with pytest.raises(ValueError, match=r"on_change needs engine='loop'"):
-        tm.run_steps(
-            maze,
-            dyna(5),
-            n_steps=5,
-            n_runs=2,
-            engine="batched",
-            on_change=lambda env, agent: None,
-        )
     with pytest.raises(ValueError, match=r"q has shape \(3, 4\), must be"):
         BatchedDynaQ(
             np.zeros((3, 4)),
@@ -428,7 +419,7 @@ def test_cli_run_engine_and_jobs(tmp_path, capsys):
         main(argv + ["--engine", "batched", "--jobs", "2", "--out", str(tmp_path)]) == 0
     )
     assert (tmp_path / "dyna-maze.csv").exists()
-    assert main(["run", "goal-change", "--engine", "batched", "--quick"]) == 2
+    assert main(["run", "model-errors", "--engine", "batched", "--quick"]) == 2
     assert "runs on the loop engine only" in capsys.readouterr().err
     assert main(["run", "dyna-maze", "--jobs", "0"]) == 2
     assert main(["run", "dyna-maze", "--engine", "gpu"]) == 2
@@ -462,6 +453,42 @@ def test_mpc_per_run_streams_reproduce_the_loop_engine_bit_for_bit(params):
     ]
     assert np.array_equal(episodes[0].steps, episodes[1].steps)
     assert np.array_equal(episodes[0].planning_updates, episodes[1].planning_updates)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        dyna(10),
+        tm.AgentSpec(tm.RandomShootingAgent),
+        tm.AgentSpec(tm.RandomShootingAgent, horizon=4, n_candidates=50),
+    ],
+)
+def test_telling_the_new_goal_is_bit_identical_per_run(spec):
+    """The goal moves at step 300 and every agent is told: Dyna-Q's model
+    relabelled, MPC planning with the new reward function, on both engines."""
+    study = studies.goal_change_maze(change_at=300)
+
+    def told(env, agent):
+        tm.tell(agent, study.reward_fn, study.terminal_fn)
+
+    loop, batched = (
+        tm.run_steps(
+            study.make,
+            spec,
+            n_steps=700,
+            n_runs=2,
+            seed=3,
+            engine=engine,
+            on_change=told,
+        )
+        for engine in ("loop", "batched-per-run")
+    )
+    assert np.array_equal(loop.cumulative_reward, batched.cumulative_reward)
+    assert np.array_equal(loop.planning_updates, batched.planning_updates)
+    # ... and MPC, told, reaches the new goal after the change.
+    if spec.agent_class is tm.RandomShootingAgent:
+        after = loop.cumulative_reward[:, -1] - loop.cumulative_reward[:, 299]
+        assert (after > 0).all()
 
 
 def test_batched_mpc_agrees_with_the_loop_statistically():

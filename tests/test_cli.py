@@ -11,7 +11,7 @@ import pytest
 import tabular_mbrl as tm
 import tabular_mbrl.batched_mpc
 from tabular_mbrl.__main__ import main
-from tabular_mbrl.studies import ABLATION, STUDIES
+from tabular_mbrl.studies import ABLATION, GOAL_CHANGE, STUDIES
 
 # Per experiment: the quick-budget keyword that sets its x axis (None: one
 # point per series) and its series, in order.
@@ -23,7 +23,8 @@ SERIES = {
     "prioritized-sweeping": ("scales", ["Dyna-Q", "Prioritized sweeping"]),
     "mpc": (None, ["Q-learning", "Dyna-Q n=5", "Dyna-Q n=50", "MPC"]),
     "mpc-ablation": (None, list(ABLATION)),
-    "goal-change": ("n_steps", ["Dyna-Q n=50", "MPC"]),
+    # Counted from the change: one point per real step after it.
+    "goal-change": (lambda q: q["n_steps"] - q["change_at"], list(GOAL_CHANGE)),
     "model-errors": ("horizon", ["deterministic model", "empirical model"]),
     "mpc-budget": ("horizons", ["10 candidates", "100 candidates"]),
 }
@@ -69,7 +70,8 @@ def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
         assert row[6] == "" or re.fullmatch(r"[0-2]/2", row[6])
     # Each series gets one row per point of the x axis its quick budget sets.
     key, names = SERIES[name]
-    points = 1 if key is None else STUDIES[name].quick[key]
+    quick = STUDIES[name].quick
+    points = 1 if key is None else key(quick) if callable(key) else quick[key]
     points = points if isinstance(points, int) else len(points)
     assert [row[0] for row in rows[1:]] == [n for n in names for _ in range(points)]
     assert {row[5] for row in rows[1:]} == {"2"}

@@ -5,6 +5,8 @@ import dataclasses
 import importlib.util
 import pathlib
 
+import numpy as np
+
 from tabular_mbrl import studies
 
 LECTURES = pathlib.Path(__file__).parents[1] / "lectures"
@@ -43,3 +45,30 @@ def test_lecture_7_compare_words():
     assert compare(100, 260) == "2.6x fewer real steps than"
     assert compare(250, 100) == "2.5x more real steps than"
     assert compare(105, 100) == compare(100, 109) == "about as many real steps as"
+
+
+def test_lecture_6_goal_change_claims():
+    lecture = load("06_goal_change_and_adaptation")
+    config = lecture.Config()
+    assert config.n_runs >= 20
+    study = lecture.run(dataclasses.replace(config, jobs=1))
+    assert [s.name for s in study.series] == list(studies.GOAL_CHANGE)
+    steps = config.n_steps - config.change_at
+    assert all(s.values.shape == (config.n_runs, steps) for s in study.series)
+    verdicts = [line.split(":")[0] for line in lecture.claims(study)]
+    assert verdicts == [
+        "MPC follows at once",
+        "Telling helps Dyna-Q",
+        "Planning at decision time wins",
+        "Greedy on values does as well as MPC",
+    ]
+
+
+def test_lecture_6_first_goal_counts_every_run():
+    first_goal = load("06_goal_change_and_adaptation").first_goal
+    since = np.array([[0, 0, 1, 1], [0, 0, 0, 0], [1, 1, 1, 2]], dtype=float)
+    done = first_goal(since)
+    assert done.fraction == "2/3"
+    assert done.values.tolist() == [3.0, 4.0, 1.0]  # never: all 4 steps, a bound
+    assert done.text() == "3"  # the run that never got there cannot move it
+    assert first_goal(since[[1, 1, 2]]).text() == ">= 4"  # here it can

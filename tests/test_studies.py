@@ -3,7 +3,9 @@
 import inspect
 
 import numpy as np
+import pytest
 
+import tabular_mbrl as tm
 from tabular_mbrl import RandomShootingAgent, studies
 
 
@@ -32,26 +34,63 @@ def test_mpc_needs_fewer_real_steps_than_dyna_q():
     assert result["MPC"].planning_updates > 1.5 * result["Dyna-Q n=50"].planning_updates
 
 
-def first_full_episode_after(values, change_step):
+def first_full_episode(since):
     """Per run: steps between the first and second goals after the change, i.e.
-    the first episode that starts from S under the new goal (inf if none)."""
+    the first episode that starts from S under the new goal (inf if none).
+    ``since``: cumulative reward counted from the change."""
     lengths = []
-    for row in values[:, change_step - 1 :]:
-        goals = np.flatnonzero(np.diff(row) > 0)
+    for row in since:
+        goals = np.flatnonzero(np.diff(row, prepend=0.0) > 0)
         lengths.append(goals[1] - goals[0] if len(goals) > 1 else np.inf)
     return np.array(lengths)
 
 
 def test_goal_change_mpc_follows_at_once():
     study = studies.goal_change(n_runs=3, n_steps=900, change_at=500, seed=0)
-    assert study.change_step == 500
     result = by_name(study)
-    mpc = first_full_episode_after(result["MPC"].values, 500)
-    dyna = first_full_episode_after(result["Dyna-Q n=50"].values, 500)
+    assert list(result) == list(studies.GOAL_CHANGE)
+    # Counted from the change: 400 real steps, starting from 0 reward.
+    assert all(s.values.shape == (3, 400) for s in study.series)
+    assert (result["MPC"].values[:, 0] <= 1).all()
+    mpc = first_full_episode(result["MPC"].values)
+    dyna = first_full_episode(result["Dyna-Q, not told"].values)
     # The new goal is 11 steps from the start. MPC, handed the new reward, walks
-    # there in its very next episode; Dyna-Q first revisits the old goal.
+    # there in its very next episode; Dyna-Q, not told, first revisits the old
+    # goal.
     assert (mpc <= 16).all()
     assert (dyna > 16).all()
+
+
+def test_telling_relabels_what_the_model_has_seen():
+    # Hand-made: a 3-state model saw 0 -> 1 (reward 1, terminal) and 1 -> 2.
+    # Told that state 2 is the goal, the seen outcomes are relabelled; the
+    # transitions stay, and the pair never seen keeps the models' rule.
+    model = tm.DeterministicModel(3, 1)
+    model.update(0, 0, 1.0, 1, True)
+    model.update(1, 0, 0.0, 2, False)
+
+    def reward(states, actions, next_states):
+        return (next_states == 2) * 1.0
+
+    def ends(states, actions, next_states):
+        return next_states == 2
+
+    tm.relabel(model, reward, ends)
+    assert model.rewards[:, 0, 0].tolist() == [0.0, 1.0, 0.0]
+    assert model.terminated[:, 0, 0].tolist() == [False, True, False]
+    assert model.next_states[:, 0, 0].tolist() == [1, 2, 2]
+    # An empirical model keeps its counts; its mean rewards become the new ones.
+    empirical = tm.EmpiricalModel(3, 1)
+    for outcome in (1, 1, 2):
+        empirical.update(0, 0, 0.5, outcome, False)
+    tm.relabel(empirical, reward, ends)
+    assert empirical.rewards[0, 0].tolist() == [0.0, 1.0]
+    assert empirical.counts[0, 0].tolist() == [2, 1]
+    # Q-learning has nothing to be told with.
+    with pytest.raises(TypeError, match="QLearningAgent has no reward_fn and no"):
+        tm.tell(tm.QLearningAgent(3, 1), reward, ends)
+    with pytest.raises(ValueError, match="reward_fn returned NaN"):
+        tm.relabel(model, lambda s, a, n: n * np.nan, ends)
 
 
 def test_mpc_adapts_when_the_walls_move():

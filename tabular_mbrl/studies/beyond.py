@@ -10,9 +10,8 @@ import numpy as np
 import gridworlds
 
 from ..dynamic_programming import predict_distribution
-from ..experiments import interact, run_steps
+from ..experiments import interact, run_steps, tell
 from ..models import DeterministicModel, EmpiricalModel, total_variation
-from ..mpc import RandomShootingAgent
 from ..q_learning import QLearningAgent
 from ..random_walk import RandomWalkAgent
 from ..results import Series, Study
@@ -20,6 +19,7 @@ from ..spec import AgentSpec
 from ._common import (
     STANDARD_MPC,
     StudyProgress,
+    engine_for,
     episode_settings,
     experiment,
     in_parallel,
@@ -222,16 +222,51 @@ def mpc_ablation(
 GOAL_MOVED_TO = (5, 8)
 
 
+@dataclasses.dataclass(frozen=True)
+class MovedGoal:
+    """The Dyna maze whose goal moves from (0, 8) to :data:`GOAL_MOVED_TO`
+    after ``change_at`` real steps, and the new goal as an agent is told it:
+    ``reward_fn`` and ``terminal_fn``, vectorised
+    (:func:`~tabular_mbrl.experiments.tell`)."""
+
+    change_at: int
+    goal: int
+
+    def make(self) -> gridworlds.ShiftingMaze:
+        rows = gridworlds.registry.DYNA_MAZE.strip().replace("G", ".").splitlines()
+        row, col = GOAL_MOVED_TO
+        rows[row] = rows[row][:col] + "G" + rows[row][col + 1 :]
+        return gridworlds.ShiftingMaze(
+            gridworlds.registry.DYNA_MAZE, "\n".join(rows), change_at=self.change_at
+        )
+
+    def reward_fn(self, states, actions, next_states) -> np.ndarray:
+        return (next_states == self.goal) * 1.0
+
+    def terminal_fn(self, states, actions, next_states) -> np.ndarray:
+        return next_states == self.goal
+
+
+def goal_change_maze(change_at: int) -> MovedGoal:
+    """The maze of :func:`goal_change`, its goal moving after ``change_at``."""
+    goal = gridworlds.make("dyna_maze").to_state(*GOAL_MOVED_TO)
+    return MovedGoal(change_at, goal)
+
+
+#: The series of :func:`goal_change`, in order.
+GOAL_CHANGE = ("MPC", "greedy on values, told", "Dyna-Q, told", "Dyna-Q, not told")
+
+
 @experiment(
     "goal-change",
-    "the goal moves: MPC follows at once, Dyna-Q must unlearn",
+    "the goal moves: who is told, and how fast each reaches the new one",
     quick={"n_runs": 3, "n_steps": 1000, "change_at": 500},
     group="beyond",
-    batched=False,
+    batched=True,
 )
 def goal_change(
     *,
-    n_runs: int = 10,
+    n_runs: int = 20,
     n_steps: int = 3000,
     change_at: int = 1500,
     n_planning_steps: int = 50,
@@ -240,52 +275,51 @@ def goal_change(
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
-    """The goal of the Dyna maze moves to (5, 8) at real step ``change_at``.
+    """The goal of the Dyna maze moves to (5, 8) after ``change_at`` real
+    steps. Every agent that can use the new reward is told it at that moment
+    (:func:`~tabular_mbrl.experiments.tell`): MPC and greedy on values (MPC
+    at horizon 1) plan with the new reward function; Dyna-Q n=50 has its
+    model's rewards relabelled, beside Dyna-Q that is not told and must
+    unlearn the old goal from experience. The values are the cumulative reward
+    counted from the change, against real steps since it."""
+    maze = goal_change_maze(change_at)
 
-    MPC is handed the new reward function at that moment and goes to the new
-    goal at once; Dyna-Q keeps walking to the old one until its Q-values
-    unlearn it. Handing over the reward needs the loop engine.
-    """
-    new_layout = gridworlds.registry.DYNA_MAZE.strip().replace("G", ".")
-    rows = new_layout.splitlines()
-    row, col = GOAL_MOVED_TO
-    rows[row] = rows[row][:col] + "G" + rows[row][col + 1 :]
+    def told(env: object, agent: object) -> None:
+        tell(agent, maze.reward_fn, maze.terminal_fn)
 
-    def make() -> gridworlds.ShiftingMaze:
-        return gridworlds.ShiftingMaze(
-            gridworlds.registry.DYNA_MAZE, "\n".join(rows), change_at=change_at
-        )
+    dyna = dyna_q_spec(n_planning_steps)
+    settings = [
+        (STANDARD_MPC, told),
+        (STANDARD_MPC.replace(horizon=1, n_candidates=4), told),
+        (dyna, told),
+        (dyna, None),
+    ]
 
-    goal = make().to_state(row, col)
-
-    def move_goal(env: gridworlds.ShiftingMaze, agent: object) -> None:
-        if isinstance(agent, RandomShootingAgent):
-            agent.reward_fn = lambda s, a, next_s: (next_s == goal) * 1.0
-            agent.terminal_fn = lambda s, a, next_s: next_s == goal
-
-    def setting(spec: AgentSpec) -> Series:
+    def setting(label: str, spec: AgentSpec, on_change) -> Series:
         results = run_steps(
-            make,
+            maze.make,
             spec,
             n_steps=n_steps,
             n_runs=n_runs,
             seed=seed,
-            on_change=move_goal,
-            progress=named(progress, spec.label),
+            on_change=on_change,
+            engine=engine_for(spec, engine),
+            progress=named(progress, label),
         )
-        return Series(spec.label, np.arange(1, n_steps + 1), results.cumulative_reward)
+        cumulative = results.cumulative_reward
+        since = cumulative[:, change_at:] - cumulative[:, change_at - 1 : change_at]
+        return Series(label, np.arange(1, n_steps - change_at + 1), since)
 
-    specs = [
-        dyna_q_spec(n_planning_steps, label=f"Dyna-Q n={n_planning_steps}"),
-        STANDARD_MPC,
+    tasks = [
+        lambda label=label, spec=spec, on=on: setting(label, spec, on)
+        for label, (spec, on) in zip(GOAL_CHANGE, settings, strict=True)
     ]
     return Study(
         "goal-change",
-        "The goal moves; MPC follows at once",
-        "real steps",
-        "cumulative reward",
-        in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs),
-        change_at,
+        f"The goal moves after {change_at:,} real steps: reward from then on",
+        "real steps since the goal moved",
+        "cumulative reward since the goal moved",
+        in_parallel(tasks, jobs),
     )
 
 
