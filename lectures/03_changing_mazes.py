@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 
 from tabular_mbrl import studies
 from tabular_mbrl.course import run_lecture
-from tabular_mbrl.plotting import plot_cumulative_reward
+from tabular_mbrl.plotting import plot_study
 from tabular_mbrl.studies import BOOK
 
 
@@ -24,7 +24,7 @@ class Config:
     blocking_steps: int = 3000  # real steps; the wall moves at 1000
     shortcut_runs: int = BOOK["figure 8.5"]["n_runs"]  # runs of the shortcut maze (5)
     shortcut_steps: int = 6000  # real steps; the shortcut opens at 3000
-    include_mpc: bool = False  # add the MPC agent (slower; see lecture 6)
+    include_mpc: bool = False  # add MPC (and MPC+ on the shortcut maze; slower)
     seed: int = 0  # master seed
 
 
@@ -49,13 +49,14 @@ def main(config: Config):
     )
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for study, ax in zip((blocking, shortcut), axes, strict=True):
-        plot_cumulative_reward(study, ax=ax)
-        ax.set_title(study.title)
+        plot_study(study, ax=ax)  # with its note: who took the shortcut, and why
         for series in study.series:
             print(
                 f"{study.name}: {series.name} ends with "
                 f"{series.mean()[-1]:.0f} cumulative reward"
             )
+        if study.note:
+            print(study.note)
     fig.tight_layout()
     return fig
 

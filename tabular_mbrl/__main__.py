@@ -421,6 +421,8 @@ def run(
     fig.savefig(folder / f"{name}.png", dpi=120)
     rows = write_csv(study, folder / f"{name}.csv")
     print(summary_table(study))
+    if study.note:
+        print(study.note)
     if existing:
         print(f"(overwrote {' and '.join(existing)} in {folder})")
     print(

@@ -692,7 +692,7 @@ def prepare(
         params = {
             name: settings[0][name]
             for name in ("horizon", "n_candidates", "gamma", "epsilon")
-            + ("unknown_value", "terminal_value")
+            + ("unknown_value", "terminal_value", "kappa")
         }
         mpc = BatchedMPC(
             len(specs) * n_runs, maze.n_states, maze.n_actions, rng=rng, **params

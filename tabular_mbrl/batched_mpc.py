@@ -44,6 +44,9 @@ class BatchedMPC:
     unknown_value : float or None
         Worth of a never-observed pair (None: the models' rule, stay with
         reward 0).
+    kappa : float, default 0.0
+        The staleness bonus ``kappa * sqrt(tau)`` on every pair's reward in
+        the rollouts (not in the values).
     terminal_value : None, "value_iteration" or ndarray of shape (n_states,)
     rng : Streams or list of Generator
         One stream per block of runs (:class:`~tabular_mbrl.batched.Streams`),
@@ -74,6 +77,7 @@ class BatchedMPC:
         unknown_value: float | None,
         terminal_value: str | np.ndarray | None,
         rng,
+        kappa: float = 0.0,
     ) -> None:
         self.n_runs = check_int("n_runs", n_runs, low=1)
         self.n_states = check_int("n_states", n_states, low=1)
@@ -87,6 +91,7 @@ class BatchedMPC:
             if unknown_value is None
             else check_real("unknown_value", unknown_value)
         )
+        self.kappa = check_real("kappa", kappa, low=0.0)
         self.iterate_values = isinstance(terminal_value, str)
         if self.iterate_values and terminal_value != "value_iteration":
             raise ValueError(
@@ -114,6 +119,7 @@ class BatchedMPC:
             for rule in unknown_outcomes(n_states, n_actions)
         )
         self.observed = np.zeros(shape, dtype=bool)
+        self.last_tried = np.zeros(shape, dtype=np.int64)  # real step, 0: never
         self._stale = np.ones(n_runs, dtype=bool)  # model changed since last VI
         self.reward_fn = self.terminal_fn = None  # a goal handed over mid-run
         self.n_real_steps = 0
@@ -127,6 +133,7 @@ class BatchedMPC:
         "model_reward",
         "model_terminated",
         "observed",
+        "last_tried",
         "_stale",
         "n_planning_updates",
         "n_value_backups",
@@ -145,11 +152,14 @@ class BatchedMPC:
         self.n_runs = len(self.values)
         self._runs = np.arange(self.n_runs)
 
-    def _planning_view(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _planning_view(
+        self, bonus: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Next states, rewards and terminal flags ``(R, S, A)`` as the
         planner sees them: ``reward_fn`` and ``terminal_fn``, if set, in place
-        of the models' own; then optimism for never-observed pairs, if set
-        (as :func:`~tabular_mbrl.mpc.planning_view`)."""
+        of the models' own; with ``bonus``, the staleness bonus (rollouts
+        only); then optimism for never-observed pairs, if set (as
+        :func:`~tabular_mbrl.mpc.planning_view`)."""
         rewards, terminated = self.model_reward, self.model_terminated
         if self.reward_fn is not None or self.terminal_fn is not None:
             s, a = (i[None] for i in np.indices((self.n_states, self.n_actions)))
@@ -161,6 +171,10 @@ class BatchedMPC:
                 terminated = _goal_array(
                     self.terminal_fn, "terminal_fn", s, a, self.model_next, bool
                 )
+        if bonus and self.kappa:  # kappa * sqrt(tau), as the agent's rollouts
+            rewards = rewards + self.kappa * np.sqrt(
+                self.n_real_steps - self.last_tried
+            )
         if self.unknown_value is None:
             return self.model_next, rewards, terminated
         rewards = np.where(self.observed, rewards, self.unknown_value)
@@ -261,9 +275,9 @@ class BatchedMPC:
         state's first pair; adding the action gives the pair. Returns the
         next positions and rewards per pair, and the terminal value per
         position."""
-        view = self._planning_view()
-        if self.iterate_values:
-            self._update_values(view, planning)
+        if self.iterate_values:  # values without the bonus, as the agent's
+            self._update_values(self._planning_view(), planning)
+        view = self._planning_view(bonus=True)
         next_states, rewards, terminated = (part[planning] for part in view)
         n_runs, n_states, n_actions = next_states.shape
         ends = np.full((n_runs, 1, n_actions), n_states)
@@ -365,6 +379,7 @@ class BatchedMPC:
         self.model_terminated[runs, states, actions] = terminated
         self._stale |= changed
         self.n_real_steps += 1
+        self.last_tried[runs, states, actions] = self.n_real_steps
 
 
 def _size(rows: slice) -> int:

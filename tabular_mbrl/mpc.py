@@ -285,11 +285,14 @@ def planning_view(
     reward_fn: RewardFn | None = None,
     terminal_fn: RewardFn | None = None,
     unknown_value: float | None = None,
+    bonus: np.ndarray | None = None,
 ) -> TabularModel:
     """The model as a planner should see it, as outcome arrays ``(S, A, K)``.
 
     ``reward_fn``/``terminal_fn`` (vectorised, see :func:`rollout_returns`)
-    replace the model's rewards and terminations. Never-observed pairs of a
+    replace the model's rewards and terminations; ``bonus`` ``(S, A)``, if
+    given, is added to every outcome's reward of its pair (MPC's staleness
+    bonus). Never-observed pairs of a
     learned model follow the package's one rule (see :mod:`tabular_mbrl.models`);
     with ``unknown_value`` set, the option on top of it applies instead
     (:func:`~tabular_mbrl.models.optimistic`: a terminal transition worth
@@ -304,6 +307,8 @@ def planning_view(
             raise ValueError("reward_fn returned NaN, infinite or non-numeric values")
     if terminal_fn is not None:
         terminated = np.broadcast_to(terminal_fn(s, a, next_states), next_states.shape)
+    if bonus is not None:
+        rewards = rewards + bonus[..., None]
     observed = getattr(model, "observed", None)
     if unknown_value is not None and observed is not None:
         return optimistic(
@@ -333,6 +338,16 @@ class RandomShootingAgent:
     R-max), so the planner seeks out what it does not know. With
     ``unknown_value=None`` unknown pairs follow the model's guess (stay in place,
     reward 0), and on a sparse-reward maze the agent may never find the goal.
+
+    Changing worlds: a learned deterministic model has no reason to retry a
+    pair whose outcome it has seen, so when the world changes where the agent
+    does not go (a shortcut opens), it never finds out. ``kappa > 0`` adds
+    Dyna-Q+'s bonus ``kappa * sqrt(tau)`` to the reward of every pair not
+    tried for ``tau`` real steps, in the rollouts (S&B section 8.3): pairs
+    within ``horizon`` steps become worth a visit. The terminal values are
+    computed without it, so the bonus does not reach beyond the horizon
+    (and value iteration runs only when the model changes, not at every
+    step as the bonus grows).
 
     Terminal values: ``terminal_value="value_iteration"`` runs value iteration
     on the planning model before every decision (warm-started from the last
@@ -374,6 +389,8 @@ class RandomShootingAgent:
         CEM iterations.
     epsilon : float, default 0.0
         Probability of a uniformly random action instead of planning.
+    kappa : float, default 0.0
+        Staleness bonus scale, >= 0 (see above); 0 adds nothing.
 
     Attributes
     ----------
@@ -407,6 +424,7 @@ class RandomShootingAgent:
         planner: str = "random_shooting",
         n_iterations: int = 4,
         epsilon: float = 0.0,
+        kappa: float = 0.0,
     ) -> None:
         self.n_states = check_int("n_states", n_states, low=1)
         self.n_actions = check_int("n_actions", n_actions, low=1)
@@ -443,6 +461,9 @@ class RandomShootingAgent:
             )
         self.planner = planner
         self.n_iterations = check_int("n_iterations", n_iterations, low=1)
+        self.kappa = check_real("kappa", kappa, low=0.0)
+        # The real step at which each pair was last tried (0: never).
+        self.last_tried = np.zeros((self.n_states, self.n_actions), dtype=np.int64)
         self.n_real_steps = 0
         self.n_planning_updates = 0
         self.n_value_backups = 0
@@ -495,6 +516,14 @@ class RandomShootingAgent:
             "rng": rng,
             "terminal_value": terminal_value,
         }
+        if self.kappa:  # the rollouts see the staleness bonus; the values not
+            model = planning_view(
+                self.model,
+                reward_fn=self.reward_fn,
+                terminal_fn=self.terminal_fn,
+                unknown_value=self.unknown_value,
+                bonus=self.kappa * np.sqrt(self.n_real_steps - self.last_tried),
+            )
         if self.planner == "cem":
             return cross_entropy_method(
                 model, state, n_iterations=self.n_iterations, **kwargs
@@ -532,5 +561,6 @@ class RandomShootingAgent:
             self.n_states, self.n_actions, state, action, reward, next_state, terminated
         )
         self.n_real_steps += 1
+        self.last_tried[state, action] = self.n_real_steps
         if hasattr(self.model, "update"):
             self.model.update(state, action, reward, next_state, terminated)

@@ -168,10 +168,23 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
 
 
 def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
-    """Draw a named experiment the way its ``kind`` says."""
+    """Draw a named experiment the way its ``kind`` says, with its ``note``
+    (what the result means, computed from the runs) in the top left."""
     if study.kind == "bar":
-        return plot_convergence(study, ax=ax, **style)
-    return plot_curves(study, ax=ax, **style)
+        ax = plot_convergence(study, ax=ax, **style)
+    else:
+        ax = plot_curves(study, ax=ax, **style)
+    if study.note:
+        ax.text(
+            0.02,
+            0.98,
+            "\n".join(textwrap.fill(line, 60) for line in study.note.splitlines()),
+            transform=ax.transAxes,
+            va="top",
+            fontsize=7,
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
+        )
+    return ax
 
 
 # -- grid views ------------------------------------------------------------------

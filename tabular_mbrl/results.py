@@ -410,3 +410,6 @@ class Study:
     change_step: int | None = None
     kind: str = "line"  # "line", or "bar" for one value per series
     log_y: bool = False
+    #: What the figure should say about its result, computed from the runs
+    #: by the experiment ("" for none); the CLI prints it and the plot shows it.
+    note: str = ""

@@ -455,6 +455,21 @@ def test_mpc_per_run_streams_reproduce_the_loop_engine_bit_for_bit(params):
     assert np.array_equal(episodes[0].planning_updates, episodes[1].planning_updates)
 
 
+def test_mpc_with_a_staleness_bonus_is_bit_identical_per_run():
+    def shortcut():
+        return gridworlds.make("shortcut_maze", change_at=300)
+
+    spec = tm.AgentSpec(tm.RandomShootingAgent, kappa=1e-3)
+    loop, batched = (
+        tm.run_steps(shortcut, spec, n_steps=700, n_runs=2, seed=4, engine=engine)
+        for engine in ("loop", "batched-per-run")
+    )
+    assert np.array_equal(loop.cumulative_reward, batched.cumulative_reward)
+    assert np.array_equal(loop.planning_updates, batched.planning_updates)
+    plain = tm.run_steps(shortcut, studies.STANDARD_MPC, n_steps=700, n_runs=2, seed=4)
+    assert not np.array_equal(plain.cumulative_reward, loop.cumulative_reward)
+
+
 @pytest.mark.parametrize(
     "spec",
     [

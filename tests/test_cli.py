@@ -19,7 +19,7 @@ SERIES = {
     "compare": ("n_episodes", ["Q-learning", "Dyna-Q n=50", "MPC"]),
     "dyna-maze": ("n_episodes", ["n=0", "n=5", "n=50"]),
     "blocking-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC"]),
-    "shortcut-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC"]),
+    "shortcut-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC", "MPC+"]),
     "prioritized-sweeping": ("scales", ["Dyna-Q", "Prioritized sweeping"]),
     "mpc": (None, ["Q-learning", "Dyna-Q n=5", "Dyna-Q n=50", "MPC"]),
     "mpc-ablation": (None, list(ABLATION)),

@@ -355,3 +355,26 @@ def test_the_default_agent_walks_a_shortest_path_with_the_true_model():
     ]
     assert lengths == [14] * 20
     assert tm.RandomShootingAgent(54, 4).horizon > 1  # still shooting, not greedy
+
+
+def test_the_staleness_bonus_joins_the_rollout_rewards():
+    # A 2-state chain: action 0 stays (reward 0), action 1 goes to the goal
+    # (reward 1, terminal). The bonus kappa * sqrt(tau) joins the rewards of
+    # the rollout model; kappa must be >= 0.
+    model = tm.DeterministicModel(2, 2)
+    model.update(0, 0, 0.0, 0, False)
+    model.update(0, 1, 1.0, 1, True)
+    bonus = np.array([[4.0, 9.0], [0.0, 0.0]])
+    view = tm.planning_view(model, bonus=bonus, unknown_value=None)
+    assert view.rewards[0, :, 0].tolist() == [4.0, 10.0]
+    # Optimism still rules the pairs never seen: worth unknown_value, no bonus.
+    view = tm.planning_view(model, bonus=bonus, unknown_value=0.5)
+    assert view.rewards[1, :, 0].tolist() == [0.5, 0.5]
+    agent = tm.RandomShootingAgent(2, 2, kappa=0.01, rng=0)
+    for _ in range(4):
+        agent.update(0, 1, 1.0, 1, True)
+    agent.update(0, 0, 0.0, 0, False)
+    # Tried at steps 4 and 5, now after step 5: tau = 1 and 0.
+    assert agent.last_tried[0].tolist() == [5, 4]
+    with pytest.raises(ValueError, match=r"kappa == -1, must be in \[0, inf\]"):
+        tm.RandomShootingAgent(2, 2, kappa=-1.0)

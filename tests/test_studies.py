@@ -1,12 +1,14 @@
 """The MPC lecture's claims, from the named experiments at small seeded budgets."""
 
 import inspect
+import re
 
 import numpy as np
 import pytest
 
 import tabular_mbrl as tm
 from tabular_mbrl import RandomShootingAgent, studies
+from tabular_mbrl.results import Series
 
 
 def by_name(study):
@@ -120,3 +122,32 @@ def test_budget_costs_grow_with_horizon_and_candidates():
     # candidates, so it grows by less (measured: 86,522 and 137,602 per run).
     assert costs[1] > 1.3 * costs[0]
     assert all(s.values.shape == (2, 2) for s in study.series)
+
+
+def test_took_shortcut_by_hand():
+    x = np.arange(1, 3001)
+    values = np.stack([np.floor(x / 10), np.floor(x / 20), np.floor(x / 16)])
+    series = Series("s", x, values)
+    # 200, 100 and 125 goals in the last 2000 steps: only the first beats the
+    # old path's best rate of 1/16 (125 is exactly it: not more).
+    took = studies.took_shortcut(series, change_at=1000, old_path=16)
+    assert took.tolist() == [True, False, False]
+
+
+def test_the_shortcut_note_counts_every_run_and_says_why():
+    study = studies.shortcut_maze(
+        n_runs=2, n_steps=1500, change_at=1000, n_planning_steps=10, seed=0
+    )
+    assert [s.name for s in study.series] == ["Dyna-Q", "Dyna-Q+", "MPC", "MPC+"]
+    first, why, *rest = study.note.splitlines()
+    assert first.startswith("Took the shortcut (10 steps; the old path is 16): ")
+    assert re.findall(r"(Dyna-Q|Dyna-Q\+|MPC|MPC\+) [0-2]/2", first) == [
+        "Dyna-Q",
+        "Dyna-Q+",
+        "MPC",
+        "MPC+",
+    ]
+    assert why.startswith("Why: a learned model keeps the last outcome it saw.")
+    assert len(rest) == 2  # Dyna-Q+'s bonus, and MPC+'s
+    # No shortcut opens within the run: nothing to say.
+    assert studies.shortcut_maze(n_runs=1, n_steps=900, change_at=1000).note == ""

@@ -35,6 +35,7 @@ from .book import (
     dyna_q_spec,
     shortcut_maze,
     sweeping_backups,
+    took_shortcut,
 )
 
 # The default experiment (what a bare ``tabular-mbrl`` runs) first, then the
@@ -67,4 +68,5 @@ __all__ = [
     "mpc_real_steps",
     "shortcut_maze",
     "sweeping_backups",
+    "took_shortcut",
 ]

@@ -8,12 +8,15 @@ agent classes' own defaults.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 import gridworlds
 
 from ..dyna_q import DynaQAgent
 from ..dyna_q_plus import DynaQPlusAgent
+from ..dynamic_programming import shortest_path_length
 from ..experiments import backups_until_optimal, run_steps
 from ..prioritized_sweeping import PrioritizedSweepingAgent
 from ..results import Series, Study
@@ -108,9 +111,15 @@ def dyna_maze(
 
 
 def changing_maze_specs(
-    n_planning_steps: int, alpha: float, kappa: float, mpc: bool
+    n_planning_steps: int,
+    alpha: float,
+    kappa: float,
+    mpc: bool,
+    mpc_plus: bool = False,
 ) -> list[AgentSpec]:
-    """Dyna-Q, Dyna-Q+ (and MPC) as Figures 8.4 and 8.5 compare them."""
+    """Dyna-Q, Dyna-Q+ (and MPC; and MPC+, MPC with Dyna-Q+'s staleness
+    bonus at the same ``kappa`` in its rollouts) as Figures 8.4 and 8.5
+    compare them."""
     specs = [
         AgentSpec(
             DynaQAgent, n_planning_steps=n_planning_steps, alpha=alpha, label="Dyna-Q"
@@ -123,7 +132,11 @@ def changing_maze_specs(
             label="Dyna-Q+",
         ),
     ]
-    return specs + [STANDARD_MPC] if mpc else specs
+    if mpc:
+        specs.append(STANDARD_MPC)
+    if mpc_plus:
+        specs.append(STANDARD_MPC.replace(kappa=kappa, label="MPC+"))
+    return specs
 
 
 def _changing_maze(
@@ -227,12 +240,14 @@ def shortcut_maze(
     jobs: int = 1,
 ) -> Study:
     """Figure 8.5: a shortcut opens at step 3000 (S&B Example 8.3), or at
-    ``change_at`` if given."""
-    return _changing_maze(
+    ``change_at`` if given. With ``mpc``, MPC and MPC+ (MPC with the
+    staleness bonus ``kappa * sqrt(tau)`` in its rollouts) run too. The
+    study's note counts the runs that took the shortcut, and says why."""
+    study = _changing_maze(
         "shortcut-maze",
         "Shortcut maze (S&B Figure 8.5)",
         "shortcut_maze",
-        changing_maze_specs(n_planning_steps, alpha, kappa, mpc),
+        changing_maze_specs(n_planning_steps, alpha, kappa, mpc, mpc_plus=mpc),
         change_at=change_at,
         n_runs=n_runs,
         n_steps=n_steps,
@@ -241,6 +256,53 @@ def shortcut_maze(
         engine=engine,
         jobs=jobs,
     )
+    return dataclasses.replace(study, note=_shortcut_note(study, change_at))
+
+
+#: The steps at the end of a run over which :func:`took_shortcut` measures.
+SHORTCUT_WINDOW = 2000
+
+
+def took_shortcut(series: Series, change_at: int, old_path: int) -> np.ndarray:
+    """Per run: whether it reached the goal more often than once per
+    ``old_path`` steps (the old path's best rate) over its last
+    :data:`SHORTCUT_WINDOW` real steps after the change (fewer, if the run
+    has fewer), which only the shortcut allows. Boolean, shape (runs,)."""
+    window = min(SHORTCUT_WINDOW, len(series.x) - change_at)
+    reward = series.values
+    return (reward[:, -1] - reward[:, -1 - window]) / window > 1 / old_path
+
+
+def _shortcut_note(study: Study, change_at: int | None) -> str:
+    """Who took the shortcut (k/N runs), and why, from the study's runs."""
+    changes = {} if change_at is None else {"change_at": change_at}
+    maze = gridworlds.make("shortcut_maze", **changes)
+    change = maze.change_at
+    if not study.series or len(study.series[0].x) <= change:
+        return ""  # the shortcut never opened
+    old = shortest_path_length(maze.model_at(0), maze.start_state)
+    new = shortest_path_length(maze.model_at(change), maze.start_state)
+    counts = {s.name: took_shortcut(s, change, old) for s in study.series}
+    took = ", ".join(f"{name} {k.sum()}/{len(k)}" for name, k in counts.items())
+    lines = [
+        f"Took the shortcut ({new} steps; the old path is {old}): {took}.",
+        "Why: a learned model keeps the last outcome it saw. Where the "
+        "shortcut opens it saw a wall, and nothing sends Dyna-Q or MPC back to "
+        "try it (Dyna-Q only by an epsilon-greedy step that far off its path).",
+    ]
+    if "Dyna-Q+" in counts:
+        lines.append(
+            "Dyna-Q+'s bonus kappa*sqrt(tau) makes every pair not tried for "
+            "tau steps worth a try, in its planning backups, so it spreads "
+            "through Q to the whole maze."
+        )
+    if "MPC+" in counts:
+        lines.append(
+            f"MPC+ adds the same bonus in its rollouts only: it pulls towards "
+            f"stale pairs within its {STANDARD_MPC.params['horizon']}-step "
+            f"horizon, not beyond (its terminal values have no bonus)."
+        )
+    return "\n".join(lines)
 
 
 @experiment(
