@@ -64,16 +64,21 @@ def plot_curves(
     change_step: int | None = None,
     **style: Any,
 ) -> Axes:
-    """Mean curves with 95 % confidence bands, one per series.
+    """Mean curves with 95 % confidence bands, one per series (x ticks on
+    whole numbers when every x is one).
 
     ``data`` is a :class:`Study`, a :class:`Series`, or a dict mapping labels to
     ``run_episodes``/``run_steps`` results. ``change_step`` (or a study's or
     results' own) draws a dashed vertical line where the env changed.
     ``style`` goes to ``ax.plot``.
     """
+    from matplotlib.ticker import MaxNLocator
+
     ax = _axes(ax)
+    whole = True  # every x a whole number (episodes, steps, horizons)
     for series in _series(data):
         (line,) = ax.plot(series.x, series.mean(), label=series.name, **style)
+        whole = whole and np.all(np.mod(series.x, 1) == 0)
         if band and series.n_runs > 1:
             low, high = series.confidence_interval()
             ax.fill_between(
@@ -89,6 +94,8 @@ def plot_curves(
         ax.set(xlabel=data.x_label, ylabel=data.y_label, title=data.title)
         if data.log_y:
             ax.set_yscale("log")
+    if whole:  # no half-step ticks (2.5, 7.5) on a count
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     return ax
 
@@ -206,13 +213,22 @@ def plot_grid_values(
     ax: Axes | None = None,
     cmap: str = "viridis",
     label: str = "value",
+    vmin: float | None = None,
+    vmax: float | None = None,
 ) -> Axes:
     """A heatmap of one number per state (values, visit counts, errors) drawn
-    on the env's map; walls and cliffs keep their map colours."""
+    on the env's map; walls and cliffs keep their map colours. ``vmin`` and
+    ``vmax`` fix the colour scale (give two maps the same to compare them)."""
     from matplotlib import patheffects
 
     ax = gridworlds.draw(env, _axes(ax), show_agent=False, labels=False)
-    image = ax.imshow(_cell_image(env, values), cmap=cmap, interpolation="nearest")
+    image = ax.imshow(
+        _cell_image(env, values),
+        cmap=cmap,
+        interpolation="nearest",
+        vmin=vmin,
+        vmax=vmax,
+    )
     ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8)
     outline = [patheffects.withStroke(linewidth=2, foreground="black")]
     for (row, col), char in np.ndenumerate(env.grid):
@@ -276,9 +292,16 @@ def plot_visits(
 
 
 def plot_model_error(
-    env: gridworlds.GridWorld, errors: np.ndarray, *, ax: Axes | None = None
+    env: gridworlds.GridWorld,
+    errors: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    vmax: float | None = None,
 ) -> Axes:
     """A learned model's error per cell, shape ``(S,)``: for example the mean
     over actions of :func:`~tabular_mbrl.models.transition_error` against the
-    env's true model."""
-    return plot_grid_values(env, errors, ax=ax, cmap="Reds", label="model error (TV)")
+    env's true model. The scale runs from 0 to ``vmax`` (the largest error,
+    if None): give every map of a comparison the same."""
+    return plot_grid_values(
+        env, errors, ax=ax, cmap="Reds", label="model error (TV)", vmin=0.0, vmax=vmax
+    )

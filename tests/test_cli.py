@@ -11,7 +11,7 @@ import pytest
 import tabular_mbrl as tm
 import tabular_mbrl.batched_mpc
 from tabular_mbrl.__main__ import main
-from tabular_mbrl.studies import ABLATION, GOAL_CHANGE, STUDIES
+from tabular_mbrl.studies import ABLATION, GOAL_CHANGE, STUDIES, model_error_names
 
 # Per experiment: the quick-budget keyword that sets its x axis (None: one
 # point per series) and its series, in order.
@@ -25,7 +25,7 @@ SERIES = {
     "mpc-ablation": (None, list(ABLATION)),
     # Counted from the change: one point per real step after it.
     "goal-change": (lambda q: q["n_steps"] - q["change_at"], list(GOAL_CHANGE)),
-    "model-errors": ("horizon", ["deterministic model", "empirical model"]),
+    "model-errors": ("horizon", list(model_error_names())),
     "mpc-budget": ("horizons", ["10 candidates", "100 candidates"]),
 }
 

@@ -72,3 +72,14 @@ def test_lecture_6_first_goal_counts_every_run():
     assert done.values.tolist() == [3.0, 4.0, 1.0]  # never: all 4 steps, a bound
     assert done.text() == "3"  # the run that never got there cannot move it
     assert first_goal(since[[1, 1, 2]]).text() == ">= 4"  # here it can
+
+
+def test_lecture_8_model_error_claims():
+    lecture = load("08_model_errors")
+    study = lecture.run(lecture.Config())
+    verdicts = [line.split(":")[0] for line in lecture.claims(study)]
+    assert verdicts == [
+        "Errors compound",
+        "Being deterministic is most of it",
+        "Estimation error shrinks with data",
+    ]

@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 
+import gridworlds
 import tabular_mbrl as tm
 from tabular_mbrl import RandomShootingAgent, studies
 from tabular_mbrl.results import Series
@@ -104,11 +105,45 @@ def test_mpc_adapts_when_the_walls_move():
 
 def test_model_errors_compound_for_the_deterministic_model():
     result = by_name(studies.model_errors(n_runs=3, horizon=10, seed=0))
+    assert list(result) == list(studies.model_error_names())
     deterministic = result["deterministic model"].mean()
+    likely = result["most-likely true outcome"].mean()
     empirical = result["empirical model"].mean()
+    more = result["empirical model, 10x data"].mean()
     assert deterministic[-1] > 2 * deterministic[0]  # grows with the horizon
     assert deterministic[-1] > 3 * empirical[-1]
     assert np.all(empirical < 0.2)
+    # The two effects: no learning error leaves most of the deterministic
+    # model's error; ten times the data shrinks the empirical model's.
+    assert 0.5 * deterministic[-1] < likely[-1] < deterministic[-1]
+    assert more[-1] < empirical[-1] / 2
+
+
+def test_the_model_error_baselines_by_hand():
+    # A 2-state world: from state 0 the action reaches 1 with p 0.7, stays
+    # with p 0.3; state 1 stays.
+    truth = gridworlds.TabularModel(
+        np.array([[[1, 0]], [[1, 1]]]),
+        np.array([[[0.7, 0.3]], [[1.0, 0.0]]]),
+        np.zeros((2, 1, 2)),
+        np.zeros((2, 1, 2), dtype=bool),
+    )
+    likely = studies.most_likely_model(truth)
+    assert likely.next_states[:, 0, 0].tolist() == [1, 1]
+    assert likely.probs.shape == (2, 1, 1) and (likely.probs == 1).all()
+    counts = np.array([[[3, 1]], [[0, 0]]])  # state 1 never tried
+    counted = studies.counted_model(truth, counts)
+    assert counted.probs[0, 0].tolist() == [0.75, 0.25]
+    assert counted.next_states[1, 0, 0] == 1 and counted.probs[1, 0].tolist() == [
+        1.0,
+        0.0,
+    ]
+    # A walk's counts: every step counted once, in the true model's slots.
+    env = gridworlds.make("dyna_maze", slip=0.2)
+    walks = studies.walk_counts(env, 500, 3, np.random.default_rng(0))
+    assert walks.shape == (3, *env.model().next_states.shape)
+    assert walks.reshape(3, -1).sum(axis=1).tolist() == [500, 500, 500]
+    assert (walks[:, env.model().probs == 0] == 0).all()
 
 
 def test_budget_costs_grow_with_horizon_and_candidates():

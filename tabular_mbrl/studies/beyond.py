@@ -9,6 +9,7 @@ import numpy as np
 
 import gridworlds
 
+from .._checks import check_int
 from ..dynamic_programming import predict_distribution
 from ..experiments import interact, run_steps, tell
 from ..models import DeterministicModel, EmpiricalModel, total_variation
@@ -337,23 +338,39 @@ def model_errors(
     n_runs: int = 10,
     n_learning_steps: int = 3000,
     n_sequences: int = 50,
+    more_data: int = 10,
     seed: int = 0,
     progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
-    """Compounding model error on the slippery Dyna maze.
+    """Compounding model error on the slippery Dyna maze, and its two causes.
 
     Each run learns a deterministic and an empirical model from
     ``n_learning_steps`` random real steps, then compares the state
     distribution each predicts after 1..``horizon`` steps of random action
-    sequences with the true one (total variation distance, 0 to 1). No agent
-    learns here, so ``engine`` and ``jobs`` change nothing.
+    sequences with the true one (total variation distance, 0 to 1). Two
+    baselines separate the causes:
+
+    - ``most-likely true outcome``: each pair's most likely outcome under the
+      true model, as a deterministic model with no learning error. What is
+      left is the error of being deterministic in a stochastic world.
+    - ``empirical model, 10x data``: outcome frequencies counted over a
+      random walk ``more_data`` times longer (the label says 10x at the
+      default). What shrinks with data is estimation error.
+
+    No agent learns here, so ``engine`` and ``jobs`` change nothing.
     """
+    more_data = check_int("more_data", more_data, low=1)
     env = gridworlds.make("dyna_maze", slip=slip)
     truth = env.model()
-    errors = {"deterministic model": [], "empirical model": []}
-    for run, run_seed in enumerate(np.random.SeedSequence(seed).spawn(n_runs)):
+    likely = most_likely_model(truth)
+    errors = {name: [] for name in model_error_names(more_data)}
+    run_seeds = np.random.SeedSequence(seed).spawn(n_runs + 1)
+    longer = walk_counts(  # all runs' longer walks at once
+        env, more_data * n_learning_steps, n_runs, np.random.default_rng(run_seeds[-1])
+    )
+    for run, run_seed in enumerate(run_seeds[:n_runs]):
         rng = np.random.default_rng(run_seed)
         models = [
             DeterministicModel(env.n_states, env.n_actions),
@@ -364,6 +381,7 @@ def model_errors(
         walk = interact(env, walker, state)
         for _ in range(n_learning_steps):
             next(walk)
+        models = [models[0], likely, models[1], counted_model(truth, longer[run])]
         sequences = rng.integers(env.n_actions, size=(n_sequences, horizon))
         true = [predict_distribution(truth, env.start_state, s) for s in sequences]
         for label, model in zip(errors, models, strict=True):
@@ -373,7 +391,7 @@ def model_errors(
             ]
             errors[label].append(np.mean(tv, axis=0))
         if progress is not None:
-            progress("both models", run + 1, n_runs)
+            progress("all models", run + 1, n_runs)
     series = [
         Series(label, np.arange(1, horizon + 1), np.array(values))
         for label, values in errors.items()
@@ -384,6 +402,73 @@ def model_errors(
         "steps ahead",
         "total variation distance",
         series,
+    )
+
+
+def model_error_names(more_data: int = 10) -> tuple[str, ...]:
+    """The series of :func:`model_errors`, in order."""
+    return (
+        "deterministic model",
+        "most-likely true outcome",
+        "empirical model",
+        f"empirical model, {more_data}x data",
+    )
+
+
+def most_likely_model(truth: gridworlds.TabularModel) -> gridworlds.TabularModel:
+    """Each pair's most likely outcome under ``truth``, as a deterministic
+    model (K = 1): a deterministic model with no learning error."""
+    k = truth.probs.argmax(axis=2)[..., None]
+    next_states, rewards, terminated = (
+        np.take_along_axis(part, k, axis=2)
+        for part in (truth.next_states, truth.rewards, truth.terminated)
+    )
+    return gridworlds.TabularModel(next_states, np.ones(k.shape), rewards, terminated)
+
+
+def walk_counts(
+    env: gridworlds.GridWorld, n_steps: int, n_runs: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Outcome counts ``(runs, S, A, K)`` of ``n_runs`` uniform random walks of
+    ``n_steps`` real steps on ``env``'s true model (slots ``K`` as the true
+    model's), each restarting at the start after a terminal step; all runs
+    step at once."""
+    model = env.model()
+    n_states, n_actions, n_outcomes = model.next_states.shape
+    # Flat (pair, outcome) tables and every draw made up front: each step is a
+    # few array operations over the runs.
+    cumulative = model.probs.cumsum(axis=2).reshape(-1, n_outcomes)
+    successor = model.next_states.reshape(-1, n_outcomes)
+    ends = model.terminated.reshape(-1, n_outcomes)
+    actions = rng.integers(n_actions, size=(n_steps, n_runs))
+    draws = rng.random((n_steps, n_runs, 1))
+    base = np.arange(n_runs) * n_states * n_actions
+    states = np.full(n_runs, env.start_state)
+    counts = np.zeros((n_runs, n_states, n_actions, n_outcomes), dtype=np.int64)
+    flat = counts.reshape(-1)
+    for t in range(n_steps):
+        pairs = states * n_actions + actions[t]
+        k = np.minimum((draws[t] >= cumulative[pairs]).sum(axis=1), n_outcomes - 1)
+        flat[(base + pairs) * n_outcomes + k] += 1  # one pair per run: no repeats
+        states = np.where(ends[pairs, k], env.start_state, successor[pairs, k])
+    return counts
+
+
+def counted_model(
+    truth: gridworlds.TabularModel, counts: np.ndarray
+) -> gridworlds.TabularModel:
+    """The empirical model of ``counts`` ``(S, A, K)`` (outcome frequencies;
+    a pair never tried stays in place, the models' rule), in ``truth``'s
+    outcome slots."""
+    totals = counts.sum(axis=2, keepdims=True)
+    unseen = totals == 0  # (S, A, 1)
+    stay = np.arange(len(counts))[:, None, None]  # the rule: stay, reward 0
+    first = np.arange(counts.shape[2]) == 0
+    return gridworlds.TabularModel(
+        np.where(unseen, stay, truth.next_states),
+        np.where(unseen, first * 1.0, counts / np.maximum(totals, 1)),
+        np.where(unseen, 0.0, truth.rewards),
+        np.where(unseen, False, truth.terminated),
     )
 
 
