@@ -161,17 +161,24 @@ def _likely_outcomes(model: object) -> tuple[list[list[int]], list[list[bool]]]:
 
 
 def _greedy_path(
-    q: np.ndarray, successor: list[list[int]], ends: list[list[bool]], start_state: int
+    q: np.ndarray,
+    successor: list[list[int]],
+    ends: list[list[bool]],
+    start_state: int,
+    expanded: list[int] | None = None,
 ) -> int | None:
     """Breadth-first search over greedy actions (see :func:`greedy_path_length`).
 
     Plain Python: the frontier holds a few states, where NumPy calls cost more
-    than they save.
+    than they save. The answer depends on the rows of ``q`` of the states it
+    expands, and on no other; pass a list as ``expanded`` to get them.
     """
     frontier, seen, steps = [start_state], {start_state}, 0
     while frontier:
         steps += 1
         reached = []
+        if expanded is not None:
+            expanded += frontier
         for state in frontier:
             values = q[state].tolist()
             best = max(values)

@@ -94,7 +94,9 @@ def plot_curves(
         ax.set(xlabel=data.x_label, ylabel=data.y_label, title=data.title)
         if data.log_y:
             ax.set_yscale("log")
-    if whole:  # no half-step ticks (2.5, 7.5) on a count
+        if data.log_x:
+            ax.set_xscale("log")
+    if whole and ax.get_xscale() == "linear":  # no half-step ticks on a count
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     return ax

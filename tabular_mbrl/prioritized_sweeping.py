@@ -46,6 +46,10 @@ class PrioritizedSweepingAgent(QLearningAgent):
     model : DeterministicModel
     n_planning_updates : int
         Backups popped from the queue (the book's "updates").
+    pair_backups : dict
+        ``(state, action) -> `` how many times that pair was popped and backed
+        up: with ``alpha < 1`` a pair's value moves only part of the way, so
+        it comes back to the queue again and again.
     direct_rl : bool
         False: a real step backs up Q only through the queue.
     """
@@ -84,6 +88,7 @@ class PrioritizedSweepingAgent(QLearningAgent):
         self._queue: list[tuple[float, int, int, int]] = []  # (-P, order, S, A)
         self._priority: dict[tuple[int, int], float] = {}  # pairs in the queue
         self._order = itertools.count()
+        self.pair_backups: dict[tuple[int, int], int] = {}
 
     def update(
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
@@ -101,6 +106,8 @@ class PrioritizedSweepingAgent(QLearningAgent):
             state, action = self._pop()
             self.backup(state, action, *self.model.sample(state, action))
             self.n_planning_updates += 1
+            pair = (state, action)
+            self.pair_backups[pair] = self.pair_backups.get(pair, 0) + 1
             for pred_state, pred_action in self.predecessors[state]:
                 if self.model.next_states[pred_state, pred_action, 0] == state:
                     priority = abs(self._td_error(pred_state, pred_action))

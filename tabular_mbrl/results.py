@@ -409,6 +409,7 @@ class Study:
     series: list[Series] = field(default_factory=list)
     change_step: int | None = None
     kind: str = "line"  # "line", or "bar" for one value per series
+    log_x: bool = False
     log_y: bool = False
     #: What the figure should say about its result, computed from the runs
     #: by the experiment ("" for none); the CLI prints it and the plot shows it.

@@ -20,7 +20,15 @@ SERIES = {
     "dyna-maze": ("n_episodes", ["n=0", "n=5", "n=50"]),
     "blocking-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC"]),
     "shortcut-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC", "MPC+"]),
-    "prioritized-sweeping": ("scales", ["Dyna-Q", "Prioritized sweeping"]),
+    "prioritized-sweeping": (
+        "scales",
+        [
+            "Dyna-Q",
+            "Prioritized sweeping",
+            "Dyna-Q, alpha=1",
+            "Prioritized sweeping, alpha=1",
+        ],
+    ),
     "mpc": (None, ["Q-learning", "Dyna-Q n=5", "Dyna-Q n=50", "MPC"]),
     "mpc-ablation": (None, list(ABLATION)),
     # Counted from the change: one point per real step after it.

@@ -83,3 +83,19 @@ def test_lecture_8_model_error_claims():
         "Being deterministic is most of it",
         "Estimation error shrinks with data",
     ]
+
+
+def test_lecture_4_prioritized_sweeping_claims():
+    lecture = load("04_prioritized_sweeping")
+    config = lecture.Config()
+    study, repeats = lecture.run(dataclasses.replace(config, jobs=1))
+    # Free states, as the book counts them: 47 per cell of the Dyna maze.
+    assert study.series[0].x.tolist() == [47 * k * k for k in config.scales]
+    assert study.log_x and study.log_y
+    verdicts = [line.split(":")[0] for line in lecture.claims((study, repeats))]
+    assert verdicts == [
+        "Prioritized sweeping saves backups at the book's alpha = 0.5",
+        "Alpha is why",
+        "The queue re-serves pairs at alpha = 0.5",
+    ]
+    assert repeats[1.0] < 2 < 8 < repeats[0.5]

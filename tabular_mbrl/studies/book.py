@@ -51,7 +51,7 @@ BOOK: dict[str, dict] = {
     },
     "example 8.4": {
         "n_runs": 5,
-        "scales": (1, 2, 3),
+        "scales": (1, 2, 4, 8),  # 47 to 3,008 free states (the book: to 6,016)
         "n_planning_steps": 5,
         "alpha": 0.5,
         "theta": 1e-4,
@@ -319,28 +319,42 @@ def sweeping_backups(
     n_planning_steps: int = _EX_8_4["n_planning_steps"],
     alpha: float = _EX_8_4["alpha"],
     theta: float = _EX_8_4["theta"],
+    exact: bool = True,
     seed: int = 0,
     progress: StudyProgress | None = None,
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
     """Example 8.4: backups until the greedy path is near-shortest, as the Dyna
-    maze grows (see :func:`~tabular_mbrl.backups_until_optimal` for the 20 %
-    tolerance). The measure checks the greedy path after every real step, so
-    it runs on the loop engine; ``jobs`` runs the two agents side by side."""
+    maze grows (each cell a ``k x k`` block: 47 k^2 free states), by one rule
+    for both agents (see :func:`~tabular_mbrl.backups_until_optimal`: within
+    20 % of the shortest path, one backup per real step plus every planning
+    update). With ``exact``, both agents run again at ``alpha = 1``, the
+    exact backup of a deterministic maze: the series that show what ``alpha``
+    does to prioritized sweeping. The measure checks the greedy path after
+    every real step, so it runs on the loop engine; ``jobs`` runs the agents
+    side by side."""
+    alphas = [alpha, 1.0] if exact and alpha != 1.0 else [alpha]
     specs = [
-        AgentSpec(
-            DynaQAgent, n_planning_steps=n_planning_steps, alpha=alpha, label="Dyna-Q"
-        ),
-        AgentSpec(
-            PrioritizedSweepingAgent,
-            n_planning_steps=n_planning_steps,
-            alpha=alpha,
-            theta=theta,
-            label="Prioritized sweeping",
-        ),
+        spec
+        for a in alphas
+        for spec in (
+            AgentSpec(
+                DynaQAgent,
+                n_planning_steps=n_planning_steps,
+                alpha=a,
+                label="Dyna-Q" + ("" if a == alpha else f", alpha={a:g}"),
+            ),
+            AgentSpec(
+                PrioritizedSweepingAgent,
+                n_planning_steps=n_planning_steps,
+                alpha=a,
+                theta=theta,
+                label="Prioritized sweeping" + ("" if a == alpha else f", alpha={a:g}"),
+            ),
+        )
     ]
-    sizes = [gridworlds.make("dyna_maze", scale=k).n_states for k in scales]
+    sizes = [free_states(gridworlds.make("dyna_maze", scale=k)) for k in scales]
 
     def setting(spec: AgentSpec) -> Series:
         values = np.column_stack(
@@ -350,6 +364,7 @@ def sweeping_backups(
                     spec,
                     n_runs=n_runs,
                     seed=seed,
+                    max_steps=1_000_000,
                     progress=named(progress, f"{spec.label}, scale {k}"),
                 )
                 for k in scales
@@ -360,11 +375,18 @@ def sweeping_backups(
     return Study(
         "prioritized-sweeping",
         "Prioritized sweeping (S&B Example 8.4)",
-        "states in the maze",
+        "free states in the maze",
         "backups until optimal",
         in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs),
+        log_x=True,
         log_y=True,
     )
+
+
+def free_states(env: gridworlds.GridWorld) -> int:
+    """The cells an agent can stand on (the book counts these: 47 for the
+    Dyna maze)."""
+    return int((env.grid != "#").sum())
 
 
 __all__ = [
