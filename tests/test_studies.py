@@ -157,6 +157,13 @@ def test_budget_costs_grow_with_horizon_and_candidates():
     # candidates, so it grows by less (measured: 86,522 and 137,602 per run).
     assert costs[1] > 1.3 * costs[0]
     assert all(s.values.shape == (2, 2) for s in study.series)
+    # Every point says how many of its runs converged.
+    lines = study.note.splitlines()
+    assert lines[0].startswith("Runs converged per point")
+    assert [
+        re.fullmatch(r"(10|50) candidates: h=3 [0-2]/2, h=4 [0-2]/2", line) is not None
+        for line in lines[1:]
+    ] == [True, True]
 
 
 def test_took_shortcut_by_hand():

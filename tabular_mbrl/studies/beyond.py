@@ -511,18 +511,25 @@ def mpc_budget(
             engine=engine,
             series=False,  # its series are candidate counts, not these specs
         )
+        converged = ", ".join(
+            f"h={h} {c.convergence.fraction}"
+            for h, c in zip(horizons, curves, strict=True)
+        )
         return Series(
             f"{count} candidates",
             np.array(horizons),
             # A run that did not converge counts its budget: a lower bound.
             np.column_stack([c.convergence.values for c in curves]),
             planning_updates=float(np.mean([c.planning_updates for c in curves])),
-        )
+        ), f"{count} candidates: {converged}"
 
+    results = in_parallel([lambda c=c: setting(c) for c in n_candidates], jobs)
+    note = "Runs converged per point (the others count their real steps):\n"
     return Study(
         "mpc-budget",
         "MPC budget: horizon x candidates",
         "horizon",
         "real steps to convergence (not converged: its budget)",
-        in_parallel([lambda c=c: setting(c) for c in n_candidates], jobs),
+        [series for series, _ in results],
+        note=note + "\n".join(line for _, line in results),
     )
