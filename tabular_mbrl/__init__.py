@@ -46,6 +46,7 @@ from .mpc import (
 from .prioritized_sweeping import PrioritizedSweepingAgent
 from .q_learning import QLearningAgent, epsilon_greedy, greedy_action
 from .random_walk import RandomWalkAgent
+from .replay import ReplayQAgent
 from .results import (
     Convergence,
     EpisodeResults,
@@ -69,6 +70,7 @@ __all__ = [
     "EmpiricalModel",
     "EpisodeResults",
     "PrioritizedSweepingAgent",
+    "ReplayQAgent",
     "QLearningAgent",
     "RandomShootingAgent",
     "RandomWalkAgent",

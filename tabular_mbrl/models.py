@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gridworlds import TabularModel, sample_outcomes
+from gridworlds import TabularModel
 
 from ._checks import check_int, check_transition
 
@@ -221,11 +221,19 @@ class EmpiricalModel(_LearnedModel):
     def sample(
         self, state: int, action: int, rng: np.random.Generator
     ) -> tuple[float, int, bool]:
-        """Draw ``(reward, next_state, terminated)`` from the estimated model."""
-        counts = self.counts[state, action]
+        """Draw ``(reward, next_state, terminated)`` from the estimated model:
+        one uniform number, against the cumulative outcome frequencies (as
+        :func:`gridworlds.sample_outcomes` draws; plain Python here, since
+        Dyna-Q calls this once per planning backup)."""
         k = 0  # a never-observed pair has one outcome: the rule's, in slot 0
+        counts = self.counts[state, action].tolist()
         if self.observed[state, action]:
-            k = int(sample_outcomes(counts / counts.sum(), rng))
+            total, draw = sum(counts), rng.random()
+            running = 0
+            for k, count in enumerate(counts):  # noqa: B007 (k is the answer)
+                running += count
+                if draw < running / total:
+                    break
         return (
             float(self.reward_sums[state, action, k] / max(counts[k], 1)),
             int(self.next_states[state, action, k]),

@@ -10,6 +10,7 @@ AGENTS = [
     tm.DynaQAgent,
     tm.DynaQPlusAgent,
     tm.PrioritizedSweepingAgent,
+    tm.ReplayQAgent,
 ]
 
 

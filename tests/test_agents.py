@@ -162,3 +162,31 @@ def test_prioritized_sweeping_propagates_backwards_along_a_chain():
     assert agent.q[0, Action.LEFT] == pytest.approx(0.9**5)
     assert agent.n_planning_updates == 6
     assert not agent.direct_rl
+
+
+def test_replay_with_no_replays_is_q_learning_step_for_step():
+    env_a, env_b = gridworlds.make("dyna_maze"), gridworlds.make("dyna_maze")
+    replay = tm.ReplayQAgent(env_a.n_states, env_a.n_actions, n_replay_steps=0, rng=3)
+    plain = tm.QLearningAgent(env_b.n_states, env_b.n_actions, rng=3)
+    steps_a = tm.interact(env_a, replay, env_a.reset(seed=1)[0])
+    steps_b = tm.interact(env_b, plain, env_b.reset(seed=1)[0])
+    for _ in range(500):
+        assert next(steps_a).action == next(steps_b).action
+    assert np.array_equal(replay.q, plain.q) and replay.n_planning_updates == 0
+
+
+def test_replay_memory_is_first_in_first_out_and_replays_count():
+    agent = tm.ReplayQAgent(4, 1, n_replay_steps=2, capacity=3, alpha=1.0, rng=0)
+    for state in range(4):  # four transitions into a memory of three
+        agent.update(state, 0, float(state), (state + 1) % 4, False)
+    assert agent.memory[:, 0].tolist() == [1.0, 2.0, 3.0]  # the oldest dropped
+    assert agent.memory[:, 2].tolist() == [1.0, 2.0, 3.0]  # rewards kept
+    assert (agent.n_real_steps, agent.n_planning_updates) == (4, 8)
+    # By hand: with alpha = 1 and one action, a replay of (s, r, s') sets
+    # Q(s) = r + gamma Q(s'); replaying a transition twice changes nothing more.
+    lonely = tm.ReplayQAgent(2, 1, n_replay_steps=5, alpha=1.0, gamma=0.5, rng=0)
+    lonely.update(1, 0, 2.0, 1, True)
+    lonely.update(0, 0, 1.0, 1, False)
+    assert lonely.q[:, 0].tolist() == [1.0 + 0.5 * 2.0, 2.0]
+    with pytest.raises(ValueError, match=r"capacity == 0, must be in \[1, inf\]"):
+        tm.ReplayQAgent(2, 1, capacity=0)

@@ -13,6 +13,7 @@ AGENTS = [
     tm.DynaQAgent,
     tm.DynaQPlusAgent,
     tm.PrioritizedSweepingAgent,
+    tm.ReplayQAgent,
     tm.RandomShootingAgent,
     tm.RandomWalkAgent,
 ]

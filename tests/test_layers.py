@@ -21,6 +21,7 @@ LAYERS = [
         "dyna_q",
         "dyna_q_plus",
         "prioritized_sweeping",
+        "replay",
         "random_walk",
         "dynamic_programming",
     },

@@ -29,6 +29,7 @@ SIZE_GROUPS = {
         "dyna_q",
         "dyna_q_plus",
         "prioritized_sweeping",
+        "replay",
         "random_walk",
         "dynamic_programming",
         "spec",

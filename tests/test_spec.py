@@ -13,6 +13,7 @@ AGENTS = [
     tm.DynaQAgent,
     tm.DynaQPlusAgent,
     tm.PrioritizedSweepingAgent,
+    tm.ReplayQAgent,
     tm.RandomShootingAgent,
     tm.RandomWalkAgent,
 ]
@@ -32,6 +33,8 @@ OTHER = {
     "terminal_value": "value_iteration",
     "planner": "cem",
     "n_iterations": 2,
+    "n_replay_steps": 3,
+    "capacity": 50,
 }
 
 
