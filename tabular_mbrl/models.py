@@ -23,6 +23,7 @@ model does not know yet.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -229,11 +230,8 @@ class EmpiricalModel(_LearnedModel):
         counts = self.counts[state, action].tolist()
         if self.observed[state, action]:
             total, draw = sum(counts), rng.random()
-            running = 0
-            for k, count in enumerate(counts):  # noqa: B007 (k is the answer)
-                running += count
-                if draw < running / total:
-                    break
+            cumulative = enumerate(itertools.accumulate(counts))
+            k = next(i for i, running in cumulative if draw < running / total)
         return (
             float(self.reward_sums[state, action, k] / max(counts[k], 1)),
             int(self.next_states[state, action, k]),
