@@ -11,7 +11,13 @@ import pytest
 import tabular_mbrl as tm
 import tabular_mbrl.batched_mpc
 from tabular_mbrl.__main__ import main
-from tabular_mbrl.studies import ABLATION, GOAL_CHANGE, STUDIES, model_error_names
+from tabular_mbrl.studies import (
+    ABLATION,
+    GOAL_CHANGE,
+    REPLAY_VS_DYNA,
+    STUDIES,
+    model_error_names,
+)
 
 # Per experiment: the quick-budget keyword that sets its x axis (None: one
 # point per series) and its series, in order.
@@ -31,6 +37,7 @@ SERIES = {
     ),
     "mpc": (None, ["Q-learning", "Dyna-Q n=5", "Dyna-Q n=50", "MPC"]),
     "mpc-ablation": (None, list(ABLATION)),
+    "replay-vs-dyna": (lambda q: 3, list(REPLAY_VS_DYNA)),
     # Counted from the change: one point per real step after it.
     "goal-change": (lambda q: q["n_steps"] - q["change_at"], list(GOAL_CHANGE)),
     "model-errors": ("horizon", list(model_error_names())),

@@ -99,3 +99,17 @@ def test_lecture_4_prioritized_sweeping_claims():
         "The queue re-serves pairs at alpha = 0.5",
     ]
     assert repeats[1.0] < 2 < 8 < repeats[0.5]
+
+
+def test_lecture_11_replay_vs_dyna_claims():
+    lecture = load("11_replay_vs_dyna")
+    config = lecture.Config()
+    study = lecture.run(dataclasses.replace(config, jobs=2))  # as it runs
+    assert [s.name for s in study.series] == list(studies.REPLAY_VS_DYNA)
+    assert all(s.values.shape == (config.n_runs, 3) for s in study.series)
+    verdicts = [line.split(":")[0] for line in lecture.claims(study)]
+    assert verdicts == [
+        "The sampling rule matters little on the Dyna maze",
+        "A last-outcome model hurts on slippery floors",
+        "Overwriting wins when the wall moves",
+    ]

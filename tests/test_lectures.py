@@ -22,7 +22,10 @@ def load(name):
 
 
 def test_there_are_lectures():
-    assert len(LECTURE_NAMES) == 8
+    numbers = [name[:2] for name in LECTURE_NAMES]
+    assert numbers[:8] == [f"{i:02d}" for i in range(1, 9)]
+    assert len(set(numbers)) == len(numbers)  # one lecture per number
+    assert "11_replay_vs_dyna" in LECTURE_NAMES
 
 
 @pytest.mark.parametrize("name", LECTURE_NAMES)

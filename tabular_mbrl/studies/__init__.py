@@ -17,6 +17,8 @@ from .beyond import (
     ABLATION,
     GOAL_CHANGE,
     GOAL_MOVED_TO,
+    REPLAY_MAZES,
+    REPLAY_VS_DYNA,
     MovedGoal,
     ablation_specs,
     compare,
@@ -29,6 +31,7 @@ from .beyond import (
     mpc_ablation,
     mpc_budget,
     mpc_real_steps,
+    replay_vs_dyna,
     walk_counts,
 )
 from .book import (
@@ -53,6 +56,8 @@ __all__ = [
     "BOOK",
     "GOAL_CHANGE",
     "GOAL_MOVED_TO",
+    "REPLAY_MAZES",
+    "REPLAY_VS_DYNA",
     "MovedGoal",
     "STANDARD_MPC",
     "STUDIES",
@@ -74,6 +79,7 @@ __all__ = [
     "mpc_ablation",
     "mpc_budget",
     "mpc_real_steps",
+    "replay_vs_dyna",
     "shortcut_maze",
     "sweeping_backups",
     "took_shortcut",

@@ -10,11 +10,13 @@ import numpy as np
 import gridworlds
 
 from .._checks import check_int
+from ..dyna_q import DynaQAgent
 from ..dynamic_programming import predict_distribution
 from ..experiments import interact, run_steps, tell
 from ..models import DeterministicModel, EmpiricalModel, total_variation
 from ..q_learning import QLearningAgent
 from ..random_walk import RandomWalkAgent
+from ..replay import ReplayQAgent
 from ..results import Series, Study
 from ..spec import AgentSpec
 from ._common import (
@@ -532,4 +534,94 @@ def mpc_budget(
         "real steps to convergence (not converged: its budget)",
         [series for series, _ in results],
         note=note + "\n".join(line for _, line in results),
+    )
+
+
+#: The agents of :func:`replay_vs_dyna`, in order.
+REPLAY_VS_DYNA = ("Replay", "Dyna-Q, deterministic model", "Dyna-Q, empirical model")
+
+#: Its mazes, in order (x = 1, 2, 3 of the study).
+REPLAY_MAZES = ("Dyna maze", "slippery Dyna maze", "blocking maze")
+
+
+@experiment(
+    "replay-vs-dyna",
+    "experience replay vs Dyna-Q's models on three mazes, at equal updates",
+    quick={"n_runs": 2, "n_steps": 1000, "blocking_steps": 1500, "window": 500},
+    group="beyond",
+    batched=True,
+)
+def replay_vs_dyna(
+    *,
+    n_runs: int = 20,
+    n_steps: int = 3000,
+    blocking_steps: int = 3000,
+    n_updates: int = 10,
+    alpha: float = 0.5,
+    capacity: int = 1000,
+    slip: float = 0.2,
+    window: int = 1000,
+    seed: int = 0,
+    progress: StudyProgress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Experience replay (:class:`~tabular_mbrl.replay.ReplayQAgent`, a
+    memory of the last ``capacity`` real transitions) against Dyna-Q with a
+    deterministic model (the last outcome of each pair) and with an empirical
+    one (counted outcomes), each making ``n_updates`` extra Q-learning
+    backups per real step, on three mazes:
+
+    1. the Dyna maze: the same transitions, but replay draws them as often as
+       they happened, Dyna uniformly over the pairs it knows;
+    2. the Dyna maze with ``slip``: replay and counts keep the true outcome
+       frequencies, a last-seen model does not;
+    3. the blocking maze, whose short path closes after 1,000 real steps
+       (runs of ``blocking_steps``): the memory and the counts hold the old
+       outcomes (the memory until they age out), the deterministic model
+       overwrites them at once.
+
+    Runs on the first two mazes take ``n_steps`` real steps. Each value is
+    the goals a run reached in its last ``window`` real steps: what it has
+    learned, or re-learned, by the end.
+    """
+    window = check_int("window", window, low=1, high=min(n_steps, blocking_steps))
+    common = {"alpha": alpha}
+    specs = [
+        AgentSpec(ReplayQAgent, n_replay_steps=n_updates, capacity=capacity, **common),
+        AgentSpec(DynaQAgent, n_planning_steps=n_updates, **common),
+        AgentSpec(
+            DynaQAgent, n_planning_steps=n_updates, model=EmpiricalModel, **common
+        ),
+    ]
+    specs = [s.replace(label=n) for s, n in zip(specs, REPLAY_VS_DYNA, strict=True)]
+    mazes = [
+        (lambda: gridworlds.make("dyna_maze"), n_steps),
+        (lambda: gridworlds.make("dyna_maze", slip=slip), n_steps),
+        (lambda: gridworlds.make("blocking_maze"), blocking_steps),
+    ]
+
+    def setting(spec: AgentSpec) -> Series:
+        goals = []
+        for (maze, steps), name in zip(mazes, REPLAY_MAZES, strict=True):
+            results = run_steps(
+                maze,
+                spec,
+                n_steps=steps,
+                n_runs=n_runs,
+                seed=seed,
+                engine=engine_for(spec, engine),
+                progress=named(progress, f"{spec.label}, {name}"),
+            )
+            reward = results.cumulative_reward
+            end = reward[:, -window - 1] if window < steps else 0.0
+            goals.append(reward[:, -1] - end)
+        return Series(spec.label, np.arange(1, len(mazes) + 1), np.column_stack(goals))
+
+    return Study(
+        "replay-vs-dyna",
+        f"Replay vs Dyna-Q at {n_updates} updates per real step",
+        "maze: " + ", ".join(f"{i} {n}" for i, n in enumerate(REPLAY_MAZES, 1)),
+        f"goals in the last {window:,} real steps",
+        in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs),
     )
