@@ -21,6 +21,8 @@ import matplotlib
 
 matplotlib.use("Agg")  # a script that only writes files
 
+from readme_size import sentence  # noqa: E402
+
 from tabular_mbrl.__main__ import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,8 +61,20 @@ def update() -> None:
     head, rest = readme.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     block = f"{BEGIN}\n```\n{table_of(stdout)}\n```\n{END}"
-    (ROOT / "README.md").write_text(head + block + tail)
+    readme = with_size(head + block + tail)
+    (ROOT / "README.md").write_text(readme)
     print(f"updated README.md and docs/compare.png:\n{table_of(stdout)}")
+
+
+def with_size(readme: str) -> str:
+    """``readme`` with its Size section's paragraph counted again: the
+    paragraph after the section's marker comment, up to the sentence that
+    follows it ("Each algorithm ...")."""
+    marker = "<!-- size:"
+    head, rest = readme.split(marker, 1)
+    comment, rest = rest.split("\n", 1)
+    _, tail = rest.split(" Each algorithm", 1)
+    return f"{head}{marker}{comment}\n{sentence()} Each algorithm{tail}"
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from ._version import __version__
 from .dyna_q import DynaQAgent
 from .dyna_q_plus import DynaQPlusAgent
 from .dynamic_programming import (
+    decided_states,
     greedy_path_length,
     predict_distribution,
     shortest_path_length,
@@ -22,6 +23,7 @@ from .experiments import (
     Transition,
     backups_until_optimal,
     interact,
+    q_midway,
     run_episodes,
     run_steps,
     tell,
@@ -61,6 +63,7 @@ from .results import (
 from .spec import AgentSpec
 
 __all__ = [
+    "decided_states",
     "__version__",
     "AgentSpec",
     "Convergence",
@@ -85,6 +88,7 @@ __all__ = [
     "greedy_action",
     "greedy_path_length",
     "interact",
+    "q_midway",
     "median_interval",
     "optimistic",
     "outcome_arrays",

@@ -293,6 +293,18 @@ def write_csv(study: Study, path: Path) -> int:
     return rows
 
 
+def _directions(study: Study, series) -> int:
+    """States where the first run's greedy action is decided, in a "policy"
+    study."""
+    import gridworlds
+
+    from .dynamic_programming import decided_states
+
+    env = gridworlds.make(study.maze)
+    q = series.values[0].reshape(env.n_states, env.n_actions)
+    return int(decided_states(q, env).sum())
+
+
 def summary_table(study: Study) -> str:
     """Per series, what the experiment measures: the runs that converged (k/N)
     and their median real steps to convergence (">=" where runs that did not
@@ -318,7 +330,14 @@ def summary_table(study: Study) -> str:
         )
     if any(s.planning_updates == s.planning_updates for s in series):
         columns.append(("planning", [number(s.planning_updates) for s in series]))
-    if study.kind != "bar":
+    if study.kind == "policy":  # the first run's Q table, on its maze
+        columns.append(
+            (
+                "states with a greedy direction",
+                [str(_directions(study, s)) for s in series],
+            )
+        )
+    if study.kind == "line":
         columns.append(
             (f"final {study.y_label}", [f"{s.mean()[-1]:,.2f}" for s in series])
         )

@@ -149,6 +149,15 @@ def greedy_path_length(q: np.ndarray, model: object, start_state: int) -> int | 
     return _greedy_path(np.asarray(q), *_likely_outcomes(model), int(start_state))
 
 
+def decided_states(q: np.ndarray, env: object) -> np.ndarray:
+    """Where the greedy policy of ``q`` (S, A) has a direction: the cells of
+    ``env``'s map an agent stands on ('.' and 'S') whose actions are not all
+    tied. Boolean, shape (S,). Figure 8.3 counts these."""
+    q = np.asarray(q)
+    cells = np.asarray(env.grid).ravel()
+    return ~np.all(q == q[:, :1], axis=1) & np.isin(cells, [".", "S"])
+
+
 def _likely_outcomes(model: object) -> tuple[list[list[int]], list[list[bool]]]:
     """Most likely next state and its terminated flag per pair, as nested lists
     ``[state][action]`` (the path search below reads them one entry at a time)."""

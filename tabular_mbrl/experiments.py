@@ -141,6 +141,53 @@ def backups_until_optimal(
     return result
 
 
+def q_midway(
+    env_factory: EnvFactory,
+    agent: AgentSpec | AgentFactory,
+    *,
+    episode: int = 2,
+    fraction: float = 0.5,
+    n_runs: int = 1,
+    seed: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's Q table part of the way through one of its episodes: S&B
+    Figure 8.3 shows the greedy policies halfway through the second.
+
+    Each run is played twice from the same seeds: once to learn how long its
+    episodes ``1..episode`` are, then again, identically, stopping after the
+    earlier episodes and ``floor(fraction * length)`` steps of ``episode``.
+
+    Returns
+    -------
+    q : ndarray, shape (n_runs, S, A)
+    steps : ndarray of int, shape (n_runs,)
+        The real steps each run had taken then.
+    """
+    episode = check_int("episode", episode, low=1)
+    fraction = check_real("fraction", fraction, low=0.0, high=1.0)
+    tables, taken = [], []
+    twice = zip(
+        _runs(env_factory, agent, n_runs, seed),
+        _runs(env_factory, agent, n_runs, seed),
+        strict=True,
+    )
+    for (env, learner), (again, replay) in twice:
+        lengths = []
+        for step in interact(env, learner, env.reset()[0]):
+            lengths[-1:] = [lengths[-1] + 1] if lengths else [1]
+            if step.terminated or step.truncated:
+                if len(lengths) == episode:
+                    break
+                lengths.append(0)
+        stop = sum(lengths[:-1]) + int(np.floor(fraction * lengths[-1]))
+        steps = interact(again, replay, again.reset()[0])
+        for _ in range(stop):
+            next(steps)
+        tables.append(replay.q.copy())
+        taken.append(stop)
+    return np.array(tables), np.array(taken)
+
+
 class PolicyProbe:
     """Measures an agent's policy after an episode, in the true model, at no
     real step: the length of the path it would walk from the start, or inf

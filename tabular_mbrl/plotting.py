@@ -12,6 +12,7 @@ import numpy as np
 
 import gridworlds
 
+from .dynamic_programming import decided_states
 from .results import EpisodeResults, Series, StepResults, Study, median_interval
 
 if TYPE_CHECKING:
@@ -178,9 +179,13 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
 
 def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
     """Draw a named experiment the way its ``kind`` says, with its ``note``
-    (what the result means, computed from the runs) in the top left."""
+    (what the result means, computed from the runs) in the top left: curves,
+    bars of real steps to convergence, or the greedy policies of the first
+    run's Q tables side by side on the map ("policy")."""
     if study.kind == "bar":
         ax = plot_convergence(study, ax=ax, **style)
+    elif study.kind == "policy":
+        ax = _plot_policies(study, ax=ax)
     else:
         ax = plot_curves(study, ax=ax, **style)
     if study.note:
@@ -193,6 +198,21 @@ def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
             fontsize=7,
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
         )
+    return ax
+
+
+def _plot_policies(study: Study, *, ax: Axes | None = None) -> Axes:
+    """A "policy" study: one map per series, in insets of ``ax``."""
+    ax = _axes(ax)
+    env = gridworlds.make(study.maze)
+    ax.set_axis_off()
+    ax.set_title(study.title)
+    width = 1 / len(study.series)
+    for i, series in enumerate(study.series):
+        inset = ax.inset_axes([i * width + 0.02 * width, 0.0, 0.96 * width, 0.9])
+        q = series.values[0].reshape(env.n_states, env.n_actions)
+        plot_policy(env, q, ax=inset, values=False)
+        inset.set_title(series.name)
     return ax
 
 
@@ -263,7 +283,7 @@ def plot_policy(
         else gridworlds.draw(env, _axes(ax), show_agent=False)
     )
     best = q.argmax(axis=1)
-    decided = ~np.all(q == q[:, :1], axis=1) & np.isin(env.grid.ravel(), [".", "S"])
+    decided = decided_states(q, env)
     rows, cols = np.divmod(np.flatnonzero(decided), env.shape[1])
     moves = gridworlds.MOVES[best[decided]]
     # Rows grow downward on the map (the y-axis is inverted), so a move's d_row
@@ -273,7 +293,7 @@ def plot_policy(
         rows,
         moves[:, 1],
         moves[:, 0],
-        color="white",
+        color="white" if values else "black",  # seen on the heatmap, or the map
         pivot="middle",
         scale=1.6,
         scale_units="xy",

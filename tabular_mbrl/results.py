@@ -408,9 +408,12 @@ class Study:
     y_label: str
     series: list[Series] = field(default_factory=list)
     change_step: int | None = None
-    kind: str = "line"  # "line", or "bar" for one value per series
+    kind: str = "line"  # "line"; "bar": one value per series; "policy": Q tables
     log_x: bool = False
     log_y: bool = False
     #: What the figure should say about its result, computed from the runs
     #: by the experiment ("" for none); the CLI prints it and the plot shows it.
     note: str = ""
+    #: The registered maze (``gridworlds.make`` name) a "policy" study's Q
+    #: tables, flattened to (runs, S * A), belong to.
+    maze: str | None = None

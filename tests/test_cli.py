@@ -37,6 +37,7 @@ SERIES = {
     ),
     "mpc": (None, ["Q-learning", "Dyna-Q n=5", "Dyna-Q n=50", "MPC"]),
     "mpc-ablation": (None, list(ABLATION)),
+    "fig-8-3": (lambda q: 54 * 4, ["n=50"]),
     "replay-vs-dyna": (lambda q: 3, list(REPLAY_VS_DYNA)),
     # Counted from the change: one point per real step after it.
     "goal-change": (lambda q: q["n_steps"] - q["change_at"], list(GOAL_CHANGE)),
@@ -93,7 +94,7 @@ def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
     out, err = capsys.readouterr()
     header = out.splitlines()[1]
     assert header.startswith("series ")
-    assert "final " in header or "converged" in header
+    assert "final " in header or "converged" in header or "direction" in header
     assert f"wrote {tmp_path}" in out
     assert "2/2 runs" in err  # progress on stderr
 

@@ -193,3 +193,19 @@ def test_the_shortcut_note_counts_every_run_and_says_why():
     assert len(rest) == 2  # Dyna-Q+'s bonus, and MPC+'s
     # No shortcut opens within the run: nothing to say.
     assert studies.shortcut_maze(n_runs=1, n_steps=900, change_at=1000).note == ""
+
+
+def test_figure_8_3_halfway_through_the_second_episode():
+    maze = lambda: gridworlds.make("dyna_maze")  # noqa: E731
+    spec = studies.dyna_q_spec(0)
+    q, steps = tm.q_midway(maze, spec, n_runs=2, seed=3)
+    # The same seeds as run_episodes: the first episode and half the second.
+    episodes = tm.run_episodes(maze, spec, n_episodes=2, n_runs=2, seed=3)
+    assert steps.tolist() == (episodes.steps[:, 0] + episodes.steps[:, 1] // 2).tolist()
+    # Q-learning has seen one reward, at the end of episode 1: exactly one
+    # state has a greedy direction, the one next to the goal.
+    study = studies.figure_8_3(seed=0)
+    assert study.kind == "policy" and [s.name for s in study.series] == ["n=0", "n=50"]
+    assert study.note.startswith("n=0: a greedy direction in 1 of 46 states")
+    planned = int(re.search(r"n=50: a greedy direction in (\d+) of 46", study.note)[1])
+    assert planned >= 20

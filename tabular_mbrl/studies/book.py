@@ -16,8 +16,8 @@ import gridworlds
 
 from ..dyna_q import DynaQAgent
 from ..dyna_q_plus import DynaQPlusAgent
-from ..dynamic_programming import shortest_path_length
-from ..experiments import backups_until_optimal, run_steps
+from ..dynamic_programming import decided_states, shortest_path_length
+from ..experiments import backups_until_optimal, q_midway, run_steps
 from ..prioritized_sweeping import PrioritizedSweepingAgent
 from ..results import Series, Study
 from ..spec import AgentSpec
@@ -303,6 +303,66 @@ def _shortcut_note(study: Study, change_at: int | None) -> str:
             f"horizon, not beyond (its terminal values have no bonus)."
         )
     return "\n".join(lines)
+
+
+@experiment(
+    "fig-8-3",
+    "Figure 8.3: greedy policies halfway through the second episode, n = 0 vs 50",
+    quick={"n_planning_steps": (50,)},
+    group="book",
+    batched=False,
+)
+def figure_8_3(
+    *,
+    n_planning_steps: tuple[int, ...] = (0, 50),
+    n_runs: int = 1,
+    seed: int = 0,
+    progress: StudyProgress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Figure 8.3: the greedy policies of Dyna-Q with n = 0 and n = 50 halfway
+    through the second episode on the Dyna maze, each setting's run ``i`` from
+    the same seed (:func:`~tabular_mbrl.experiments.q_midway`). Without
+    planning only the last step before the goal has a direction; with
+    planning the policy reaches back most of the way to the start. The note
+    counts the states with a greedy direction. One run is the figure; more
+    runs add Q tables (the plot shows the first)."""
+    env = gridworlds.make("dyna_maze")
+    free = np.isin(env.grid.ravel(), [".", "S"])  # the states a policy covers
+    series, lines = [], []
+    for n in n_planning_steps:
+        q, steps = q_midway(
+            lambda: gridworlds.make("dyna_maze"),
+            dyna_q_spec(n),
+            n_runs=n_runs,
+            seed=seed,
+        )
+        decided = decided_states(q[0], env)  # the first run's, as the plot
+        series.append(
+            Series(
+                f"n={n}",
+                np.arange(q[0].size),
+                q.reshape(n_runs, -1),
+                planning_updates=float(n * steps.mean()),
+            )
+        )
+        lines.append(
+            f"n={n}: a greedy direction in {decided.sum()} of {free.sum()} "
+            f"states after {steps[0]:,} real steps"
+        )
+        if progress is not None:
+            progress(f"n={n}", n_runs, n_runs)
+    return Study(
+        "fig-8-3",
+        "Greedy policies halfway through episode 2 (S&B Figure 8.3)",
+        "state-action pair",
+        "Q",
+        series,
+        kind="policy",
+        note="; ".join(lines) + ".",
+        maze="dyna_maze",
+    )
 
 
 @experiment(

@@ -1,0 +1,67 @@
+"""The README's Size section: lines of Python per part of the package.
+
+``python docs/update_readme.py`` rewrites the section from :func:`sentence`;
+``tests/test_readme.py`` counts again and checks the section is within 100
+lines of the truth.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: group -> the modules (or subpackages) of ``tabular_mbrl`` counted in it.
+SIZE_GROUPS = {
+    "algorithms": [
+        "_checks",
+        "_version",
+        "models",
+        "q_learning",
+        "dyna_q",
+        "dyna_q_plus",
+        "prioritized_sweeping",
+        "replay",
+        "random_walk",
+        "dynamic_programming",
+        "spec",
+        "mpc",
+    ],
+    "experiments": ["results", "experiments", "batched", "batched_mpc", "studies"],
+    "cli": ["__init__", "__main__", "plotting", "bench"],
+    "course": ["course"],
+}
+
+
+def lines(path: Path) -> int:
+    """Lines of a ``.py`` file, or of every ``.py`` file under a folder."""
+    files = [path] if path.suffix == ".py" else sorted(path.rglob("*.py"))
+    return sum(len(f.read_text().splitlines()) for f in files)
+
+
+def counts(root: Path = ROOT) -> list[int]:
+    """gridworlds, tabular_mbrl, then each group of :data:`SIZE_GROUPS`."""
+    package = root / "tabular_mbrl"
+    groups = [
+        sum(
+            lines(package / n if (package / n).is_dir() else package / f"{n}.py")
+            for n in names
+        )
+        for names in SIZE_GROUPS.values()
+    ]
+    return [lines(root / "gridworlds"), lines(package), *groups]
+
+
+def sentence(root: Path = ROOT) -> str:
+    """The section's text, each count rounded to the nearest 50."""
+    grid, package, algorithms, experiments, cli, course = (
+        f"{round(n / 50) * 50:,}" for n in counts(root)
+    )
+    return (
+        f"`gridworlds` is about {grid} lines of Python and `tabular_mbrl` about "
+        f"{package}, docstrings\nincluded: the algorithms (agents, models, value "
+        f"iteration, MPC, specs) about {algorithms},\nthe experiments (runners, "
+        f"batched engine, results, named studies) about {experiments}, the\nCLI, "
+        f"plots and bench about {cli}, and the course tooling (grader, lecture "
+        f"runner,\nhandout) about {course}."
+    )
