@@ -16,6 +16,7 @@ from tabular_mbrl.studies import (
     GOAL_CHANGE,
     REPLAY_VS_DYNA,
     STUDIES,
+    WAYPOINT_AGENTS,
     model_error_names,
 )
 
@@ -38,6 +39,7 @@ SERIES = {
     "mpc": (None, ["Q-learning", "Dyna-Q n=5", "Dyna-Q n=50", "MPC"]),
     "mpc-ablation": (None, list(ABLATION)),
     "fig-8-3": (lambda q: 54 * 4, ["n=50"]),
+    "waypoints": (lambda q: 3 * q["n_tours"], list(WAYPOINT_AGENTS)),
     "replay-vs-dyna": (lambda q: 3, list(REPLAY_VS_DYNA)),
     # Counted from the change: one point per real step after it.
     "goal-change": (lambda q: q["n_steps"] - q["change_at"], list(GOAL_CHANGE)),

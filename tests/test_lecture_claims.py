@@ -121,3 +121,18 @@ def test_lecture_2_planning_claims():
     verdicts = [line.split(":")[0] for line in lecture.claims(result)]
     assert verdicts == ["Planning buys real steps", "Planning reaches back"]
     assert lecture.directions(result[1])[0] == 1
+
+
+def test_lecture_12_intermediate_goal_claims():
+    lecture = load("12_intermediate_goals")
+    config = lecture.Config()
+    study = lecture.run(config)
+    assert [s.name for s in study.series] == list(studies.WAYPOINT_AGENTS)
+    verdicts = [line.split(":")[0] for line in lecture.claims(study, config.max_steps)]
+    assert verdicts == [
+        "MPC follows each goal at once",
+        "Dyna-Q must re-learn each goal",
+        "Telling helps Dyna-Q",
+    ]
+    # G to A by hand: 3 down the right column, 4 left on row 3, 2 down.
+    assert lecture.shortest_legs(4).tolist() == [7, 6, 11, 9]

@@ -625,3 +625,106 @@ def replay_vs_dyna(
         f"goals in the last {window:,} real steps",
         in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs),
     )
+
+
+#: The goals of :func:`waypoints` on the Dyna maze, as (row, col), in order:
+#: A (bottom middle), B (top, left of the right wall), then the maze's G.
+WAYPOINTS = ((5, 4), (0, 3), (0, 8))
+
+#: Its agents, in order.
+WAYPOINT_AGENTS = ("MPC", "Dyna-Q, told", "Dyna-Q, not told")
+
+
+def waypoint_leg(start: tuple[int, int], goal: tuple[int, int], max_steps: int):
+    """The Dyna maze's walls with the start and goal moved: one leg."""
+    rows = [
+        list(row.replace("S", ".").replace("G", "."))
+        for row in gridworlds.registry.DYNA_MAZE.strip().splitlines()
+    ]
+    rows[start[0]][start[1]] = "S"
+    rows[goal[0]][goal[1]] = "G"
+    layout = "\n".join("".join(row) for row in rows)
+    return gridworlds.GridWorld(layout, max_steps=max_steps)
+
+
+@experiment(
+    "waypoints",
+    "intermediate goals set on the fly: MPC follows, Dyna-Q re-learns",
+    quick={"n_runs": 2, "n_tours": 1, "warmup": 3, "max_steps": 500},
+    group="beyond",
+    batched=False,
+)
+def waypoints(
+    *,
+    n_runs: int = 20,
+    n_tours: int = 2,
+    n_planning_steps: int = 50,
+    warmup: int = 5,
+    max_steps: int = 1000,
+    seed: int = 0,
+    progress: StudyProgress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Intermediate goals on the Dyna maze: after ``warmup`` episodes from S
+    to G, in which every agent learns the maze, reach A, then B, then G
+    (:data:`WAYPOINTS`), ``n_tours`` times over, each leg starting where the
+    last one ended. The agent keeps what it learned from leg to leg; only
+    the goal moves. MPC is handed each leg's goal through ``reward_fn``
+    (:func:`~tabular_mbrl.experiments.tell`) and plans for it at once;
+    Dyna-Q n=50 is told too (its model's rewards relabelled) or not, and its
+    Q values, which point at the last goal, must be re-learned. Each value is
+    the real steps a leg took (a leg stops after ``max_steps``: a run that
+    never got there counts them). The legs need the loop engine."""
+    legs = [
+        (
+            WAYPOINTS[i - 1] if i else _dyna_maze().to_cell(_dyna_maze().start_state),
+            goal,
+        )
+        for tour in range(n_tours)
+        for i, goal in enumerate(WAYPOINTS)
+    ]
+    specs = [STANDARD_MPC, dyna_q_spec(n_planning_steps), dyna_q_spec(n_planning_steps)]
+
+    def setting(label: str, spec: AgentSpec, told: bool) -> Series:
+        steps = np.zeros((n_runs, len(legs)), dtype=np.int64)
+        for run, run_seed in enumerate(np.random.SeedSequence(seed).spawn(n_runs)):
+            maze = _dyna_maze()
+            rng = np.random.default_rng(run_seed)
+            agent = spec.build(maze.n_states, maze.n_actions, rng)
+            learning = interact(maze, agent, maze.reset()[0])
+            for _ in range(warmup):  # learn the maze: episodes from S to G
+                for step in learning:
+                    if step.terminated:
+                        break
+            for leg, (start, goal) in enumerate(legs):
+                env = waypoint_leg(start, goal, max_steps)
+                if told:
+                    target = env.to_state(*goal)
+                    tell(
+                        agent,
+                        lambda s, a, next_s, g=target: (next_s == g) * 1.0,
+                        lambda s, a, next_s, g=target: next_s == g,
+                    )
+                for step in interact(env, agent, env.reset()[0]):
+                    steps[run, leg] += 1
+                    if step.terminated or step.truncated:
+                        break
+            if progress is not None:
+                progress(label, run + 1, n_runs)
+        return Series(label, np.arange(1, len(legs) + 1), steps)
+
+    told = (True, True, False)
+    tasks = [
+        lambda label=label, spec=spec, t=t: setting(label, spec, t)
+        for label, spec, t in zip(WAYPOINT_AGENTS, specs, told, strict=True)
+    ]
+    names = "ABG" * n_tours
+    return Study(
+        "waypoints",
+        "Intermediate goals on the Dyna maze: A, then B, then G",
+        "leg (" + ", ".join(f"{i} to {n}" for i, n in enumerate(names, 1)) + ")",
+        "real steps in the leg",
+        in_parallel(tasks, jobs),
+        log_y=True,
+    )
