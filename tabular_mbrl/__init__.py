@@ -40,6 +40,7 @@ from .models import (
 )
 from .mpc import (
     RandomShootingAgent,
+    ReplanningAgent,
     cross_entropy_method,
     planning_view,
     random_shooting,
@@ -76,6 +77,7 @@ __all__ = [
     "ReplayQAgent",
     "QLearningAgent",
     "RandomShootingAgent",
+    "ReplanningAgent",
     "RandomWalkAgent",
     "Series",
     "StepResults",

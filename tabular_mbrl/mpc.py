@@ -564,3 +564,132 @@ class RandomShootingAgent:
         self.last_tried[state, action] = self.n_real_steps
         if hasattr(self.model, "update"):
             self.model.update(state, action, reward, next_state, terminated)
+
+
+class ReplanningAgent:
+    """Plan a whole path on a fixed model, execute part of it, plan again.
+
+    The plan is the model's best path from the current state: greedy on the
+    values of value iteration on the model (ties broken at random), each
+    action followed to its most likely outcome, until the model says the
+    episode ends, the path comes back to a state it passed (it would go
+    round for ever), or ``max_length`` actions. The agent executes the first
+    ``replan_every`` actions of the plan in the real world, whatever happens
+    there, then plans again from where it really is. ``replan_every=1`` is
+    closed-loop control, as MPC replans at every step; ``replan_every=None``
+    executes each whole plan (open loop). With an exact model every plan
+    works; with a wrong one (a deterministic model of a slippery world), the
+    real state drifts from the planned one until the next plan.
+
+    Parameters
+    ----------
+    n_states, n_actions : int
+    model : learned model or TabularModel
+        Planned on, never updated (what the ``replanning`` experiment varies is
+        how often the agent looks, not what it knows).
+    replan_every : int or None, default 1
+        Actions executed per plan, >= 1; None: the whole plan.
+    gamma : float, default 0.95
+    max_length : int, default 1000
+        Longest plan, >= 1.
+    rng : numpy Generator, int or None
+
+    Attributes
+    ----------
+    n_real_steps : int
+    n_plans : int
+        Plans made.
+    n_planning_updates : int
+        Value-iteration backups (once, for the fixed model) plus the model
+        steps followed to build plans.
+    """
+
+    direct_rl = False
+
+    def __init__(
+        self,
+        n_states: int,
+        n_actions: int,
+        *,
+        model: object,
+        replan_every: int | None = 1,
+        gamma: float = 0.95,
+        max_length: int = 1000,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
+        self.n_states = check_int("n_states", n_states, low=1)
+        self.n_actions = check_int("n_actions", n_actions, low=1)
+        self.replan_every = (
+            None
+            if replan_every is None
+            else check_int("replan_every", replan_every, low=1)
+        )
+        self.gamma = check_probability("gamma", gamma)
+        self.max_length = check_int("max_length", max_length, low=1)
+        self.rng = make_rng(rng)
+        view = planning_view(model)
+        if view.next_states.shape[:2] != (self.n_states, self.n_actions):
+            raise ValueError(
+                f"model has (n_states, n_actions) == {view.next_states.shape[:2]}, "
+                f"must match the agent's ({self.n_states}, {self.n_actions})"
+            )
+        values, q, sweeps = iterate_values(view, gamma=self.gamma, tol=1e-6)
+        self.q = q
+        likely = view.probs.argmax(axis=2)[..., None]
+        self._next = np.take_along_axis(view.next_states, likely, 2)[..., 0].tolist()
+        self._ends = np.take_along_axis(view.terminated, likely, 2)[..., 0].tolist()
+        self.n_real_steps = 0
+        self.n_plans = 0
+        self.n_planning_updates = sweeps * view.next_states.size
+        self._plan: list[int] = []
+        self._left = 0  # actions of the current plan still to execute
+
+    def __repr__(self) -> str:
+        return agent_repr(self)
+
+    def plan(self, state: int) -> list[int]:
+        """The model's best path of actions from ``state`` (see above)."""
+        state = check_int("state", state, low=0, high=self.n_states - 1)
+        actions: list[int] = []
+        seen = set()
+        while len(actions) < self.max_length and state not in seen:
+            seen.add(state)  # back at a state: the model's path goes round
+            values = self.q[state]
+            best = np.flatnonzero(values == values.max())
+            action = int(best[self.rng.integers(len(best))])
+            actions.append(action)
+            self.n_planning_updates += 1
+            if self._ends[state][action]:
+                break
+            state = self._next[state][action]
+        self.n_plans += 1
+        return actions
+
+    def select_action(self, state: int) -> int:
+        """The next action of the current plan, after planning again if it is
+        used up (or ``replan_every`` of its actions have been taken)."""
+        if self._left == 0 or not self._plan:
+            self._plan = self.plan(state)
+            every = self.replan_every
+            self._left = (
+                len(self._plan) if every is None else min(every, len(self._plan))
+            )
+        self._left -= 1
+        return self._plan.pop(0)
+
+    def drop_plan(self) -> None:
+        """Forget what is left of the plan: the next action plans afresh (at
+        the start of an episode)."""
+        self._plan, self._left = [], 0
+
+    def update(
+        self, state: int, action: int, reward: float, next_state: int, terminated: bool
+    ) -> None:
+        """Count the real step; the model stays as it is. An episode's end
+        drops what is left of the plan."""
+        check_transition(
+            self.n_states, self.n_actions, state, action, reward, next_state, terminated
+        )
+        self.n_real_steps += 1
+        if terminated:
+            self.drop_plan()

@@ -40,6 +40,7 @@ SERIES = {
     "mpc-ablation": (None, list(ABLATION)),
     "fig-8-3": (lambda q: 54 * 4, ["n=50"]),
     "waypoints": (lambda q: 3 * q["n_tours"], list(WAYPOINT_AGENTS)),
+    "replanning": ("slips", ["replan every step (MPC)", "open loop"]),
     "replay-vs-dyna": (lambda q: 3, list(REPLAY_VS_DYNA)),
     # Counted from the change: one point per real step after it.
     "goal-change": (lambda q: q["n_steps"] - q["change_at"], list(GOAL_CHANGE)),

@@ -136,3 +136,18 @@ def test_lecture_12_intermediate_goal_claims():
     ]
     # G to A by hand: 3 down the right column, 4 left on row 3, 2 down.
     assert lecture.shortest_legs(4).tolist() == [7, 6, 11, 9]
+
+
+def test_lecture_9_replanning_claims():
+    lecture = load("09_replanning_vs_open_loop")
+    study = lecture.run(lecture.Config())
+    assert study.series[0].name == "replan every step (MPC)"
+    assert study.series[-1].name == "open loop"
+    verdicts = [line.split(":")[0] for line in lecture.claims(study)]
+    assert verdicts == [
+        "Without slips replanning does not matter",
+        "Replanning at every step pays",
+        "The more often it replans, the fewer steps",
+    ]
+    # Without slips the learned model is exact: 14 steps, every episode.
+    assert all((s.values[:, 0] == 14).all() for s in study.series)

@@ -378,3 +378,39 @@ def test_the_staleness_bonus_joins_the_rollout_rewards():
     assert agent.last_tried[0].tolist() == [5, 4]
     with pytest.raises(ValueError, match=r"kappa == -1, must be in \[0, inf\]"):
         tm.RandomShootingAgent(2, 2, kappa=-1.0)
+
+
+def test_replanning_agent_plans_the_shortest_path_on_an_exact_model():
+    env = gridworlds.make("dyna_maze")
+    agent = tm.ReplanningAgent(
+        env.n_states, env.n_actions, model=env.model(), replan_every=None, rng=0
+    )
+    plan = agent.plan(env.start_state)
+    assert len(plan) == 14  # the Dyna maze's shortest path
+    # Executed blindly in the (deterministic) world, it reaches the goal.
+    state = env.reset(seed=0)[0]
+    for action in plan:
+        state, reward, terminated, *_ = env.step(action)
+    assert terminated and reward == 1.0
+    # Open loop executes the whole plan: one plan for the episode; closed
+    # loop plans at every step.
+    for every, plans in ((None, 1), (1, 14), (4, 4)):
+        agent = tm.ReplanningAgent(
+            env.n_states, env.n_actions, model=env.model(), replan_every=every, rng=0
+        )
+        steps = tm.interact(env, agent, env.reset(seed=0)[0])
+        for _ in range(14):
+            step = next(steps)
+        assert step.terminated and agent.n_plans == plans, every
+
+
+def test_replanning_agent_stops_a_plan_that_goes_round():
+    # A model that has seen nothing: every action stays put, worth 0. The
+    # plan stops where it would come back to its own start.
+    model = tm.DeterministicModel(3, 2)
+    agent = tm.ReplanningAgent(3, 2, model=model, rng=0)
+    assert len(agent.plan(1)) == 1
+    with pytest.raises(ValueError, match=r"replan_every == 0, must be in \[1, inf\]"):
+        tm.ReplanningAgent(3, 2, model=model, replan_every=0)
+    with pytest.raises(ValueError, match=r"must match the agent's \(4, 2\)"):
+        tm.ReplanningAgent(4, 2, model=model)
