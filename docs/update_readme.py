@@ -21,11 +21,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # a script that only writes files
 
-from readme_size import sentence  # noqa: E402
-
 from tabular_mbrl.__main__ import main  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "docs"))  # its neighbour, also when imported by path
+from readme_size import sentence  # noqa: E402
+
 BEGIN, END = "<!-- compare-table: begin -->", "<!-- compare-table: end -->"
 
 

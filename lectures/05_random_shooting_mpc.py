@@ -5,6 +5,7 @@ execute the first action of the best, replan next step. First on the env's
 true model, then on a model learned from the agent's own real steps (with
 optimism for pairs it has never tried, and value-iteration terminal values so
 a short horizon sees past itself). Right: what horizon x candidates buys.
+The lines printed under the figure are computed from these runs.
 
     python lectures/05_random_shooting_mpc.py [--show] [--quick]
 """
@@ -23,7 +24,7 @@ from tabular_mbrl.studies import STANDARD_MPC
 
 @dataclass(frozen=True)
 class Config:
-    n_runs: int = 3  # runs per curve
+    n_runs: int = 10  # runs per curve
     n_episodes: int = 15  # episodes per run
     horizon: int = STANDARD_MPC.params["horizon"]  # steps each sequence looks ahead
     n_candidates: int = STANDARD_MPC.params["n_candidates"]  # sequences per step
@@ -36,7 +37,9 @@ class Config:
 QUICK = Config(n_runs=1, n_episodes=3, sweep_horizons=(1,), sweep_candidates=(10,))
 
 
-def main(config: Config):
+def run(config: Config):
+    """Steps per episode with the true and with a learned model (label ->
+    EpisodeResults), and the horizon x candidates sweep (a Study)."""
     mpc = STANDARD_MPC.replace(horizon=config.horizon, n_candidates=config.n_candidates)
     true_model = gridworlds.make("dyna_maze").model()  # never updated
     specs = [
@@ -51,12 +54,6 @@ def main(config: Config):
         seed=config.seed,
     )
     curves = {spec.label: result for spec, result in zip(specs, results, strict=True)}
-    for label, results in curves.items():
-        print(
-            f"{label}: {results.steps.sum(axis=1).mean():.0f} real steps, "
-            f"{results.planning_updates.sum(axis=1).mean():.0f} simulated "
-            f"transitions per run"
-        )
     budget = studies.mpc_budget(
         horizons=config.sweep_horizons,
         n_candidates=config.sweep_candidates,
@@ -64,6 +61,39 @@ def main(config: Config):
         n_episodes=config.n_episodes,
         seed=config.seed,
     )
+    return curves, budget
+
+
+def claims(result) -> list[str]:
+    """What the lecture says, each sentence computed from the runs: its
+    verdict (the words before the colon) chosen by the numbers after it."""
+    curves, _ = result
+    true, learned = curves["MPC, true model"], curves["MPC, learned model"]
+    env = gridworlds.make("dyna_maze")
+    shortest = tm.shortest_path_length(env.model(), env.start_state)
+    exact = bool((true.steps == shortest).all())
+    first, last = learned.steps[:, 0].mean(), learned.steps[:, -5:].mean()
+    catches_up = last <= 1.1 * shortest
+    walks = "walks the shortest path" if exact else "strays"
+    catch = "catches up" if catches_up else "does not catch up"
+    return [
+        f"With the true model MPC {walks}: "
+        f"{true.steps.mean():.1f} steps per episode on average, the shortest path "
+        f"being {shortest}, in {true.steps.size} episodes.",
+        f"With a learned model MPC {catch}: "
+        f"its first episode takes {first:.0f} steps (it explores what its model "
+        f"does not know), its last five {last:.1f}; "
+        f"{learned.planning_updates.sum(axis=1).mean():,.0f} model updates per run "
+        f"against {true.planning_updates.sum(axis=1).mean():,.0f} with the true "
+        f"model.",
+    ]
+
+
+def main(config: Config):
+    result = run(config)
+    curves, budget = result
+    for line in claims(result) + budget.note.splitlines():
+        print(line)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     plot_steps_per_episode(curves, ax=left)
     left.set_title("random-shooting MPC on the Dyna maze")

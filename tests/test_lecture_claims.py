@@ -151,3 +151,40 @@ def test_lecture_9_replanning_claims():
     ]
     # Without slips the learned model is exact: 14 steps, every episode.
     assert all((s.values[:, 0] == 14).all() for s in study.series)
+
+
+def test_lecture_1_q_learning_claims():
+    lecture = load("01_q_learning")
+    env, agent, returns = result = lecture.run(lecture.Config())
+    verdicts = [line.split(":")[0] for line in lecture.claims(result)]
+    assert verdicts == [
+        "Q-learning learns the shortest path",
+        "Exploring costs on the way",
+        "Model-free",
+    ]
+    assert agent.n_planning_updates == 0  # model-free: no planning at all
+    # The clipped episodes are counted, not hidden.
+    clipped = int((returns < lecture.FLOOR).sum())
+    assert (
+        f"{clipped} of {returns.size} returns were below" in lecture.claims(result)[2]
+    )
+
+
+def test_lecture_3_changing_maze_claims():
+    lecture = load("03_changing_mazes")
+    result = lecture.run(lecture.Config())
+    verdicts = [line.split(":")[0] for line in lecture.claims(result)]
+    assert verdicts == [
+        "Dyna-Q+ finds the new path more often",
+        "Only Dyna-Q+ takes the shortcut",
+    ]
+
+
+def test_lecture_5_random_shooting_claims():
+    lecture = load("05_random_shooting_mpc")
+    result = lecture.run(lecture.Config())
+    verdicts = [line.split(":")[0] for line in lecture.claims(result)]
+    assert verdicts == [
+        "With the true model MPC walks the shortest path",
+        "With a learned model MPC catches up",
+    ]
