@@ -172,9 +172,9 @@ def q_midway(
         strict=True,
     )
     for (env, learner), (again, replay) in twice:
-        lengths = []
+        lengths = [0]  # steps of each episode so far
         for step in interact(env, learner, env.reset()[0]):
-            lengths[-1:] = [lengths[-1] + 1] if lengths else [1]
+            lengths[-1] += 1
             if step.terminated or step.truncated:
                 if len(lengths) == episode:
                     break
