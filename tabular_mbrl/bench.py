@@ -31,7 +31,7 @@ import gridworlds
 from .batched import run_episodes_batched
 from .dyna_q import DynaQAgent
 from .experiments import _batched, interact
-from .mpc import random_shooting
+from .mpc import RandomShootingAgent, random_shooting
 from .spec import AgentSpec
 from .studies import BOOK, STUDIES
 
@@ -43,6 +43,7 @@ QUICK_RUNS = 1
 #: Full and quick budgets of the cases that are not the book's figures.
 BUDGETS = {
     "mpc-decision": {"full": dict(repeats=200), "quick": dict(repeats=10)},
+    "mpc-default": {"full": dict(n_steps=2000), "quick": dict(n_steps=50)},
     "open-grid": {"full": dict(n_steps=2000), "quick": dict(n_steps=100)},
     "floor": {"full": dict(n_backups=20_000), "quick": dict(n_backups=500)},
 }
@@ -205,6 +206,18 @@ def _mpc_decision(repeats: int) -> float:
     return float(repeats * 1000 * 20)
 
 
+def _mpc_default(n_steps: int) -> float:
+    """Real steps of the MPC the package teaches, as it comes (horizon 3, all
+    64 sequences, value iteration when its model changed), learning the Dyna
+    maze: each decision's rollouts plus the value iteration behind it."""
+    env = gridworlds.make("dyna_maze")
+    agent = RandomShootingAgent(env.n_states, env.n_actions, rng=0)
+    steps = interact(env, agent, env.reset(seed=0)[0])
+    for _ in range(n_steps):
+        next(steps)
+    return float(agent.n_planning_updates)
+
+
 def _open_grid(n_steps: int, size: int) -> float:
     env = gridworlds.make("open_grid", rows=size, cols=size)
     agent = DynaQAgent(env.n_states, env.n_actions, n_planning_steps=50, rng=0)
@@ -262,6 +275,7 @@ def _cases(quick: bool) -> list[tuple[str, str, int, Work]]:
         ("ex8.4", "loop", runs("ex8.4"), (_figure, dict(case="ex8.4", quick=quick)))
     )
     rows.append(("mpc-decision", "loop", 1, (_mpc_decision, b["mpc-decision"])))
+    rows.append(("mpc-default", "loop", 1, (_mpc_default, b["mpc-default"])))
     for size in (10, 30, 100):
         work = (_open_grid, dict(size=size, **b["open-grid"]))
         rows.append((f"open-grid {size}x{size}", "loop", 1, work))

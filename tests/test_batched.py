@@ -371,7 +371,7 @@ def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys, monkeypa
     listed = [(case, engine) for case, engine, *_ in bench._cases(quick=True)]
     for figure in ("fig8.2", "fig8.4", "fig8.5"):
         assert (figure, "loop") in listed and (figure, "batched") in listed
-    for case in ("ex8.4", "mpc-decision", "open-grid 100x100", "floor"):
+    for case in ("ex8.4", "mpc-decision", "mpc-default", "open-grid 100x100", "floor"):
         assert case in [c for c, _ in listed]
     few = [
         row
