@@ -677,14 +677,11 @@ def waypoints(
     Q values, which point at the last goal, must be re-learned. Each value is
     the real steps a leg took (a leg stops after ``max_steps``: a run that
     never got there counts them). The legs need the loop engine."""
-    legs = [
-        (
-            WAYPOINTS[i - 1] if i else _dyna_maze().to_cell(_dyna_maze().start_state),
-            goal,
-        )
-        for tour in range(n_tours)
-        for i, goal in enumerate(WAYPOINTS)
-    ]
+    maze = _dyna_maze()
+    legs, begin = [], maze.to_cell(maze.start_state)  # each leg from the last goal
+    for goal in WAYPOINTS * n_tours:
+        legs.append((begin, goal))
+        begin = goal
     specs = [STANDARD_MPC, dyna_q_spec(n_planning_steps), dyna_q_spec(n_planning_steps)]
 
     def setting(label: str, spec: AgentSpec, told: bool) -> Series:
