@@ -275,9 +275,11 @@ class BatchedMPC:
         state's first pair; adding the action gives the pair. Returns the
         next positions and rewards per pair, and the terminal value per
         position."""
+        view = self._planning_view()
         if self.iterate_values:  # values without the bonus, as the agent's
-            self._update_values(self._planning_view(), planning)
-        view = self._planning_view(bonus=True)
+            self._update_values(view, planning)
+        if self.kappa:  # the rollouts see the bonus
+            view = self._planning_view(bonus=True)
         next_states, rewards, terminated = (part[planning] for part in view)
         n_runs, n_states, n_actions = next_states.shape
         ends = np.full((n_runs, 1, n_actions), n_states)

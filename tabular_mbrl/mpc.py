@@ -24,7 +24,7 @@ from ._checks import (
     check_transition,
     make_rng,
 )
-from .dynamic_programming import iterate_values
+from .dynamic_programming import _likely_outcomes, iterate_values
 from .models import DeterministicModel, optimistic, outcome_arrays
 
 RewardFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -635,9 +635,7 @@ class ReplanningAgent:
             )
         values, q, sweeps = iterate_values(view, gamma=self.gamma, tol=1e-6)
         self.q = q
-        likely = view.probs.argmax(axis=2)[..., None]
-        self._next = np.take_along_axis(view.next_states, likely, 2)[..., 0].tolist()
-        self._ends = np.take_along_axis(view.terminated, likely, 2)[..., 0].tolist()
+        self._next, self._ends = _likely_outcomes(view)  # [state][action]
         self.n_real_steps = 0
         self.n_plans = 0
         self.n_planning_updates = sweeps * view.next_states.size

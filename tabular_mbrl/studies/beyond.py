@@ -771,10 +771,11 @@ def replanning(
     steps = np.zeros((len(every), n_runs, len(slips)))
     reached = np.zeros((len(every), len(slips)), dtype=np.int64)
     run_seeds = np.random.SeedSequence(seed).spawn(n_runs + 1)
+    learn_seeds = run_seeds[-1].spawn(len(slips))  # the walks that learn models
     for j, slip in enumerate(slips):
         env = gridworlds.make("dyna_maze", slip=slip, max_steps=budget)
         truth = env.model()
-        learn = np.random.default_rng(run_seeds[-1].spawn(len(slips))[j])
+        learn = np.random.default_rng(learn_seeds[j])
         counts = walk_counts(env, n_learning_steps, n_runs, learn)  # every run
         for run, run_seed in enumerate(run_seeds[:n_runs]):
             rng = np.random.default_rng(run_seed)
