@@ -50,6 +50,7 @@ from .prioritized_sweeping import PrioritizedSweepingAgent
 from .q_learning import QLearningAgent, epsilon_greedy, greedy_action
 from .random_walk import RandomWalkAgent
 from .replay import ReplayQAgent
+from .rollouts import RolloutQAgent
 from .results import (
     Convergence,
     EpisodeResults,
@@ -75,6 +76,7 @@ __all__ = [
     "EpisodeResults",
     "PrioritizedSweepingAgent",
     "ReplayQAgent",
+    "RolloutQAgent",
     "QLearningAgent",
     "RandomShootingAgent",
     "ReplanningAgent",

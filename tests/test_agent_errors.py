@@ -11,6 +11,7 @@ AGENTS = [
     tm.DynaQPlusAgent,
     tm.PrioritizedSweepingAgent,
     tm.ReplayQAgent,
+    tm.RolloutQAgent,
 ]
 
 

@@ -190,3 +190,81 @@ def test_replay_memory_is_first_in_first_out_and_replays_count():
     assert lonely.q[:, 0].tolist() == [1.0 + 0.5 * 2.0, 2.0]
     with pytest.raises(ValueError, match=r"capacity == 0, must be in \[1, inf\]"):
         tm.ReplayQAgent(2, 1, capacity=0)
+
+
+def test_rollouts_with_no_rollouts_are_q_learning_step_for_step():
+    for model in (tm.DeterministicModel, tm.EmpiricalModel):
+        env_a, env_b = gridworlds.make("dyna_maze"), gridworlds.make("dyna_maze")
+        rollouts = tm.RolloutQAgent(
+            env_a.n_states,
+            env_a.n_actions,
+            n_rollouts=0,
+            rollout_length=5,
+            model=model(env_a.n_states, env_a.n_actions),
+            rng=3,
+        )
+        plain = tm.QLearningAgent(env_b.n_states, env_b.n_actions, rng=3)
+        steps_a = tm.interact(env_a, rollouts, env_a.reset(seed=1)[0])
+        steps_b = tm.interact(env_b, plain, env_b.reset(seed=1)[0])
+        for _ in range(500):
+            assert next(steps_a).action == next(steps_b).action
+        assert np.array_equal(rollouts.q, plain.q)
+        assert (rollouts.n_planning_updates, rollouts.n_rollout_starts) == (0, 0)
+
+
+class _Recording(tm.RolloutQAgent):
+    """Remembers every backup it makes while ``recording``."""
+
+    recording = False
+
+    def backup(self, state, action, reward, next_state, terminated):
+        if self.recording:
+            self.backups.append((state, next_state, terminated))
+        return super().backup(state, action, reward, next_state, terminated)
+
+
+def test_a_rollout_stops_at_a_terminal_state_and_the_counters_count():
+    # The chain 0 -> 1 -> 2 (terminal, reward 1), one action, alpha 1.
+    agent = _Recording(
+        3, 1, n_rollouts=2, rollout_length=5, alpha=1.0, gamma=0.5, rng=0
+    )
+    agent.backups = []
+    # After 0 -> 1 the model knows no action in 1: each rollout is five
+    # one-step rollouts from 0, the one state visited.
+    agent.update(0, 0, 0.0, 1, False)
+    assert (agent.n_planning_updates, agent.n_rollout_starts) == (10, 10)
+    agent.recording = True
+    agent.update(1, 0, 1.0, 2, True)
+    real, imagined = agent.backups[0], agent.backups[1:]
+    assert real == (1, 2, True) and len(imagined) == 10
+    # Rollouts start in 0 or 1 and never go past the terminal state 2: from 0
+    # the next imagined step is from 1 (as the model says), unless the
+    # rollout's five transitions are used up; from 1 it ends, and the next
+    # one starts again from a visited state.
+    assert {s for s, _, _ in imagined} <= {0, 1}
+    assert [end for s, _, end in imagined] == [s == 1 for s, _, _ in imagined]
+    for position, (state, _, _) in enumerate(imagined[:-1]):
+        if state == 0 and position != 4:
+            assert imagined[position + 1][0] == 1
+    # One start per rollout, one more after each terminal step that did not
+    # use up its rollout.
+    restarts = sum(end for i, (_, _, end) in enumerate(imagined) if i not in (4, 9))
+    assert agent.n_rollout_starts == 10 + 2 + restarts
+    assert (agent.n_real_steps, agent.n_planning_updates) == (2, 20)
+    # By hand, alpha = 1: Q(1) = 1 (terminal), Q(0) = 0.5 * Q(1).
+    assert any(s == 0 for s, _, _ in imagined)
+    assert agent.q[:, 0].tolist() == [0.5, 1.0, 0.0]
+
+
+def test_rollouts_follow_the_policy_among_the_actions_the_model_knows():
+    # Two actions in state 0; only action 1 was tried. Imagined steps take it,
+    # even though the untried action 0 has the larger value.
+    agent = _Recording(2, 2, n_rollouts=3, rollout_length=1, q_init=5.0, rng=0)
+    agent.backups, agent.recording = [], True
+    agent.update(0, 1, 0.0, 1, True)
+    assert [(s, n) for s, n, _ in agent.backups[1:]] == [(0, 1)] * 3
+    assert agent.q[0, 0] == 5.0  # never backed up
+    with pytest.raises(ValueError, match=r"rollout_length == 0, must be in \[1, inf\]"):
+        tm.RolloutQAgent(2, 1, rollout_length=0)
+    with pytest.raises(ValueError, match=r"n_rollouts == -1, must be in \[0, inf\]"):
+        tm.RolloutQAgent(2, 1, n_rollouts=-1)

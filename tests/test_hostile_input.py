@@ -14,6 +14,7 @@ AGENTS = [
     tm.DynaQPlusAgent,
     tm.PrioritizedSweepingAgent,
     tm.ReplayQAgent,
+    tm.RolloutQAgent,
     tm.RandomShootingAgent,
     tm.RandomWalkAgent,
 ]

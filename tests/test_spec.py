@@ -14,6 +14,7 @@ AGENTS = [
     tm.DynaQPlusAgent,
     tm.PrioritizedSweepingAgent,
     tm.ReplayQAgent,
+    tm.RolloutQAgent,
     tm.RandomShootingAgent,
     tm.RandomWalkAgent,
 ]
@@ -34,6 +35,8 @@ OTHER = {
     "planner": "cem",
     "n_iterations": 2,
     "n_replay_steps": 3,
+    "n_rollouts": 2,
+    "rollout_length": 4,
     "capacity": 50,
 }
 
