@@ -50,7 +50,6 @@ from .prioritized_sweeping import PrioritizedSweepingAgent
 from .q_learning import QLearningAgent, epsilon_greedy, greedy_action
 from .random_walk import RandomWalkAgent
 from .replay import ReplayQAgent
-from .rollouts import RolloutQAgent
 from .results import (
     Convergence,
     EpisodeResults,
@@ -62,6 +61,7 @@ from .results import (
     policy_convergence,
     steps_to_convergence,
 )
+from .rollouts import RolloutQAgent
 from .spec import AgentSpec
 
 __all__ = [

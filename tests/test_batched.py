@@ -555,3 +555,57 @@ def test_batched_mpc_bad_input_names_the_culprit():
     with pytest.raises(ValueError, match=r"terminal_value has NaN"):
         mpc(terminal_value=np.full(5, np.nan))
     assert mpc().select_actions(np.array([0, 1])).shape == (2,)
+
+
+def _rollout_batch(outcomes, n_actions=1, **kwargs):
+    from tabular_mbrl.batched_rollouts import BatchedRolloutQ
+
+    lengths = np.array([1, 2, 5, 10] * 2)
+    return BatchedRolloutQ(
+        np.zeros((len(lengths), outcomes.shape[0], n_actions)),
+        outcomes=outcomes,
+        n_rollouts=10 // lengths,
+        rollout_length=lengths,
+        empirical=np.repeat([False, True], 4),
+        rng=np.random.default_rng(0),
+        **kwargs,
+    )
+
+
+def test_batched_rollouts_compute_the_chain_by_hand_at_every_length():
+    # The chain 0 -> 1 -> 2 (terminal, reward 1), one action, alpha 1, as in
+    # tests/test_agents.py: Q(1) = 1 and Q(0) = gamma * Q(1), whatever the
+    # rollout length and the kind of model.
+    outcomes = np.array([[[1]], [[2]], [[2]]])
+    batch = _rollout_batch(outcomes, alpha=1.0, gamma=0.5, epsilon=0.1)
+    runs = batch.n_runs
+    one = np.ones(runs, dtype=np.int64)
+    batch.update(0 * one, 0 * one, np.zeros(runs), one, np.zeros(runs, bool))
+    batch.update(one, 0 * one, np.ones(runs), 2 * one, np.ones(runs, bool))
+    assert batch.q[:, :, 0].tolist() == [[0.5, 1.0, 0.0]] * runs
+    assert batch.n_planning_updates.tolist() == [20] * runs  # 10 per real step
+
+
+def test_batched_models_count_outcomes_or_keep_the_last():
+    outcomes = np.array([[[1, 2]], [[1, 1]], [[2, 2]]])  # two outcome slots
+    batch = _rollout_batch(outcomes, alpha=0.5, gamma=0.9, epsilon=0.0)
+    runs = batch.n_runs
+    zero = np.zeros(runs, dtype=np.int64)
+    for next_state in (1, 1, 2):
+        batch.update(zero, zero, np.zeros(runs), zero + next_state, zero == 1)
+    deterministic, empirical = batch.counts[:4, 0, 0], batch.counts[4:, 0, 0]
+    assert deterministic.tolist() == [[0, 1]] * 4  # the last outcome only
+    assert empirical.tolist() == [[2, 1]] * 4
+    with pytest.raises(ValueError, match="must be one number for every run"):
+        from tabular_mbrl.batched_rollouts import BatchedRolloutQ
+
+        BatchedRolloutQ(
+            np.zeros((2, 3, 1)),
+            outcomes=outcomes,
+            alpha=0.5,
+            gamma=0.9,
+            epsilon=0.1,
+            n_rollouts=[1, 2],
+            rollout_length=[2, 2],
+            rng=np.random.default_rng(0),
+        )

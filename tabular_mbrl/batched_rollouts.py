@@ -1,0 +1,202 @@
+""":class:`~tabular_mbrl.rollouts.RolloutQAgent` for many runs at once.
+
+The ``rollout-drift`` experiment needs hundreds of runs that each make 100
+imagined transitions per real step; one at a time, in Python, that is minutes.
+This engine makes imagined transition ``j`` of every run with a few array
+operations, as :class:`~tabular_mbrl.batched.BatchedDynaQ` (which it extends:
+epsilon-greedy and the real step's backup are its) does for planning backups.
+
+Both learned models are one array of outcome counts here, ``(R, S, A, K)``,
+in the outcome slots of the environment's model (the learner never reads the
+true probabilities, only which slot an observed next state belongs to). An
+empirical model adds each outcome to the counts; a deterministic model keeps
+only the last one (counts of 0 but for a 1 in the last outcome's slot), so the
+two kinds of model share the batch and the sampling code.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_int
+from .batched import BatchedDynaQ
+
+
+class BatchedRolloutQ(BatchedDynaQ):
+    """``n_runs`` independent :class:`RolloutQAgent` learners in lockstep.
+
+    Parameters
+    ----------
+    q, alpha, gamma, epsilon
+        As for :class:`~tabular_mbrl.batched.BatchedDynaQ`.
+    rng : Generator
+        The batch's one random stream.
+    outcomes : ndarray of int, shape (n_states, n_actions, K)
+        The environment's outcome slots (``env.model().next_states``): where
+        an observed next state is counted.
+    n_rollouts, rollout_length : int or ndarray of int, shape (n_runs,)
+        As for the agent; every run must make as many imagined transitions
+        per real step (``n_rollouts * rollout_length``).
+    empirical : bool or ndarray of bool, shape (n_runs,)
+        Count every outcome (True) or keep the last one (False).
+
+    Attributes
+    ----------
+    q, n_real_steps, n_planning_updates
+        As for :class:`~tabular_mbrl.batched.BatchedDynaQ`;
+        ``n_planning_updates`` counts imagined transitions.
+    counts : ndarray of int, shape (n_runs, n_states, n_actions, K)
+        The learned models.
+    reward_sums : ndarray of float, shape (n_runs, n_states, n_actions, K)
+        Summed rewards per outcome (mean = sum / count).
+    terminal : ndarray of bool, shape (n_runs, n_states, n_actions, K)
+        Whether the outcome ended the episode, as last seen.
+    visited : ndarray of bool, shape (n_runs, n_states)
+        States each run has really been in: where its rollouts start.
+    """
+
+    def __init__(
+        self,
+        q: np.ndarray,
+        *,
+        outcomes: np.ndarray,
+        alpha: float | np.ndarray,
+        gamma: float | np.ndarray,
+        epsilon: float | np.ndarray,
+        n_rollouts: int | np.ndarray,
+        rollout_length: int | np.ndarray,
+        empirical: bool | np.ndarray = False,
+        rng: np.random.Generator,
+    ) -> None:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng == {rng!r}, must be a numpy Generator")
+        super().__init__(q, alpha=alpha, gamma=gamma, epsilon=epsilon, rng=rng)
+        self._generator = rng
+        runs = (self.n_runs,)
+        self.n_rollouts = np.broadcast_to(np.asarray(n_rollouts), runs).copy()
+        self.rollout_length = np.broadcast_to(np.asarray(rollout_length), runs).copy()
+        for name in ("n_rollouts", "rollout_length"):
+            for value in getattr(self, name).tolist():
+                check_int(name, value, low=0 if name == "n_rollouts" else 1)
+        budget = set((self.n_rollouts * self.rollout_length).tolist())
+        if len(budget) != 1:
+            raise ValueError(
+                f"n_rollouts * rollout_length == {sorted(budget)}, must be one "
+                f"number for every run"
+            )
+        self.budget = budget.pop()
+        self.empirical = np.broadcast_to(np.asarray(empirical, bool), runs).copy()
+        self.outcomes = np.asarray(outcomes, dtype=np.int64)
+        shape = (self.n_runs, self.n_states, self.n_actions, self.outcomes.shape[2])
+        self.counts = np.zeros(shape, dtype=np.int64)
+        self.reward_sums = np.zeros(shape)
+        self.terminal = np.zeros(shape, dtype=bool)
+        self.visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
+        self._visit_order = np.zeros((self.n_runs, self.n_states), dtype=np.int64)
+        self._n_visited = np.zeros(self.n_runs, dtype=np.int64)
+
+    _PER_RUN = BatchedDynaQ._PER_RUN + (
+        "n_rollouts",
+        "rollout_length",
+        "empirical",
+        "counts",
+        "reward_sums",
+        "terminal",
+        "visited",
+    )
+
+    def update(
+        self,
+        states: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        next_states: np.ndarray,
+        terminated: np.ndarray,
+    ) -> None:
+        """One real transition per run: its backup, the models, the rollouts."""
+        super().update(states, actions, rewards, next_states, terminated)
+        runs = self._runs
+        new = ~self.visited[runs, states]
+        self.visited[runs[new], states[new]] = True
+        self._visit_order[runs[new], self._n_visited[new]] = states[new]
+        self._n_visited += new
+        slot = (self.outcomes[states, actions] == next_states[:, None]).argmax(axis=1)
+        forget = ~self.empirical  # a deterministic model keeps the last outcome
+        self.counts[runs[forget], states[forget], actions[forget]] = 0
+        self.reward_sums[runs[forget], states[forget], actions[forget]] = 0.0
+        self.counts[runs, states, actions, slot] += 1
+        self.reward_sums[runs, states, actions, slot] += rewards
+        self.terminal[runs, states, actions, slot] = terminated
+        self.rollouts()
+
+    def rollouts(self) -> None:
+        """``n_rollouts * rollout_length`` imagined transitions for every run:
+        transition ``j`` of all runs at once.
+
+        A run whose table is still all zero and that has seen no reward but 0
+        (``_idle``, see :class:`~tabular_mbrl.batched.BatchedDynaQ`) would
+        back up only 0 onto 0: its rollouts are counted but not made.
+        """
+        n_actions, n_slots = self.n_actions, self.outcomes.shape[2]
+        # One draw per run and transition: tie-breaking noise for each action,
+        # then whether to explore, which known action, which outcome and which
+        # start state.
+        explore_at, pick_at, outcome_at, start_at = range(n_actions, n_actions + 4)
+        width, budget = n_actions + 4, self.budget
+        todo = np.flatnonzero(~self._idle)
+        self.n_planning_updates += budget
+        if todo.size == 0 or budget == 0:
+            return
+        u = self._generator.random((budget, width, todo.size))
+        n_states = self.n_states
+        # Flat tables and ``take``: each gathered array has one row per action
+        # (or outcome slot) and one column per run, so the reductions run
+        # along a long first axis. (Far faster in NumPy than fancy indexing
+        # and reducing along a short last axis; the arithmetic is the same.)
+        q, observed = self.q.reshape(-1), self.observed.reshape(-1)
+        counts, reward_sums = self.counts.reshape(-1), self.reward_sums.reshape(-1)
+        terminal, outcomes = self.terminal.reshape(-1), self.outcomes.reshape(-1)
+        each_action = np.arange(n_actions)[:, None]
+        each_slot = np.arange(n_slots)[:, None]
+        offset = todo * n_states
+        n_visited = self._n_visited[todo]
+        # restart[j]: the runs whose rollout j-th transition starts a rollout.
+        restart = np.arange(budget)[:, None] % self.rollout_length[todo] == 0
+        alpha, gamma = self.alpha[todo], self.gamma[todo]
+        epsilon = self.epsilon[todo]
+        first = todo * n_states  # visit_order row starts, flat
+        visit_order = self._visit_order.reshape(-1)
+        state = np.full(todo.size, -1)
+        for j in range(budget):
+            draw = u[j]
+            start = (state < 0) | restart[j]
+            if start.any():
+                index = (draw[start_at, start] * n_visited[start]).astype(np.int64)
+                state[start] = visit_order.take(first[start] + index)
+            rows = offset + state
+            cells = rows * n_actions + each_action  # (A, R)
+            known = observed.take(cells)
+            values = np.where(known, q.take(cells), -np.inf)
+            best = values == values.max(axis=0)
+            action = np.where(best, draw[:n_actions], -1.0).argmax(axis=0)
+            n_known = known.sum(axis=0)
+            explore = (draw[explore_at] < epsilon) & (n_known > 1)
+            if explore.any():
+                pick = (draw[pick_at, explore] * n_known[explore]).astype(np.int64)
+                order = known[:, explore].cumsum(axis=0)
+                action[explore] = (order > pick).argmax(axis=0)
+            pair = state * n_actions + action
+            cell = rows * n_actions + action
+            outcome_cells = cell * n_slots + each_slot  # (K, R)
+            cumulative = counts.take(outcome_cells).cumsum(axis=0)
+            slot = (draw[outcome_at] * cumulative[-1] >= cumulative).sum(axis=0)
+            chosen = cell * n_slots + slot
+            reward = reward_sums.take(chosen) / counts.take(chosen)
+            ended = terminal.take(chosen)
+            nxt = outcomes.take(pair * n_slots + slot)
+            next_cells = (offset + nxt) * n_actions + each_action
+            best_next = q.take(next_cells).max(axis=0)
+            old = q.take(cell)
+            q.put(cell, old + alpha * (reward + gamma * best_next * ~ended - old))
+            ended |= ~observed.take(next_cells).any(axis=0)
+            state = np.where(ended, -1, nxt)
