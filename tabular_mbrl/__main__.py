@@ -337,6 +337,12 @@ def summary_table(study: Study) -> str:
                 [str(_directions(study, s)) for s in series],
             )
         )
+    if study.kind == "panels":  # each series in its own units: first and last
+        x = series[0].x
+        columns.append((f"at x = {x[0]:g}", [f"{s.mean()[0]:,.2f}" for s in series]))
+        columns.append(
+            (f"final (x = {x[-1]:g})", [f"{s.mean()[-1]:,.2f}" for s in series])
+        )
     if study.kind == "line":
         columns.append(
             (f"final {study.y_label}", [f"{s.mean()[-1]:,.2f}" for s in series])
@@ -434,7 +440,8 @@ def run(
         study = entry.function(**kwargs)
     except UnknownSeries as error:
         raise UsageError(f"--only {only!r}: {error}") from None
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    width = 7 * max(1, len(study.panel_labels))  # side-by-side panels: wider
+    fig, ax = plt.subplots(figsize=(width, 4.5))
     plot_study(study, ax=ax)
     fig.tight_layout()
     fig.savefig(folder / f"{name}.png", dpi=120)

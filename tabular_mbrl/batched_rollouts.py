@@ -112,8 +112,10 @@ class BatchedRolloutQ(BatchedDynaQ):
         rewards: np.ndarray,
         next_states: np.ndarray,
         terminated: np.ndarray,
+        imagine: bool = True,
     ) -> None:
-        """One real transition per run: its backup, the models, the rollouts."""
+        """One real transition per run: its backup, the models, and (unless
+        ``imagine`` is False, e.g. in a warm-up) the rollouts."""
         super().update(states, actions, rewards, next_states, terminated)
         runs = self._runs
         new = ~self.visited[runs, states]
@@ -127,7 +129,8 @@ class BatchedRolloutQ(BatchedDynaQ):
         self.counts[runs, states, actions, slot] += 1
         self.reward_sums[runs, states, actions, slot] += rewards
         self.terminal[runs, states, actions, slot] = terminated
-        self.rollouts()
+        if imagine:
+            self.rollouts()
 
     def rollouts(self) -> None:
         """``n_rollouts * rollout_length`` imagined transitions for every run:

@@ -4,6 +4,7 @@ from the results objects; nothing here computes statistics."""
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -73,7 +74,7 @@ def plot_curves(
     results' own) draws a dashed vertical line where the env changed.
     ``style`` goes to ``ax.plot``.
     """
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator, NullLocator
 
     ax = _axes(ax)
     whole = True  # every x a whole number (episodes, steps, horizons)
@@ -99,6 +100,11 @@ def plot_curves(
             ax.set_xscale("log")
     if whole and ax.get_xscale() == "linear":  # no half-step ticks on a count
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    elif whole:  # a log axis over a few counts: tick each one, as a count
+        xs = sorted({int(x) for series in _series(data) for x in series.x})
+        if len(xs) <= 12:
+            ax.set_xticks(xs, [f"{x:,}" for x in xs])
+            ax.xaxis.set_minor_locator(NullLocator())
     ax.legend()
     return ax
 
@@ -186,6 +192,8 @@ def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
         ax = plot_convergence(study, ax=ax, **style)
     elif study.kind == "policy":
         ax = _plot_policies(study, ax=ax)
+    elif study.kind == "panels":
+        ax = _plot_panels(study, ax=ax, **style)
     else:
         ax = plot_curves(study, ax=ax, **style)
     if study.note:
@@ -198,6 +206,24 @@ def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
             fontsize=7,
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
         )
+    return ax
+
+
+def _plot_panels(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
+    """A "panels" study: its series' curves in insets of ``ax`` side by side,
+    one per panel, each with its own y label."""
+    ax = _axes(ax)
+    ax.set_axis_off()
+    ax.set_title(study.title)
+    width = 1 / len(study.panel_labels)
+    for panel, label in enumerate(study.panel_labels):
+        inset = ax.inset_axes([panel * width + 0.2 * width, 0.0, 0.78 * width, 0.9])
+        part = [series for series in study.series if series.panel == panel]
+        view = dataclasses.replace(
+            study, series=part, y_label=label, title="", kind="line", note=""
+        )
+        plot_curves(view, ax=inset, **style)
+        inset.legend(fontsize=6)
     return ax
 
 

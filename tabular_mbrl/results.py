@@ -383,6 +383,8 @@ class Series:
     planning_updates: float = float("nan")
     first_episode: float = float("nan")
     final_episodes: float = float("nan")
+    #: Which panel of a "panels" study the series is drawn in.
+    panel: int = 0
 
     @property
     def n_runs(self) -> int:
@@ -408,7 +410,9 @@ class Study:
     y_label: str
     series: list[Series] = field(default_factory=list)
     change_step: int | None = None
-    kind: str = "line"  # "line"; "bar": one value per series; "policy": Q tables
+    # "line"; "bar": one value per series; "policy": Q tables; "panels":
+    # curves side by side, series by their ``panel``, y labels in panel_labels.
+    kind: str = "line"
     log_x: bool = False
     log_y: bool = False
     #: What the figure should say about its result, computed from the runs
@@ -417,3 +421,5 @@ class Study:
     #: The registered maze (``gridworlds.make`` name) a "policy" study's Q
     #: tables, flattened to (runs, S * A), belong to.
     maze: str | None = None
+    #: The y label of each panel of a "panels" study.
+    panel_labels: tuple[str, ...] = ()

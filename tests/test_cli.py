@@ -13,6 +13,8 @@ import tabular_mbrl.batched_mpc
 from tabular_mbrl.__main__ import main
 from tabular_mbrl.studies import (
     ABLATION,
+    DRIFT_MAZES,
+    DRIFT_MODELS,
     GOAL_CHANGE,
     REPLAY_VS_DYNA,
     STUDIES,
@@ -46,6 +48,15 @@ SERIES = {
     "goal-change": (lambda q: q["n_steps"] - q["change_at"], list(GOAL_CHANGE)),
     "model-errors": ("horizon", list(model_error_names())),
     "mpc-budget": ("horizons", ["10 candidates", "100 candidates"]),
+    "rollout-drift": (
+        "lengths",
+        [
+            f"{maze}, {model}{suffix}"
+            for suffix in ("", ", k-step error")
+            for maze in DRIFT_MAZES
+            for model in DRIFT_MODELS
+        ],
+    ),
 }
 
 
@@ -259,3 +270,20 @@ def test_run_only_some_series(tmp_path, capsys, monkeypatch):
         "tabular-mbrl: error: --only 'Dyna-Q,MCP': experiment 'blocking-maze' has "
         "no series 'MCP'; known: Dyna-Q, Dyna-Q+, MPC"
     )
+
+
+def test_only_takes_series_names_with_commas_in_them(tmp_path, capsys):
+    # "slippery Dyna maze, empirical model" is split at its comma by the
+    # command line, and joined back because the experiment has that series.
+    argv = ["run", "rollout-drift", "--quick", "--quiet", "--out", str(tmp_path)]
+    wanted = "Dyna maze, deterministic model,slippery Dyna maze, empirical model"
+    assert main([*argv, "--only", wanted]) == 0
+    rows = list(csv.reader((tmp_path / "rollout-drift.csv").open()))[1:]
+    assert [row[0] for row in rows[::2]] == [
+        "Dyna maze, deterministic model",
+        "slippery Dyna maze, empirical model",
+    ]
+    capsys.readouterr()
+    assert main([*argv, "--only", "Dyna maze, no model"]) == 2
+    err = capsys.readouterr().err
+    assert "has no series 'Dyna maze', 'no model'; known: Dyna maze," in err

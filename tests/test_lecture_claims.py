@@ -188,3 +188,18 @@ def test_lecture_5_random_shooting_claims():
         "With the true model MPC walks the shortest path",
         "With a learned model MPC catches up",
     ]
+
+
+def test_lecture_10_rollout_drift_claims():
+    lecture = load("10_rollouts_and_drift")
+    config = lecture.Config()
+    study = lecture.run(config)  # as it runs: the two mazes side by side
+    assert len(study.series) == 8 and study.panel_labels[0] == study.y_label
+    assert all(s.values.shape == (config.n_runs, 6) for s in study.series)
+    verdicts = [line.split(":")[0] for line in lecture.claims(study)]
+    assert verdicts == [
+        "A wrong model's rollouts drift",
+        "An exact model does not drift",
+        "Long rollouts in a wrong model learn less",
+        "With a model of the slips, k hardly matters",
+    ]

@@ -26,6 +26,7 @@ def test_there_are_lectures():
     assert numbers[:8] == [f"{i:02d}" for i in range(1, 9)]
     assert len(set(numbers)) == len(numbers)  # one lecture per number
     assert "11_replay_vs_dyna" in LECTURE_NAMES
+    assert numbers[8:12] == ["09", "10", "11", "12"]
 
 
 @pytest.mark.parametrize("name", LECTURE_NAMES)

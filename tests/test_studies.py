@@ -226,3 +226,42 @@ def test_waypoints_mpc_walks_each_leg_by_its_shortest_path():
     # Dyna-Q, told, is slower over the tour; no leg exceeds its cap.
     told = study.series[1].values
     assert (told.sum(axis=1) > sum(shortest)).all() and told.max() <= 500
+
+
+def test_k_step_error_by_hand():
+    # One action. In state 0 the world moves to 1 or stays, half and half;
+    # state 1 stays. The deterministic model says 0 always moves to 1.
+    truth = gridworlds.TabularModel(
+        np.array([[[1, 0]], [[1, 1]]]),
+        np.array([[[0.5, 0.5]], [[1.0, 0.0]]]),
+        np.zeros((2, 1, 2)),
+        np.zeros((2, 1, 2), dtype=bool),
+    )
+    model = (np.array([[[1]], [[1]]]), np.ones((2, 1, 1)), np.zeros((2, 1, 1), bool))
+    known, q = np.ones((2, 1), dtype=bool), np.zeros((2, 1))
+
+    def error(k):
+        return studies.k_step_error(truth, model, known, q, np.array([0]), 0.1, k)
+
+    # From 0, imagined: 1 for sure; real: 1 with 1 - 0.5^k.
+    assert [error(1), error(2), error(3)] == [0.5, 0.25, 0.125]
+    # Where the model knows no action a rollout stops, and so does the
+    # measure, for the model and the world alike.
+    assert studies.k_step_error(truth, model, ~known, q, np.array([0]), 0.1, 1) == 0
+
+
+def test_rollout_drift_engines_agree_and_an_exact_model_does_not_drift():
+    config = dict(n_runs=6, lengths=(1, 5), budget=10, warmup=300, n_steps=100)
+    batched = by_name(studies.rollout_drift(engine="batched", **config))
+    loop = by_name(studies.rollout_drift(engine="loop", **config))
+    assert batched.keys() == loop.keys() and len(batched) == 8
+    for name, series in batched.items():
+        assert series.values.shape == (6, 2)
+        if name.startswith("Dyna maze") and name.endswith("k-step error"):
+            # The deterministic maze: every model is exact where it has data.
+            assert series.values.max() == loop[name].values.max() == 0.0
+        elif name.endswith("k-step error"):  # the same warm-up: close models
+            assert np.abs(series.mean() - loop[name].mean()).max() < 0.05
+            assert (series.values > 0).all()
+    with pytest.raises(ValueError, match="budget == 100, must be a multiple"):
+        studies.rollout_drift(lengths=(1, 3))

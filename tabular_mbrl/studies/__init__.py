@@ -50,6 +50,13 @@ from .book import (
     sweeping_backups,
     took_shortcut,
 )
+from .rollouts import (
+    DRIFT_MAZES,
+    DRIFT_MODELS,
+    ROLLOUT_LENGTHS,
+    k_step_error,
+    rollout_drift,
+)
 
 # The default experiment (what a bare ``tabular-mbrl`` runs) first, then the
 # book's figures, then the experiments beyond the book.
@@ -60,6 +67,9 @@ __all__ = [
     "ABLATION",
     "UnknownSeries",
     "BOOK",
+    "DRIFT_MAZES",
+    "DRIFT_MODELS",
+    "ROLLOUT_LENGTHS",
     "GOAL_CHANGE",
     "GOAL_MOVED_TO",
     "REPLAY_MAZES",
@@ -92,6 +102,8 @@ __all__ = [
     "mpc_real_steps",
     "replanning",
     "replay_vs_dyna",
+    "rollout_drift",
+    "k_step_error",
     "shortcut_maze",
     "sweeping_backups",
     "took_shortcut",

@@ -88,6 +88,25 @@ _ONLY: ContextVar[tuple[frozenset[str], set[str], bool] | None] = ContextVar(
 )
 
 
+def _rejoin(parts: Sequence[str], known: set[str]) -> frozenset[str]:
+    """The names in ``parts``, where a name with commas in it (``Dyna-Q,
+    told``) that a command line split at its commas is joined back: the
+    longest run of consecutive parts that, joined by ", ", is a known name."""
+    names, i = set(), 0
+    while i < len(parts):
+        j = next(
+            (
+                j
+                for j in range(len(parts), i + 1, -1)
+                if ", ".join(p.strip() for p in parts[i:j]) in known
+            ),
+            i + 1,
+        )
+        names.add(", ".join(p.strip() for p in parts[i:j]) if j > i + 1 else parts[i])
+        i = j
+    return frozenset(names)
+
+
 def _only(name: str, run: Callable[..., Study], only, kwargs) -> Study:
     """Run the study with only the series named in ``only``: settings
     handed to :func:`run_settings` that are not named are not run at all, and
@@ -115,10 +134,12 @@ def _only(name: str, run: Callable[..., Study], only, kwargs) -> Study:
     # and that is its result.
     study = attempt(probe=True)
     if seen:
+        wanted = _rejoin(only, seen)
         if wanted - seen:
             raise _unknown(name, wanted, seen)
         study = attempt(probe=False)
     known = seen | {series.name for series in study.series}
+    wanted = _rejoin(only, known)
     if wanted - known:
         raise _unknown(name, wanted, known)
     kept = [series for series in study.series if series.name in wanted]

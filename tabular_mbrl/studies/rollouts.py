@@ -1,0 +1,306 @@
+"""Imagined trajectories fed to a model-free learner, and how they drift."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gridworlds
+
+from .._checks import check_int, check_real
+from ..batched import Streams, VectorMaze, run_steps_batched
+from ..batched_rollouts import BatchedRolloutQ
+from ..experiments import interact
+from ..models import DeterministicModel, EmpiricalModel, total_variation
+from ..results import Series, Study
+from ..rollouts import RolloutQAgent
+from ._common import StudyProgress, experiment, in_parallel
+
+#: The rollout lengths k of :func:`rollout_drift`.
+ROLLOUT_LENGTHS = (1, 2, 5, 10, 20, 50)
+
+#: Its mazes and models, in order: a series per pair, "maze, model".
+DRIFT_MAZES = ("Dyna maze", "slippery Dyna maze")
+DRIFT_MODELS = ("deterministic model", "empirical model")
+
+#: The suffix of its prediction-error series (second panel).
+ERROR = "k-step error"
+
+
+@experiment(
+    "rollout-drift",
+    "imagined trajectories of length k fed to Q-learning: drift of a wrong model",
+    quick={"n_runs": 3, "lengths": (1, 10), "warmup": 300, "n_steps": 50},
+    group="beyond",
+    batched=True,
+)
+def rollout_drift(
+    *,
+    lengths: tuple[int, ...] = ROLLOUT_LENGTHS,
+    budget: int = 100,
+    slip: float = 0.2,
+    n_runs: int = 30,
+    warmup: int = 1000,
+    n_steps: int = 300,
+    alpha: float = 0.5,
+    seed: int = 0,
+    progress: StudyProgress | None = None,
+    engine: str = "auto",
+    jobs: int = 1,
+) -> Study:
+    """Q-learning fed with imagined trajectories of ``k`` steps
+    (:class:`~tabular_mbrl.rollouts.RolloutQAgent`), for each ``k`` in
+    ``lengths``, at ``budget`` imagined transitions per real step for every
+    ``k`` (``budget / k`` rollouts), on the Dyna maze and on its version with
+    ``slip``, with a deterministic model and with an empirical one.
+
+    Each run first takes ``warmup`` uniformly random real steps, the same
+    walk for every ``k`` and model (its models and Q learn from it, without
+    imagining), then ``n_steps`` real steps as the agent. Two values per run:
+
+    - the goals it reached in those ``n_steps`` real steps (learning
+      performance);
+    - its model's ``k``-step prediction error at the end: the total
+      variation distance between where ``k`` imagined steps lead and where
+      ``k`` real ones do, from the states the run has visited (uniformly),
+      following its rollout policy (a terminal state absorbs).
+
+    The first is the study's series, one per maze and model; the second is
+    a second panel, its series named "..., k-step error".
+    """
+    lengths = tuple(check_int("lengths", k, low=1) for k in lengths)
+    budget = check_int("budget", budget, low=1)
+    for k in lengths:
+        if budget % k:
+            raise ValueError(
+                f"budget == {budget}, must be a multiple of every rollout length "
+                f"(it holds the imagined transitions per real step fixed); "
+                f"{k} is not a divisor"
+            )
+    slip = check_real("slip", slip, low=0.0, high=1.0)
+    n_runs = check_int("n_runs", n_runs, low=1)
+    warmup = check_int("warmup", warmup, low=0)
+    n_steps = check_int("n_steps", n_steps, low=1)
+    maze_seeds = np.random.SeedSequence(seed).spawn(len(DRIFT_MAZES))
+    settings = [(empirical, k) for empirical in (False, True) for k in lengths]
+    loop = engine == "loop"
+
+    def maze_runs(index: int) -> tuple[np.ndarray, np.ndarray]:
+        env = gridworlds.make("dyna_maze", slip=(0.0, slip)[index])
+        walk_seed, agent_seed, env_seed = maze_seeds[index].spawn(3)
+        walk = _random_walk(env, warmup, n_runs, np.random.default_rng(walk_seed))
+        run = _loop_runs if loop else _batched_runs
+        goals, errors = run(
+            env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed
+        )
+        if progress is not None:
+            progress(DRIFT_MAZES[index], n_runs, n_runs)
+        return goals, errors
+
+    results = in_parallel(
+        [lambda i=i: maze_runs(i) for i in range(len(DRIFT_MAZES))], jobs
+    )
+    series, errors = [], []
+    for maze, (goals, error) in zip(DRIFT_MAZES, results, strict=True):
+        for m, model in enumerate(DRIFT_MODELS):
+            part = slice(m * len(lengths), (m + 1) * len(lengths))
+            x = np.array(lengths)
+            series.append(Series(f"{maze}, {model}", x, goals[part].T))
+            errors.append(
+                Series(f"{maze}, {model}, {ERROR}", x, error[part].T, panel=1)
+            )
+    return Study(
+        "rollout-drift",
+        f"Imagined trajectories of k steps, {budget} imagined transitions per "
+        f"real step (slip {slip:g})",
+        "rollout length k (imagined steps)",
+        f"goals in {n_steps} real steps",
+        series + errors,
+        kind="panels",
+        log_x=True,
+        panel_labels=(
+            f"goals in {n_steps} real steps",
+            "k-step prediction error (total variation)",
+        ),
+    )
+
+
+def _random_walk(
+    env: gridworlds.GridWorld, n_steps: int, n_runs: int, rng: np.random.Generator
+) -> tuple[np.ndarray, ...]:
+    """``n_runs`` uniformly random walks of ``n_steps`` real steps on ``env``
+    (a new episode after each terminal step): ``(states, actions, rewards,
+    next_states, terminated)``, each of shape ``(n_steps, n_runs)``."""
+    maze = VectorMaze([env])
+    shape = (n_steps, n_runs)
+    states, actions = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    rewards, nexts, ends = (
+        np.zeros(shape),
+        np.zeros(shape, np.int64),
+        np.zeros(shape, bool),
+    )
+    state = np.full(n_runs, maze.start_state)
+    in_episode = np.zeros(n_runs, dtype=np.int64)
+    for t in range(n_steps):
+        action = rng.integers(env.n_actions, size=n_runs)
+        states[t], actions[t] = state, action
+        nexts[t], rewards[t], ends[t] = maze.step(state, action, t, rng)
+        in_episode += 1
+        done = ends[t].copy()
+        if maze.max_steps is not None:
+            done |= in_episode >= maze.max_steps
+        in_episode[done] = 0
+        state = np.where(done, maze.start_state, nexts[t])
+    return states, actions, rewards, nexts, ends
+
+
+def _batched_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed):
+    """Goals and k-step errors ``(len(settings), n_runs)``, all runs at once."""
+    n_runs = walk[0].shape[1]
+    ks = np.repeat([k for _, k in settings], n_runs)
+    empirical = np.repeat([e for e, _ in settings], n_runs)
+    truth = env.model()
+    rows = len(ks)
+    batch = BatchedRolloutQ(
+        np.zeros((rows, env.n_states, env.n_actions)),
+        outcomes=truth.next_states,
+        alpha=alpha,
+        gamma=0.95,
+        epsilon=0.1,
+        n_rollouts=budget // ks,
+        rollout_length=ks,
+        empirical=empirical,
+        rng=np.random.default_rng(agent_seed),
+    )
+    for step in zip(*walk, strict=True):  # the same walk for every setting
+        batch.update(*(np.tile(part, len(settings)) for part in step), imagine=False)
+    env_stream = Streams([np.random.default_rng(env_seed)], [rows])
+    reward, _, _ = run_steps_batched(batch, VectorMaze([env]), env_stream, n_steps)
+    totals = batch.counts.sum(axis=3, keepdims=True)
+    probs = batch.counts / np.maximum(totals, 1)
+    errors = [
+        k_step_error(
+            truth,
+            (truth.next_states, probs[r], batch.terminal[r]),
+            batch.observed[r],
+            batch.q[r],
+            np.flatnonzero(batch.visited[r]),
+            0.1,
+            int(ks[r]),
+        )
+        for r in range(rows)
+    ]
+    shape = (len(settings), n_runs)
+    return reward[:, -1].reshape(shape), np.reshape(errors, shape)
+
+
+def _loop_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed):
+    """Goals and k-step errors ``(len(settings), n_runs)``, one agent at a time."""
+    n_runs = walk[0].shape[1]
+    truth = env.model()
+    goals = np.zeros((len(settings), n_runs))
+    errors = np.zeros((len(settings), n_runs))
+    agent_seeds = agent_seed.spawn(n_runs)
+    env_seeds = env_seed.spawn(n_runs)
+    for i, (empirical, k) in enumerate(settings):
+        for run in range(n_runs):
+            model = (EmpiricalModel if empirical else DeterministicModel)(
+                env.n_states, env.n_actions
+            )
+            agent = RolloutQAgent(
+                env.n_states,
+                env.n_actions,
+                n_rollouts=0,  # the warm-up learns without imagining
+                rollout_length=k,
+                alpha=alpha,
+                model=model,
+                rng=np.random.default_rng(agent_seeds[run]),
+            )
+            for s, a, r, n, end in zip(*(part[:, run] for part in walk), strict=True):
+                agent.update(int(s), int(a), float(r), int(n), bool(end))
+            agent.n_rollouts = budget // k
+            state, _ = env.reset(seed=int(env_seeds[run].generate_state(1)[0]))
+            steps = interact(env, agent, state)
+            goals[i, run] = sum(next(steps).reward for _ in range(n_steps))
+            errors[i, run] = k_step_error(
+                truth,
+                (model.next_states, model.probs, model.terminated),
+                model.observed,
+                agent.q,
+                np.array(agent._visited),
+                agent.epsilon,
+                k,
+            )
+    return goals, errors
+
+
+def k_step_error(
+    truth: gridworlds.TabularModel,
+    model: tuple[np.ndarray, np.ndarray, np.ndarray],
+    known: np.ndarray,
+    q: np.ndarray,
+    starts: np.ndarray,
+    epsilon: float,
+    k: int,
+) -> float:
+    """How far ``k`` imagined steps drift from ``k`` real ones.
+
+    Parameters
+    ----------
+    truth : TabularModel
+        The environment's model.
+    model : (next_states, probs, terminated), each of shape (S, A, K)
+        The learned model's outcomes.
+    known : ndarray of bool, shape (S, A)
+        The pairs the model has seen; it predicts nothing else.
+    q : ndarray, shape (S, A)
+        The run's action values.
+    starts : ndarray of int
+        The states rollouts start from (uniformly).
+    epsilon : float
+    k : int
+
+    Returns
+    -------
+    float
+        The total variation distance between the state distributions after
+        ``k`` steps in the model and in the environment, following the
+        rollout policy (epsilon-greedy over the known actions, ties shared).
+        A terminal state absorbs; so does a state where the model knows no
+        action, in both, since a rollout stops there too (the model predicts
+        nothing from it).
+    """
+    n_states, n_actions = q.shape
+    values = np.where(known, q, -np.inf)
+    best = known & (values == values.max(axis=1, keepdims=True))
+    n_known = known.sum(axis=1, keepdims=True)
+    greedy = best / np.maximum(best.sum(axis=1, keepdims=True), 1)
+    spread = np.where(n_known > 1, epsilon, 0.0)
+    policy = (1 - spread) * greedy + spread * known / np.maximum(n_known, 1)
+    steps = [_policy_matrix(model, policy), _policy_matrix(truth, policy)]
+    stop = np.flatnonzero(n_known[:, 0] == 0)  # rollouts stop there: so do both
+    for matrix in steps:
+        matrix[stop] = 0.0
+        matrix[stop, stop] = 1.0
+    start = np.zeros(n_states + 1)
+    start[starts] = 1.0 / len(starts)
+    imagined, real = start, start.copy()
+    for _ in range(k):
+        imagined, real = imagined @ steps[0], real @ steps[1]
+    return float(total_variation(imagined, real))
+
+
+def _policy_matrix(model, policy: np.ndarray) -> np.ndarray:
+    """The state-to-state matrix ``(S + 1, S + 1)`` of following ``policy``
+    ``(S, A)`` in ``model`` (arrays ``(S, A, K)``); row and column S are the
+    end of the episode, which absorbs."""
+    if isinstance(model, gridworlds.TabularModel):
+        model = (model.next_states, model.probs, model.terminated)
+    next_states, probs, terminated = (np.asarray(part) for part in model)
+    n_states = policy.shape[0]
+    destination = np.where(terminated, n_states, next_states)
+    weight = policy[..., None] * probs
+    rows = np.broadcast_to(np.arange(n_states)[:, None, None], destination.shape)
+    matrix = np.zeros((n_states + 1, n_states + 1))
+    np.add.at(matrix, (rows, destination), weight)
+    matrix[n_states, n_states] = 1.0
+    return matrix
