@@ -219,6 +219,9 @@ def _plot_panels(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
     for panel, label in enumerate(study.panel_labels):
         inset = ax.inset_axes([panel * width + 0.2 * width, 0.0, 0.78 * width, 0.9])
         part = [series for series in study.series if series.panel == panel]
+        if not part:  # e.g. run with only= series of the other panel
+            inset.set_axis_off()
+            continue
         view = dataclasses.replace(
             study, series=part, y_label=label, title="", kind="line", note=""
         )
