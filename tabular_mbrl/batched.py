@@ -44,14 +44,21 @@ from gridworlds import sample_outcomes
 from ._checks import check_int, check_probability, check_real
 from .dyna_q import DynaQAgent
 from .dyna_q_plus import DynaQPlusAgent
-from .models import DeterministicModel, _goal_array, unknown_outcomes
+from .models import DeterministicModel, EmpiricalModel, _goal_array, unknown_outcomes
 from .mpc import RandomShootingAgent
 from .q_learning import QLearningAgent, epsilon_greedy
+from .replay import ReplayQAgent
 from .spec import AgentSpec
 
 #: The agent classes the engine can run (and their subclasses that keep the
 #: algorithm, see :func:`unsupported`).
-SUPPORTED_AGENTS = (QLearningAgent, DynaQAgent, DynaQPlusAgent, RandomShootingAgent)
+SUPPORTED_AGENTS = (
+    QLearningAgent,
+    DynaQAgent,
+    DynaQPlusAgent,
+    ReplayQAgent,
+    RandomShootingAgent,
+)
 
 
 class Streams:
@@ -123,6 +130,12 @@ class BatchedDynaQ:
     n_planning_steps : int or ndarray of int, shape (n_runs,), default 0
     kappa : float or ndarray of shape (n_runs,), default 0.0
         Dyna-Q+ bonus scale, ``kappa * sqrt(tau)`` on planning rewards.
+    empirical : bool or ndarray of bool, shape (n_runs,), default False
+        Plan with an empirical model (:class:`~tabular_mbrl.models.
+        EmpiricalModel`: counted outcomes, one drawn per planning backup)
+        instead of the last outcome. The counts are kept per next state,
+        ``(n_runs, S, A, S)``. Needs one Generator or Streams (the draws are
+        not the per-run agents').
     all_actions : bool or ndarray of bool, shape (n_runs,), default False
         Dyna-Q+'s search control: planning samples a visited state and any
         action, as :class:`DynaQPlusAgent` does (never-tried actions follow
@@ -167,6 +180,7 @@ class BatchedDynaQ:
         n_planning_steps: int | np.ndarray = 0,
         kappa: float | np.ndarray = 0.0,
         all_actions: bool | np.ndarray = False,
+        empirical: bool | np.ndarray = False,
         rng: np.random.Generator | list[np.random.Generator],
     ) -> None:
         q = np.array(q, dtype=float)
@@ -190,6 +204,9 @@ class BatchedDynaQ:
             np.asarray(all_actions, dtype=bool), (runs,)
         ).copy()
         self._plus = bool(self.all_actions.any())  # any Dyna-Q+ run at all
+        self.empirical = np.broadcast_to(np.asarray(empirical, dtype=bool), (runs,))
+        self.empirical = self.empirical.copy()
+        self._counted = bool(self.empirical.any())
         if isinstance(rng, list):
             if len(rng) != self.n_runs:
                 raise ValueError(
@@ -205,6 +222,11 @@ class BatchedDynaQ:
             raise TypeError(
                 f"rng == {rng!r}, must be a numpy Generator, a list of them or "
                 f"Streams over the {self.n_runs} runs"
+            )
+        if self._counted and isinstance(rng, list):
+            raise ValueError(
+                "empirical runs draw their outcomes from the batch's streams: "
+                "rng must be one Generator or Streams, not one per run"
             )
         self.n_real_steps = 0
         self.n_planning_updates = np.zeros(runs, dtype=np.int64)
@@ -224,6 +246,11 @@ class BatchedDynaQ:
         self._n_pairs = np.zeros(self.n_runs, dtype=np.int64)
         # Runs whose planning is an exact no-op (see Notes), until a reward.
         self._idle = ~q.reshape(runs, -1).any(axis=1) & ~self.all_actions
+        if self._counted:  # outcome counts and reward sums, per next state
+            counted = (self.n_runs, self.n_states, self.n_actions, self.n_states)
+            self.counts = np.zeros(counted, dtype=np.int32)
+            self.reward_sums = np.zeros(counted)
+            self.ends = np.zeros(counted, dtype=bool)
         if self._plus:
             self.last_tried = np.zeros(shape, dtype=np.int64)
             self._visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
@@ -248,6 +275,10 @@ class BatchedDynaQ:
         "_n_pairs",
         "_idle",
         "all_actions",
+        "empirical",
+        "counts",
+        "reward_sums",
+        "ends",
         "last_tried",
         "_visited",
         "_visit_order",
@@ -283,6 +314,8 @@ class BatchedDynaQ:
         arrays += [self.observed, self._pairs]
         if self._plus:
             arrays += [self.last_tried, self._visit_order]
+        if self._counted:
+            arrays += [self.counts, self.reward_sums, self.ends]
         return sum(a.nbytes for a in arrays)
 
     def select_actions(self, states: np.ndarray) -> np.ndarray:
@@ -353,6 +386,11 @@ class BatchedDynaQ:
         self.model_next.reshape(-1)[flat] = next_states
         self.model_reward.reshape(-1)[flat] = rewards
         self.model_terminated.reshape(-1)[flat] = terminated
+        if self._counted:  # the empirical model counts every outcome
+            cells = flat * self.n_states + next_states
+            np.add.at(self.counts.reshape(-1), cells, 1)  # one cell per run
+            self.reward_sums.reshape(-1)[cells] += rewards
+            self.ends.reshape(-1)[cells] = terminated
         # (f) planning.
         self._plan(self.n_planning_steps, self._shape)
 
@@ -361,7 +399,8 @@ class BatchedDynaQ:
         :func:`~tabular_mbrl.models.relabel` does for one: observed pairs get
         ``reward_fn(states, actions, next_states)`` and ``terminal_fn(...)``
         (vectorised, here on arrays ``(R, S, A)``)."""
-        s, a = (i[None] for i in np.indices((self.n_states, self.n_actions)))
+        shape = (self.n_states, self.n_actions)
+        s, a = (i[None] for i in np.indices(shape))
         seen = self.observed
         for name, fn, model in (
             ("reward_fn", reward_fn, self.model_reward),
@@ -369,8 +408,17 @@ class BatchedDynaQ:
         ):
             new = _goal_array(fn, name, s, a, self.model_next, model.dtype)
             model[seen] = new[seen]
+        if self._counted:  # the counted outcomes, per next state
+            s4, a4 = (i[None, ..., None] for i in np.indices(shape))
+            nxt = np.broadcast_to(np.arange(self.n_states), self.counts.shape)
+            rewards = _goal_array(reward_fn, "reward_fn", s4, a4, nxt, float)
+            self.reward_sums[...] = rewards * self.counts
+            ends = _goal_array(terminal_fn, "terminal_fn", s4, a4, nxt, bool)
+            self.ends[...] = ends & (self.counts > 0)
         # A run whose model now holds a reward plans for real from now on.
         self._idle &= ~(self.model_reward != 0).any(axis=(1, 2))
+        if self._counted:
+            self._idle &= ~(self.reward_sums != 0).any(axis=(1, 2, 3))
 
     def _sample_pairs(self, n: np.ndarray, most: int) -> np.ndarray:
         """Flat indices ``(most, n_runs)`` of the pairs each planning backup
@@ -414,6 +462,25 @@ class BatchedDynaQ:
         flat[:, plus] = self._base[runs] + states * self.n_actions + actions
         return flat
 
+    def _draw_outcomes(self, flat, u, todo, counted, reward, ends, successors) -> None:
+        """For the empirical runs among the columns of ``flat`` (pairs ``(n,
+        R')`` of the runs ``todo``; ``counted`` marks them), with the numbers
+        ``u`` ``(R, max n)`` drawn for every run: draw each
+        backup's outcome by its counted frequency, and write its mean reward,
+        end flag and next state into the three arrays, in place."""
+        u = u[todo].T[: len(flat), counted]
+        pairs = flat[:, counted]
+        counts = self.counts.reshape(-1, self.n_states)[pairs]  # (n, R', S)
+        cumulative = counts.cumsum(axis=2)
+        draw = u * cumulative[..., -1]
+        nxt = (draw[..., None] >= cumulative).sum(axis=2)
+        cells = pairs * self.n_states + nxt
+        reward[:, counted] = (
+            self.reward_sums.reshape(-1)[cells] / self.counts.reshape(-1)[cells]
+        )
+        ends[:, counted] = self.ends.reshape(-1)[cells]
+        successors[:, counted] = nxt
+
     def plan(self, n: int | np.ndarray) -> None:
         """``n`` planning backups for every run (or ``n[r]`` for run ``r``);
         each run's backups run one after another (each may read values the
@@ -429,6 +496,11 @@ class BatchedDynaQ:
         self.n_planning_updates += n
         self.n_backups_counted += total
         flat = self._sample_pairs(n, most)  # (max n, R)
+        u = None  # the empirical runs' outcome draws: made even where skipped
+        if self._counted:
+            u = self._rng.rows(
+                lambda rng, rows: rng.random((rows.stop - rows.start, most))
+            )
         # Only the runs with backups to make that are not no-ops, by number
         # of backups, most first: backup i is for the first live[i] of them.
         if uniform:  # every run plans the same n: no sorting
@@ -450,14 +522,17 @@ class BatchedDynaQ:
             flat = flat[: len(live), todo]
         # The model does not change while planning: look everything up at once.
         reward = self.model_reward.reshape(-1)[flat]
+        ends = self.model_terminated.reshape(-1)[flat]
+        successors = self.model_next.reshape(-1)[flat]
+        counted = self.empirical[todo] if self._counted else None
+        if counted is not None and counted.any():
+            self._draw_outcomes(flat, u, todo, counted, reward, ends, successors)
         plus = self.all_actions[todo] if self._plus else None
         if plus is not None and plus.any():  # the bonus, on Dyna-Q+'s rewards
             tau = self.n_real_steps - self.last_tried.reshape(-1)[flat[:, plus]]
             reward[:, plus] = reward[:, plus] + self.kappa[todo][plus] * np.sqrt(tau)
-        discount = self.gamma[todo] * ~self.model_terminated.reshape(-1)[flat]
-        next_rows = (
-            self._base[todo] + self.model_next.reshape(-1)[flat] * self.n_actions
-        )
+        discount = self.gamma[todo] * ~ends
+        next_rows = self._base[todo] + successors * self.n_actions
         next_cells = next_rows[..., None] + np.arange(self.n_actions)  # (n, R, A)
         alpha = self.alpha[todo]
         if live is None:
@@ -526,9 +601,12 @@ def unsupported(spec: AgentSpec) -> str:
                 f"{changed[0]}() of {base.__name__}"
             )
     model = spec.params.get("model")
-    if model is not None and model is not DeterministicModel:
+    if model is not None and model not in (DeterministicModel, EmpiricalModel):
         name = model.__name__ if isinstance(model, type) else type(model).__name__
-        return f"it learns a DeterministicModel, not {name}"
+        return (
+            f"it learns a DeterministicModel or an EmpiricalModel (given as "
+            f"the class), not {name}"
+        )
     if base is RandomShootingAgent:
         for name in ("reward_fn", "terminal_fn"):
             if spec.params.get(name) is not None:
@@ -641,6 +719,9 @@ def fusion_key(spec: AgentSpec) -> str | None:
     if issubclass(spec.agent_class, RandomShootingAgent):
         # One horizon and candidate count per batch: only equal settings fuse.
         return f"mpc {spec.hyperparameters!r}"
+    if issubclass(spec.agent_class, ReplayQAgent):  # its own engine
+        hyper = spec.hyperparameters
+        return f"replay n={hyper['n_replay_steps']} capacity={hyper['capacity']}"
     # Settings share planning loops only when they plan as many backups per
     # step; fusing n = 0, 5 and 50 makes no loop fewer, and costs the n = 0
     # runs' steps to all of them (slower, when measured on Figure 8.2).
@@ -673,6 +754,15 @@ def prepare(
     mpc = [issubclass(spec.agent_class, RandomShootingAgent) for spec in specs]
     if any(mpc) and len({fusion_key(spec) for spec in specs}) > 1:
         return "MPC settings batch apart from the others, and from each other"
+    replay = [issubclass(spec.agent_class, ReplayQAgent) for spec in specs]
+    if any(replay) and len({fusion_key(spec) for spec in specs}) > 1:
+        return "replay settings batch apart from the others, and from each other"
+    empirical = [spec.params.get("model") is EmpiricalModel for spec in specs]
+    if any(empirical) and streams == "per-run":
+        return (
+            "per-run streams reproduce the loop with a DeterministicModel only; "
+            "an EmpiricalModel's outcomes are drawn from the batch's streams"
+        )
     envs = VectorMaze.check(env_factory, n_runs)
     if isinstance(envs, str):
         return envs
@@ -703,6 +793,19 @@ def prepare(
         return np.repeat([one.get(name, default) for one in settings], n_runs)
 
     shape = (len(specs) * n_runs, maze.n_states, maze.n_actions)
+    if any(replay):
+        from .batched_replay import BatchedReplayQ
+
+        engine = BatchedReplayQ(
+            np.broadcast_to(per_run("q_init", 0.0).astype(float)[:, None, None], shape),
+            alpha=per_run("alpha", 0.0),
+            gamma=per_run("gamma", 0.0),
+            epsilon=per_run("epsilon", 0.0),
+            n_replay_steps=settings[0]["n_replay_steps"],
+            capacity=settings[0]["capacity"],
+            rng=rng,
+        )
+        return engine, maze, env_stream
     engine = BatchedDynaQ(
         # A read-only view: the engine's own copy is the only full table.
         np.broadcast_to(per_run("q_init", 0.0).astype(float)[:, None, None], shape),
@@ -714,6 +817,7 @@ def prepare(
         all_actions=np.repeat(
             [issubclass(spec.agent_class, DynaQPlusAgent) for spec in specs], n_runs
         ),
+        empirical=np.repeat(empirical, n_runs),
         rng=rng,
     )
     return engine, maze, env_stream

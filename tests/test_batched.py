@@ -178,8 +178,9 @@ def test_a_subclass_that_changes_the_algorithm_is_refused_or_falls_back():
     with pytest.raises(
         ValueError,
         match=r"engine == 'batched' cannot run this experiment: it runs "
-        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, RandomShootingAgent, not "
-        r"GreedyDyna, which overrides select_action\(\) of DynaQAgent",
+        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, ReplayQAgent, "
+        r"RandomShootingAgent, not GreedyDyna, which overrides select_action\(\) "
+        r"of DynaQAgent",
     ):
         tm.run_episodes(maze, spec, n_episodes=2, n_runs=2, engine="batched")
     auto = tm.run_episodes(maze, spec, n_episodes=3, n_runs=2, seed=2, engine="auto")
@@ -291,14 +292,16 @@ def test_bad_input():
     with pytest.raises(
         ValueError,
         match=r"engine == 'batched' cannot run this experiment: it runs "
-        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, RandomShootingAgent, not "
-        r"PrioritizedSweepingAgent",
+        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, ReplayQAgent, "
+        r"RandomShootingAgent, not PrioritizedSweepingAgent",
     ):
         tm.run_episodes(maze, sweeping, n_episodes=2, n_runs=2, engine="batched")
 
     empirical = tm.AgentSpec(tm.DynaQAgent, model=tm.EmpiricalModel)
-    with pytest.raises(ValueError, match=r"learns a DeterministicModel, not Empir"):
-        tm.run_episodes(maze, empirical, n_episodes=2, n_runs=2, engine="batched")
+    with pytest.raises(ValueError, match=r"DeterministicModel only; an EmpiricalM"):
+        tm.run_episodes(
+            maze, empirical, n_episodes=2, n_runs=2, engine="batched-per-run"
+        )
     with pytest.raises(ValueError, match=r"q has shape \(3, 4\), must be"):
         BatchedDynaQ(
             np.zeros((3, 4)),
@@ -609,3 +612,69 @@ def test_batched_models_count_outcomes_or_keep_the_last():
             rollout_length=[2, 2],
             rng=np.random.default_rng(0),
         )
+
+
+def test_replay_per_run_streams_reproduce_the_loop_bit_for_bit():
+    spec = tm.AgentSpec(tm.ReplayQAgent, n_replay_steps=5, capacity=40, alpha=0.5)
+    maze = lambda: gridworlds.make("dyna_maze")  # noqa: E731
+    runs = {
+        engine: tm.run_steps(maze, spec, n_steps=800, n_runs=3, seed=2, engine=engine)
+        for engine in ("loop", "batched-per-run")
+    }
+    loop, batched = runs["loop"], runs["batched-per-run"]
+    assert np.array_equal(loop.cumulative_reward, batched.cumulative_reward)
+    assert np.array_equal(loop.planning_updates, batched.planning_updates)
+    assert loop.cumulative_reward[:, -1].max() > 0  # it learned something
+
+
+def test_batched_empirical_model_counts_as_the_loop_model_does():
+    rng = np.random.default_rng(0)
+    steps = [(0, 1, 0.0, 2, False), (0, 1, 1.0, 3, True), (0, 1, 0.0, 2, False)]
+    steps += [(2, 0, 0.5, 1, False)]
+    batch = BatchedDynaQ(
+        np.zeros((2, 4, 2)),
+        alpha=0.5,
+        gamma=0.9,
+        epsilon=0.1,
+        empirical=True,
+        rng=rng,
+    )
+    model = tm.EmpiricalModel(4, 2)
+    for s, a, r, n, end in steps:
+        batch.update(*(np.array([x, x]) for x in (s, a, r, n, end)))
+        model.update(s, a, r, n, end)
+    for s, a in ((0, 1), (2, 0)):
+        k = model.n_outcomes[s, a]
+        nexts = model.next_states[s, a, :k]
+        assert batch.counts[1, s, a, nexts].tolist() == model.counts[s, a, :k].tolist()
+        assert batch.counts[1, s, a].sum() == model.counts[s, a].sum()
+        means = batch.reward_sums[1, s, a, nexts] / batch.counts[1, s, a, nexts]
+        assert means.tolist() == model.rewards[s, a, :k].tolist()
+        assert (
+            batch.ends[1, s, a, nexts].tolist() == model.terminated[s, a, :k].tolist()
+        )
+
+
+def test_batched_empirical_planning_draws_outcomes_by_their_counts():
+    # One pair, (0, 0), seen going to 1 three times and to 2 once. Q is 1 in
+    # state 1 and 0 in state 2, so with alpha = 1 one planning backup sets
+    # Q(0, 0) to gamma or to 0: which outcome it drew.
+    runs = 2000
+    q = np.zeros((runs, 3, 1))
+    q[:, 1] = 1.0
+    batch = BatchedDynaQ(
+        q,
+        alpha=1.0,
+        gamma=0.5,
+        epsilon=0.0,
+        empirical=True,
+        rng=np.random.default_rng(1),
+    )
+    zero = np.zeros(runs, dtype=np.int64)
+    for nxt in (1, 1, 1, 2):
+        batch.update(zero, zero, np.zeros(runs), zero + nxt, zero == 1)
+    batch.q[:, 1], batch.q[:, 2] = 1.0, 0.0  # as they were before the steps
+    batch.plan(1)
+    drew_one = (batch.q[:, 0, 0] == 0.5).mean()
+    assert set(np.unique(batch.q[:, 0, 0])) <= {0.0, 0.5}
+    assert abs(drew_one - 0.75) < 0.04  # 0.75 +- 4 standard errors

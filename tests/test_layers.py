@@ -28,7 +28,7 @@ LAYERS = [
     },
     {"mpc"},
     {"results"},
-    {"experiments", "batched", "batched_mpc", "batched_rollouts"},
+    {"experiments", "batched", "batched_mpc", "batched_replay", "batched_rollouts"},
     {"studies"},
     {"plotting"},
     {"__main__", "bench", "course", "__init__"},  # the CLI and course tooling
