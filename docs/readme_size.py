@@ -33,6 +33,7 @@ SIZE_GROUPS = {
         "experiments",
         "batched",
         "batched_mpc",
+        "batched_replay",
         "batched_rollouts",
         "studies",
     ],
