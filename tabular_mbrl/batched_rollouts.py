@@ -45,11 +45,11 @@ class BatchedRolloutQ(BatchedDynaQ):
     q, n_real_steps, n_planning_updates
         As for :class:`~tabular_mbrl.batched.BatchedDynaQ`;
         ``n_planning_updates`` counts imagined transitions.
-    counts : ndarray of int, shape (n_runs, n_states, n_actions, K)
-        The learned models.
-    reward_sums : ndarray of float, shape (n_runs, n_states, n_actions, K)
+    outcome_counts : ndarray of int, shape (n_runs, n_states, n_actions, K)
+        The learned models, in the environment's outcome slots.
+    outcome_rewards : ndarray of float, shape (n_runs, n_states, n_actions, K)
         Summed rewards per outcome (mean = sum / count).
-    terminal : ndarray of bool, shape (n_runs, n_states, n_actions, K)
+    outcome_ends : ndarray of bool, shape (n_runs, n_states, n_actions, K)
         Whether the outcome ended the episode, as last seen.
     visited : ndarray of bool, shape (n_runs, n_states)
         States each run has really been in: where its rollouts start.
@@ -88,9 +88,9 @@ class BatchedRolloutQ(BatchedDynaQ):
         self.empirical = np.broadcast_to(np.asarray(empirical, bool), runs).copy()
         self.outcomes = np.asarray(outcomes, dtype=np.int64)
         shape = (self.n_runs, self.n_states, self.n_actions, self.outcomes.shape[2])
-        self.counts = np.zeros(shape, dtype=np.int64)
-        self.reward_sums = np.zeros(shape)
-        self.terminal = np.zeros(shape, dtype=bool)
+        self.outcome_counts = np.zeros(shape, dtype=np.int64)
+        self.outcome_rewards = np.zeros(shape)
+        self.outcome_ends = np.zeros(shape, dtype=bool)
         self.visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
         self._visit_order = np.zeros((self.n_runs, self.n_states), dtype=np.int64)
         self._n_visited = np.zeros(self.n_runs, dtype=np.int64)
@@ -98,10 +98,9 @@ class BatchedRolloutQ(BatchedDynaQ):
     _PER_RUN = BatchedDynaQ._PER_RUN + (
         "n_rollouts",
         "rollout_length",
-        "empirical",
-        "counts",
-        "reward_sums",
-        "terminal",
+        "outcome_counts",
+        "outcome_rewards",
+        "outcome_ends",
         "visited",
     )
 
@@ -124,11 +123,11 @@ class BatchedRolloutQ(BatchedDynaQ):
         self._n_visited += new
         slot = (self.outcomes[states, actions] == next_states[:, None]).argmax(axis=1)
         forget = ~self.empirical  # a deterministic model keeps the last outcome
-        self.counts[runs[forget], states[forget], actions[forget]] = 0
-        self.reward_sums[runs[forget], states[forget], actions[forget]] = 0.0
-        self.counts[runs, states, actions, slot] += 1
-        self.reward_sums[runs, states, actions, slot] += rewards
-        self.terminal[runs, states, actions, slot] = terminated
+        self.outcome_counts[runs[forget], states[forget], actions[forget]] = 0
+        self.outcome_rewards[runs[forget], states[forget], actions[forget]] = 0.0
+        self.outcome_counts[runs, states, actions, slot] += 1
+        self.outcome_rewards[runs, states, actions, slot] += rewards
+        self.outcome_ends[runs, states, actions, slot] = terminated
         if imagine:
             self.rollouts()
 
@@ -157,8 +156,11 @@ class BatchedRolloutQ(BatchedDynaQ):
         # along a long first axis. (Far faster in NumPy than fancy indexing
         # and reducing along a short last axis; the arithmetic is the same.)
         q, observed = self.q.reshape(-1), self.observed.reshape(-1)
-        counts, reward_sums = self.counts.reshape(-1), self.reward_sums.reshape(-1)
-        terminal, outcomes = self.terminal.reshape(-1), self.outcomes.reshape(-1)
+        counts, reward_sums = (
+            self.outcome_counts.reshape(-1),
+            self.outcome_rewards.reshape(-1),
+        )
+        terminal, outcomes = self.outcome_ends.reshape(-1), self.outcomes.reshape(-1)
         each_action = np.arange(n_actions)[:, None]
         each_slot = np.arange(n_slots)[:, None]
         offset = todo * n_states

@@ -587,6 +587,9 @@ def test_batched_rollouts_compute_the_chain_by_hand_at_every_length():
     batch.update(one, 0 * one, np.ones(runs), 2 * one, np.ones(runs, bool))
     assert batch.q[:, :, 0].tolist() == [[0.5, 1.0, 0.0]] * runs
     assert batch.n_planning_updates.tolist() == [20] * runs  # 10 per real step
+    batch.keep(np.arange(runs) % 2 == 0)  # runs can leave the batch
+    assert len(batch.outcome_counts) == len(batch.visited) == runs // 2
+    assert batch.rollout_length.tolist() == [1, 5, 1, 5]
 
 
 def test_batched_models_count_outcomes_or_keep_the_last():
@@ -596,7 +599,10 @@ def test_batched_models_count_outcomes_or_keep_the_last():
     zero = np.zeros(runs, dtype=np.int64)
     for next_state in (1, 1, 2):
         batch.update(zero, zero, np.zeros(runs), zero + next_state, zero == 1)
-    deterministic, empirical = batch.counts[:4, 0, 0], batch.counts[4:, 0, 0]
+    deterministic, empirical = (
+        batch.outcome_counts[:4, 0, 0],
+        batch.outcome_counts[4:, 0, 0],
+    )
     assert deterministic.tolist() == [[0, 1]] * 4  # the last outcome only
     assert empirical.tolist() == [[2, 1]] * 4
     with pytest.raises(ValueError, match="must be one number for every run"):

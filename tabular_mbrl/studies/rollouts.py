@@ -175,12 +175,12 @@ def _batched_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_s
         batch.update(*(np.tile(part, len(settings)) for part in step), imagine=False)
     env_stream = Streams([np.random.default_rng(env_seed)], [rows])
     reward, _, _ = run_steps_batched(batch, VectorMaze([env]), env_stream, n_steps)
-    totals = batch.counts.sum(axis=3, keepdims=True)
-    probs = batch.counts / np.maximum(totals, 1)
+    totals = batch.outcome_counts.sum(axis=3, keepdims=True)
+    probs = batch.outcome_counts / np.maximum(totals, 1)
     errors = [
         k_step_error(
             truth,
-            (truth.next_states, probs[r], batch.terminal[r]),
+            (truth.next_states, probs[r], batch.outcome_ends[r]),
             batch.observed[r],
             batch.q[r],
             np.flatnonzero(batch.visited[r]),
