@@ -4,13 +4,13 @@ Dyna-Q asks its model one step at a time, from pairs it has really tried.
 Model-based RL with rollouts runs the agent's own policy inside the model for
 k steps and feeds every imagined transition to Q-learning. Each imagined step
 starts where the previous one ended, so a model's errors compound along the
-rollout. Every agent here makes 100 imagined transitions per real step, as
-100/k rollouts of k steps, after the same 1,000 random real steps to learn a
-first model from. Left: goals reached in the next 300 real steps. Right: the
-model's k-step prediction error at the end (total variation between where k
-imagined steps and k real ones lead, following the rollout policy from the
-states the run has been in). The lines printed under the figure are computed
-from these runs.
+rollout. Every agent here makes as many imagined transitions per real step
+(``budget / k`` rollouts of k steps), after the same random real steps to learn
+a first model from (``warmup`` in the Config). Left: goals reached in the next
+``n_steps`` real steps. Right: the model's k-step prediction error at the end
+(total variation between where k imagined steps and k real ones lead,
+following the rollout policy from the states the run has been in). The lines
+printed under the figure are computed from these runs.
 
     python lectures/10_rollouts_and_drift.py [--show] [--quick]
 """
@@ -31,6 +31,7 @@ class Config:
     n_runs: int = 30  # runs per maze, model and rollout length
     warmup: int = 1000  # random real steps before the agents learn online
     n_steps: int = 300  # real steps measured
+    budget: int = 100  # imagined transitions per real step, for every k
     slip: float = 0.2  # of the slippery maze
     seed: int = 0  # master seed
     jobs: int = 2  # the two mazes side by side, one process each
@@ -48,6 +49,7 @@ def run(config: Config) -> Study:
         n_runs=config.n_runs,
         warmup=config.warmup,
         n_steps=config.n_steps,
+        budget=config.budget,
         slip=config.slip,
         seed=config.seed,
         jobs=config.jobs,
