@@ -265,3 +265,5 @@ def test_rollout_drift_engines_agree_and_an_exact_model_does_not_drift():
             assert (series.values > 0).all()
     with pytest.raises(ValueError, match="budget == 100, must be a multiple"):
         studies.rollout_drift(lengths=(1, 3))
+    with pytest.raises(ValueError, match="'batched-per-run' cannot run rollout"):
+        studies.rollout_drift(engine="batched-per-run")

@@ -65,7 +65,10 @@ def rollout_drift(
       following its rollout policy (a terminal state absorbs).
 
     The first is the study's series, one per maze and model; the second is
-    a second panel, its series named "..., k-step error".
+    a second panel, its series named "..., k-step error". Runs on the batched
+    engine (:class:`~tabular_mbrl.batched_rollouts.BatchedRolloutQ`) unless
+    ``engine="loop"``: one :class:`RolloutQAgent` at a time, minutes at the
+    defaults.
     """
     lengths = tuple(check_int("lengths", k, low=1) for k in lengths)
     budget = check_int("budget", budget, low=1)
@@ -82,6 +85,11 @@ def rollout_drift(
     n_steps = check_int("n_steps", n_steps, low=1)
     maze_seeds = np.random.SeedSequence(seed).spawn(len(DRIFT_MAZES))
     settings = [(empirical, k) for empirical in (False, True) for k in lengths]
+    if engine == "batched-per-run":
+        raise ValueError(
+            "engine == 'batched-per-run' cannot run rollout-drift: its batched "
+            "rollouts draw from one stream per maze; use 'batched' or 'loop'"
+        )
     loop = engine == "loop"
 
     def maze_runs(index: int) -> tuple[np.ndarray, np.ndarray]:
