@@ -76,9 +76,7 @@ def claims(study: Study) -> list[str]:
     little = (max(ends) - min(ends)) / max(ends) <= 0.15
     hurts = d[1] < min(r[1], c[1])
     k = {name: (v[:, 2] >= FOUND).sum() for name, v in by.items()}
-    wins = k[studies.REPLAY_VS_DYNA[1]] > max(
-        k[studies.REPLAY_VS_DYNA[0]], k[studies.REPLAY_VS_DYNA[2]]
-    )
+    pays = k[studies.REPLAY_VS_DYNA[1]] > k[studies.REPLAY_VS_DYNA[2]]
     return [
         f"The sampling rule matters {'little' if little else 'a lot'} on the "
         f"Dyna maze: {says(0)}. Replay draws transitions as often as they "
@@ -87,12 +85,12 @@ def claims(study: Study) -> list[str]:
         f"A last-outcome model {'hurts' if hurts else 'does not hurt'} on "
         f"slippery floors: {says(1)}. Replay and counts keep the frequencies of "
         f"slips; a model of the last outcome takes a slip for the rule.",
-        f"Overwriting {'wins' if wins else 'does not win'} when the wall moves: "
+        f"Overwriting {'pays' if pays else 'does not pay'} when the wall moves: "
         f"runs that found the new path (at least {FOUND} goals at the end): "
-        f"last-outcome model {found(last)}, replay {found(replay)}, counted "
-        f"model {found(counts)}. The memory and the counts keep the old "
-        f"outcomes (the memory until they age out); the last-outcome model "
-        f"forgets them at once.",
+        f"last-outcome model {found(last)}, counted model {found(counts)}; "
+        f"replay {found(replay)}. The last-outcome model forgets an old "
+        f"outcome at once and the counts keep it for good; the memory keeps "
+        f"it until it ages out, and Q has to unlearn it after that.",
     ]
 
 

@@ -111,7 +111,7 @@ def test_lecture_11_replay_vs_dyna_claims():
     assert verdicts == [
         "The sampling rule matters little on the Dyna maze",
         "A last-outcome model hurts on slippery floors",
-        "Overwriting wins when the wall moves",
+        "Overwriting pays when the wall moves",
     ]
 
 

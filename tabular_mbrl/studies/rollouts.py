@@ -71,6 +71,8 @@ def rollout_drift(
     defaults.
     """
     lengths = tuple(check_int("lengths", k, low=1) for k in lengths)
+    if not lengths:
+        raise ValueError("lengths == (), must name at least one rollout length")
     budget = check_int("budget", budget, low=1)
     for k in lengths:
         if budget % k:
@@ -140,12 +142,8 @@ def _random_walk(
     next_states, terminated)``, each of shape ``(n_steps, n_runs)``."""
     maze = VectorMaze([env])
     shape = (n_steps, n_runs)
-    states, actions = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
-    rewards, nexts, ends = (
-        np.zeros(shape),
-        np.zeros(shape, np.int64),
-        np.zeros(shape, bool),
-    )
+    states, actions, nexts = (np.zeros(shape, dtype=np.int64) for _ in range(3))
+    rewards, ends = np.zeros(shape), np.zeros(shape, dtype=bool)
     state = np.full(n_runs, maze.start_state)
     in_episode = np.zeros(n_runs, dtype=np.int64)
     for t in range(n_steps):
