@@ -94,7 +94,8 @@ def test_lecture_4_prioritized_sweeping_claims():
     assert study.log_x and study.log_y
     verdicts = [line.split(":")[0] for line in lecture.claims((study, repeats))]
     assert verdicts == [
-        "Prioritized sweeping saves backups at the book's alpha = 0.5",
+        "Prioritized sweeping saves backups at the book's alpha = 0.5 on the "
+        "47-state maze",
         "Alpha is why",
         "The queue re-serves pairs at alpha = 0.5",
     ]
