@@ -28,9 +28,9 @@ from tabular_mbrl.results import Study
 
 @dataclass(frozen=True)
 class Config:
-    n_runs: int = 30  # runs per maze, model and rollout length
+    n_runs: int = 40  # runs per maze, model and rollout length
     warmup: int = 1000  # random real steps before the agents learn online
-    n_steps: int = 300  # real steps measured
+    n_steps: int = 250  # real steps measured
     budget: int = 100  # imagined transitions per real step, for every k
     slip: float = 0.2  # of the slippery maze
     seed: int = 0  # master seed
