@@ -607,6 +607,8 @@ def unsupported(spec: AgentSpec) -> str:
             f"it learns a DeterministicModel or an EmpiricalModel (given as "
             f"the class), not {name}"
         )
+    if base is DynaQPlusAgent and model is EmpiricalModel:
+        return "its Dyna-Q+ plans on a DeterministicModel, not an EmpiricalModel"
     if base is RandomShootingAgent:
         for name in ("reward_fn", "terminal_fn"):
             if spec.params.get(name) is not None:

@@ -298,6 +298,9 @@ def test_bad_input():
         tm.run_episodes(maze, sweeping, n_episodes=2, n_runs=2, engine="batched")
 
     empirical = tm.AgentSpec(tm.DynaQAgent, model=tm.EmpiricalModel)
+    plus = tm.AgentSpec(tm.DynaQPlusAgent, model=tm.EmpiricalModel)
+    with pytest.raises(ValueError, match=r"Dyna-Q\+ plans on a DeterministicModel"):
+        tm.run_episodes(maze, plus, n_episodes=2, n_runs=2, engine="batched")
     with pytest.raises(ValueError, match=r"DeterministicModel only; an EmpiricalM"):
         tm.run_episodes(
             maze, empirical, n_episodes=2, n_runs=2, engine="batched-per-run"
