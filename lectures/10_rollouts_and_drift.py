@@ -100,8 +100,9 @@ def claims(study: Study) -> list[str]:
         f"means over runs and lengths).",
         f"With a model of the slips, k {'hardly matters' if flat else 'matters'}"
         f": the counted model's means range over {spread(slippery, counted):.1f} "
-        f"goals across k, within one k's 95 % band; on the deterministic maze "
-        f"over {spread(exact, last):.1f} and {spread(exact, counted):.1f}.",
+        f"goals across k, no wider than the widest k's 95 % band; on the "
+        f"deterministic maze over {spread(exact, last):.1f} and "
+        f"{spread(exact, counted):.1f}.",
     ]
 
 

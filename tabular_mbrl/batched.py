@@ -387,8 +387,8 @@ class BatchedDynaQ:
         self.model_reward.reshape(-1)[flat] = rewards
         self.model_terminated.reshape(-1)[flat] = terminated
         if self._counted:  # the empirical model counts every outcome
-            cells = flat * self.n_states + next_states
-            np.add.at(self.counts.reshape(-1), cells, 1)  # one cell per run
+            cells = flat * self.n_states + next_states  # one per run: no repeats
+            self.counts.reshape(-1)[cells] += 1
             self.reward_sums.reshape(-1)[cells] += rewards
             self.ends.reshape(-1)[cells] = terminated
         # (f) planning.
@@ -539,7 +539,6 @@ class BatchedDynaQ:
             live = np.full(len(flat), flat.shape[1])
         self.n_backups_computed += int(live.sum())
         self.n_backup_loops += len(live)
-        q, row_max = self.q.reshape(-1), np.maximum.reduce
         # Backups i0..i1-1 all carry the first k runs: iterate over their rows.
         starts = [0] if uniform else np.flatnonzero(np.r_[True, live[1:] != live[:-1]])
         for i0, i1 in zip(starts, [*starts[1:], len(live)], strict=True):
@@ -547,9 +546,23 @@ class BatchedDynaQ:
             rows = (flat, reward, discount, next_cells)
             if not uniform:
                 rows = (part[i0:i1, :k] for part in rows)
-            for cells, r, d, nxt in zip(*rows, strict=True):
-                old = q[cells]
-                q[cells] = old + step * (r + d * row_max(q[nxt], axis=1) - old)
+            backups_in_turn(self.q.reshape(-1), *rows, step)
+
+
+def backups_in_turn(q, cells, rewards, discounts, next_cells, alpha) -> None:
+    """Q-learning backups of several runs at once, one row after another
+    (each row may read what the previous one wrote), on the flat table ``q``.
+
+    Row ``i`` backs up ``cells[i]`` (one per run) with ``rewards[i]``,
+    ``discounts[i]`` (gamma, or 0 where the transition ended) and the flat
+    cells of the next states' actions ``next_cells[i]`` ``(runs, A)``.
+    """
+    row_max = np.maximum.reduce
+    for cell, reward, discount, nxt in zip(
+        cells, rewards, discounts, next_cells, strict=True
+    ):
+        old = q[cell]
+        q[cell] = old + alpha * (reward + discount * row_max(q[nxt], axis=1) - old)
 
 
 def _shape_of(n: np.ndarray) -> tuple[int, int, bool]:

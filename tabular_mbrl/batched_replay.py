@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import check_int
-from .batched import BatchedDynaQ, Streams
+from .batched import BatchedDynaQ, Streams, backups_in_turn
 
 
 class BatchedReplayQ(BatchedDynaQ):
@@ -110,14 +110,9 @@ class BatchedReplayQ(BatchedDynaQ):
         discounts = self.gamma * ~self.memory_ends[runs, drawn]
         next_rows = self._base + self.memory_next[runs, drawn] * self.n_actions
         next_cells = next_rows[..., None] + np.arange(self.n_actions)
-        q, row_max = self.q.reshape(-1), np.maximum.reduce
-        for cell, reward, discount, nxt in zip(
-            cells, rewards, discounts, next_cells, strict=True
-        ):
-            old = q[cell]
-            q[cell] = old + self.alpha * (
-                reward + discount * row_max(q[nxt], axis=1) - old
-            )
+        backups_in_turn(
+            self.q.reshape(-1), cells, rewards, discounts, next_cells, self.alpha
+        )
         self.n_planning_updates += n
         self.n_backups_counted += n * self.n_runs
         self.n_backups_computed += n * self.n_runs

@@ -87,6 +87,11 @@ class BatchedRolloutQ(BatchedDynaQ):
         self.budget = budget.pop()
         self.empirical = np.broadcast_to(np.asarray(empirical, bool), runs).copy()
         self.outcomes = np.asarray(outcomes, dtype=np.int64)
+        if self.outcomes.ndim != 3 or self.outcomes.shape[:2] != q.shape[1:]:
+            raise ValueError(
+                f"outcomes has shape {self.outcomes.shape}, must be (n_states, "
+                f"n_actions, K) == ({q.shape[1]}, {q.shape[2]}, K)"
+            )
         shape = (self.n_runs, self.n_states, self.n_actions, self.outcomes.shape[2])
         self.outcome_counts = np.zeros(shape, dtype=np.int64)
         self.outcome_rewards = np.zeros(shape)

@@ -189,7 +189,7 @@ def _batched_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_s
             (truth.next_states, probs[r], batch.outcome_ends[r]),
             batch.observed[r],
             batch.q[r],
-            np.flatnonzero(batch.visited[r]),
+            np.flatnonzero(batch.visited[r]),  # where its rollouts start
             0.1,
             int(ks[r]),
         )
@@ -232,7 +232,7 @@ def _loop_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed
                 (model.next_states, model.probs, model.terminated),
                 model.observed,
                 agent.q,
-                np.array(agent._visited),
+                np.flatnonzero(model.observed.any(axis=1)),  # the visited states
                 agent.epsilon,
                 k,
             )
