@@ -498,9 +498,14 @@ class BatchedDynaQ:
         flat = self._sample_pairs(n, most)  # (max n, R)
         u = None  # the empirical runs' outcome draws: made even where skipped
         if self._counted:
-            u = self._rng.rows(
-                lambda rng, rows: rng.random((rows.stop - rows.start, most))
-            )
+
+            def draw(rng, rows):  # only an empirical setting's stream draws
+                shape = (rows.stop - rows.start, most)
+                return (
+                    rng.random(shape) if self.empirical[rows.start] else np.zeros(shape)
+                )
+
+            u = self._rng.rows(draw)
         # Only the runs with backups to make that are not no-ops, by number
         # of backups, most first: backup i is for the first live[i] of them.
         if uniform:  # every run plans the same n: no sorting

@@ -82,6 +82,31 @@ def test_fused_settings_match_the_loop_per_run_and_their_own_batches():
             assert np.array_equal(planning[3 * i : 3 * i + 3], one.planning_updates)
 
 
+def test_an_empirical_setting_fused_with_a_deterministic_one_changes_no_number():
+    """The empirical runs' outcome draws come from their own setting's stream
+    only: a deterministic setting in the same batch draws as it would alone
+    (it drew them too, and its numbers changed, before this was mended)."""
+    counted = dyna(5, model=tm.EmpiricalModel)
+    specs = [dyna(5), counted, dyna(5, alpha=0.3)]
+    for slip in (0.0, 0.2):
+
+        def maze(slip=slip):
+            return gridworlds.make("dyna_maze", slip=slip)
+
+        fused = tm.run_steps(
+            maze, specs, n_steps=400, n_runs=3, seed=4, engine="batched"
+        )
+        for spec, one in zip(specs, fused, strict=True):
+            alone = tm.run_steps(
+                maze, spec, n_steps=400, n_runs=3, seed=4, engine="batched"
+            )
+            assert np.array_equal(one.cumulative_reward, alone.cumulative_reward), (
+                slip,
+                spec,
+            )
+            assert np.array_equal(one.planning_updates, alone.planning_updates)
+
+
 def test_planning_is_skipped_only_while_it_is_an_exact_no_op():
     def engine(q_init=0.0, all_actions=False):
         return BatchedDynaQ(
