@@ -21,6 +21,7 @@ def test_figure_8_2_planning_steps():
     # The book's settings (studies.BOOK), 10 runs, on the batched engine.
     study = curves(studies.dyna_maze(n_runs=10, seed=2024))
     n0, n5, n50 = (study[f"n={n}"].mean() for n in (0, 5, 50))
+    assert len(n0) == 50  # the book's budget: 50 episodes
     episode = lambda curve, k: curve[k - 1]  # noqa: E731 - 1-based, as plotted
     assert episode(n50, 3) < 20  # near-optimal by episode 3
     assert episode(n5, 5) < 30 and n5[5:].max() < 25  # by about episode 5
