@@ -28,6 +28,7 @@ from ._common import (
     experiment,
     in_parallel,
     named,
+    run_settings,
 )
 from .book import dyna_q_spec
 
@@ -602,29 +603,45 @@ def replay_vs_dyna(
         (lambda: gridworlds.make("blocking_maze"), blocking_steps),
     ]
 
-    def setting(spec: AgentSpec) -> Series:
-        goals = []
-        for (maze, steps), name in zip(mazes, REPLAY_MAZES, strict=True):
-            results = run_steps(
+    by_maze = []  # per maze, one result per spec (None: left out by only=)
+    for (maze, steps), name in zip(mazes, REPLAY_MAZES, strict=True):
+        on_maze = None
+        if progress is not None:
+
+            def on_maze(label, done, total, name=name):
+                progress(f"{label}, {name}", done, total)
+
+        # On one job the two Dyna-Q settings share one batch (same numbers).
+        by_maze.append(
+            run_settings(
+                run_steps,
+                specs,
                 maze,
-                spec,
+                jobs=jobs,
+                engine=engine,
+                progress=on_maze,
                 n_steps=steps,
                 n_runs=n_runs,
                 seed=seed,
-                engine=engine_for(spec, engine),
-                progress=named(progress, f"{spec.label}, {name}"),
             )
-            reward = results.cumulative_reward
+        )
+    series = []
+    for i, spec in enumerate(specs):
+        if by_maze[0][i] is None:
+            continue
+        goals = []
+        for runs, (_, steps) in zip(by_maze, mazes, strict=True):
+            reward = runs[i].cumulative_reward
             end = reward[:, -window - 1] if window < steps else 0.0
             goals.append(reward[:, -1] - end)
-        return Series(spec.label, np.arange(1, len(mazes) + 1), np.column_stack(goals))
-
+        x = np.arange(1, len(mazes) + 1)
+        series.append(Series(spec.label, x, np.column_stack(goals)))
     return Study(
         "replay-vs-dyna",
         f"Replay vs Dyna-Q at {n_updates} updates per real step",
         "maze: " + ", ".join(f"{i} {n}" for i, n in enumerate(REPLAY_MAZES, 1)),
         f"goals in the last {window:,} real steps",
-        in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs),
+        series,
     )
 
 
