@@ -1,7 +1,36 @@
+import dataclasses
+import importlib.util
+import pathlib
+
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")  # tests never need a display
 
 # Solutions and hidden tests that the grading tests hand to the grader; they are
 # not tests of this package.
 collect_ignore = ["grading"]
+
+LECTURES = pathlib.Path(__file__).parents[1] / "lectures"
+
+
+@pytest.fixture(scope="session")
+def lecture_at_defaults():
+    """``run(name) -> (lecture module, its default Config, lecture.run(config))``,
+    each lecture run once per test process (on one job: ``jobs`` changes
+    where settings run, not what they give). Tests that read the same lecture
+    live in one file, so they share a worker (``--dist loadfile``) and its run."""
+    made = {}
+
+    def run(name: str):
+        if name not in made:
+            spec = importlib.util.spec_from_file_location(name, LECTURES / f"{name}.py")
+            lecture = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(lecture)
+            config = lecture.Config()
+            if hasattr(config, "jobs"):
+                config = dataclasses.replace(config, jobs=1)
+            made[name] = lecture, config, lecture.run(config)
+        return made[name]
+
+    return run

@@ -2,6 +2,9 @@
 
 Seeds are fixed, so these never fail by chance; the bounds are wide enough that
 any reasonable seed would pass, and narrow enough that a broken agent would not.
+Figures 8.2, 8.4 and 8.5 are lectures 02 and 03 at their defaults (the book's
+settings and run counts), run once and shared with those lectures' claim
+tests, which are here for that reason.
 """
 
 import numpy as np
@@ -9,7 +12,6 @@ import pytest
 
 import gridworlds
 import tabular_mbrl as tm
-from tabular_mbrl import studies
 from tabular_mbrl.studies import BOOK
 
 
@@ -17,11 +19,12 @@ def curves(study):
     return {series.name: series for series in study.series}
 
 
-def test_figure_8_2_planning_steps():
-    # The book's settings (studies.BOOK), 10 runs, on the batched engine.
-    study = curves(studies.dyna_maze(n_runs=10, seed=2024))
+def test_figure_8_2_planning_steps(lecture_at_defaults):
+    # Lecture 02 at its defaults: the book's settings (studies.BOOK), 30 runs.
+    _, _, (curves_8_2, _) = lecture_at_defaults("02_dyna_q_planning_steps")
+    study = curves(curves_8_2)
     n0, n5, n50 = (study[f"n={n}"].mean() for n in (0, 5, 50))
-    assert len(n0) == 50  # the book's budget: 50 episodes
+    assert study["n=0"].values.shape == (BOOK["figure 8.2"]["n_runs"], 50)  # book's
     episode = lambda curve, k: curve[k - 1]  # noqa: E731 - 1-based, as plotted
     assert episode(n50, 3) < 20  # near-optimal by episode 3
     assert episode(n5, 5) < 30 and n5[5:].max() < 25  # by about episode 5
@@ -31,8 +34,10 @@ def test_figure_8_2_planning_steps():
         assert 14 <= curve[-10:].mean() <= 20  # all settle around 15-18
 
 
-def test_figure_8_4_blocking_maze():
-    study = studies.blocking_maze(n_runs=10, mpc=False, seed=2024)
+def test_figure_8_4_blocking_maze(lecture_at_defaults):
+    _, config, (study, _) = lecture_at_defaults("03_changing_mazes")
+    book = BOOK["figure 8.4"]["n_runs"]
+    assert not config.include_mpc and study.series[0].values.shape[0] == book
     assert study.change_step == 1000
     dyna, plus = curves(study)["Dyna-Q"], curves(study)["Dyna-Q+"]
     final_dyna, final_plus = dyna.mean()[-1], plus.mean()[-1]
@@ -41,9 +46,10 @@ def test_figure_8_4_blocking_maze():
     assert plus.confidence_interval()[0][-1] > dyna.confidence_interval()[1][-1]
 
 
-def test_figure_8_5_shortcut_maze():
-    study = studies.shortcut_maze(n_runs=2, mpc=False, seed=2024)
+def test_figure_8_5_shortcut_maze(lecture_at_defaults):
+    _, _, (_, study) = lecture_at_defaults("03_changing_mazes")
     assert study.change_step == 3000
+    assert study.series[0].values.shape[0] == BOOK["figure 8.5"]["n_runs"]
     dyna, plus = curves(study)["Dyna-Q"], curves(study)["Dyna-Q+"]
 
     def rate(series):  # goals per real step over the last 2000 steps, per run
@@ -79,3 +85,24 @@ def test_example_8_4_prioritized_sweeping_needs_fewer_backups(scale):
         backups(c, 1.0) for c in (tm.DynaQAgent, tm.PrioritizedSweepingAgent)
     )
     assert dyna.mean() > 5 * sweeping.mean()
+
+
+# Lectures 02 and 03 say what these figures show, from the same runs.
+def test_lecture_2_planning_claims(lecture_at_defaults):
+    lecture, _, result = lecture_at_defaults("02_dyna_q_planning_steps")
+    verdicts = [line.split(":")[0] for line in lecture.claims(result)]
+    assert verdicts == [
+        "Planning buys real steps",
+        "The first planning steps buy the most",
+        "Planning reaches back",
+    ]
+    assert lecture.directions(result[1])[0] == 1
+
+
+def test_lecture_3_changing_maze_claims(lecture_at_defaults):
+    lecture, _, result = lecture_at_defaults("03_changing_mazes")
+    verdicts = [line.split(":")[0] for line in lecture.claims(result)]
+    assert verdicts == [
+        "Dyna-Q+ finds the new path more often",
+        "Dyna-Q+ takes the shortcut in more runs",
+    ]

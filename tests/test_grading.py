@@ -28,9 +28,6 @@ ALTERNATIVE = SOLUTIONS / "alternative"
 ALTERNATIVES = {path.stem for path in ALTERNATIVE.glob("ex*.py")}
 MAX_SCORE = 80.0
 
-# The graded scenarios are a module fixture: its tests share one worker.
-pytestmark = pytest.mark.xdist_group("grading")
-
 # bug folder -> (the exercise it breaks, that exercise's score out of 10, why)
 BUGS = {
     "argmax_ties": ("ex01_epsilon_greedy", 7.0, "loses the tie test (3)"),
