@@ -34,3 +34,23 @@ def lecture_at_defaults():
         return made[name]
 
     return run
+
+
+# The slowest test files first (measured): under --dist loadfile a worker takes
+# a whole file, and a long file handed out last would leave the other worker
+# idle at the end. The rest follow in collection order.
+SLOWEST_FIRST = (
+    "test_lecture_claims.py",
+    "test_cli.py",
+    "test_batched.py",
+    "test_book_results.py",
+    "test_grading.py",
+    "test_grading_attacks.py",
+    "test_studies.py",
+    "test_lectures.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable
