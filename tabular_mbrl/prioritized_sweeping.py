@@ -108,10 +108,13 @@ class PrioritizedSweepingAgent(QLearningAgent):
             self.n_planning_updates += 1
             pair = (state, action)
             self.pair_backups[pair] = self.pair_backups.get(pair, 0) + 1
+            best = max(self.q[state].tolist())  # max_a Q(S,a), for every S_,A_
             for pred_state, pred_action in self.predecessors[state]:
-                if self.model.next_states[pred_state, pred_action, 0] == state:
-                    priority = abs(self._td_error(pred_state, pred_action))
-                    self._push(pred_state, pred_action, priority)
+                reward, leads_to, ends = self.model.sample(pred_state, pred_action)
+                if leads_to == state:  # still predicted to lead to S
+                    target = reward if ends else reward + self.gamma * best
+                    priority = abs(target - self.q[pred_state, pred_action])
+                    self._push(pred_state, pred_action, float(priority))
 
     def _td_error(self, state: int, action: int) -> float:
         return self.td_error(state, action, *self.model.sample(state, action))
