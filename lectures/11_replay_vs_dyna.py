@@ -30,7 +30,7 @@ class Config:
     blocking_steps: int = 3000  # real steps on the blocking maze (closes at 1000)
     n_updates: int = 10  # replays or planning backups per real step, for all
     seed: int = 0  # master seed
-    jobs: int = 2  # agents run side by side, one process each
+    jobs: int = 2  # the mazes run side by side, one process each
 
 
 #: A reduced budget for a preview in seconds (``--quick``; the tests run it).

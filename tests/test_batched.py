@@ -307,6 +307,20 @@ def test_studies_give_the_same_result_in_parallel():
         assert a.name == b.name and np.array_equal(a.values, b.values)
 
 
+def test_replay_vs_dyna_gives_the_same_on_any_jobs_and_with_only():
+    # Its mazes run side by side, each in one process where its two Dyna-Q
+    # settings share a batch; only= runs one series (and, with jobs > 1, runs
+    # here, where the names it has seen are recorded).
+    kwargs = {"n_runs": 2, "n_steps": 300, "blocking_steps": 300, "window": 100}
+    one = studies.replay_vs_dyna(jobs=1, **kwargs)
+    two = studies.replay_vs_dyna(jobs=2, **kwargs)
+    for a, b in zip(one.series, two.series, strict=True):
+        assert a.name == b.name and np.array_equal(a.values, b.values)
+    alone = studies.replay_vs_dyna(jobs=2, only=["Dyna-Q, empirical model"], **kwargs)
+    assert [s.name for s in alone.series] == ["Dyna-Q, empirical model"]
+    assert np.array_equal(alone.series[0].values, one.series[2].values)
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match=r"n_runs == 0, must be in \[1, inf\]"):
         tm.run_episodes(maze, dyna(5), n_episodes=2, n_runs=0, engine="batched")

@@ -240,6 +240,7 @@ def in_parallel(tasks: list[Callable[[], Any]], jobs: int = 1) -> list:
     if (
         jobs == 1
         or len(tasks) == 1
+        or _ONLY.get() is not None  # only= records the names it sees, here
         or "fork" not in multiprocessing.get_all_start_methods()
     ):
         return [task() for task in tasks]

@@ -603,28 +603,35 @@ def replay_vs_dyna(
         (lambda: gridworlds.make("blocking_maze"), blocking_steps),
     ]
 
-    by_maze = []  # per maze, one result per spec (None: left out by only=)
-    for (maze, steps), name in zip(mazes, REPLAY_MAZES, strict=True):
-        on_maze = None
+    def on_maze(maze, steps: int, name: str) -> list:
+        """One result per spec (None: left out by ``only=``). The two Dyna-Q
+        settings share one batch (the same numbers as alone)."""
+        named_progress = None
         if progress is not None:
 
-            def on_maze(label, done, total, name=name):
+            def named_progress(label, done, total):
                 progress(f"{label}, {name}", done, total)
 
-        # On one job the two Dyna-Q settings share one batch (same numbers).
-        by_maze.append(
-            run_settings(
-                run_steps,
-                specs,
-                maze,
-                jobs=jobs,
-                engine=engine,
-                progress=on_maze,
-                n_steps=steps,
-                n_runs=n_runs,
-                seed=seed,
-            )
+        return run_settings(
+            run_steps,
+            specs,
+            maze,
+            jobs=1,
+            engine=engine,
+            progress=named_progress,
+            n_steps=steps,
+            n_runs=n_runs,
+            seed=seed,
         )
+
+    # The mazes side by side (with jobs > 1), each in one process.
+    by_maze = in_parallel(
+        [
+            lambda maze=maze, steps=steps, name=name: on_maze(maze, steps, name)
+            for (maze, steps), name in zip(mazes, REPLAY_MAZES, strict=True)
+        ],
+        jobs,
+    )
     series = []
     for i, spec in enumerate(specs):
         if by_maze[0][i] is None:
