@@ -96,9 +96,15 @@ class BatchedRolloutQ(BatchedDynaQ):
         self.outcome_counts = np.zeros(shape, dtype=np.int64)
         self.outcome_rewards = np.zeros(shape)
         self.outcome_ends = np.zeros(shape, dtype=bool)
+        # Derived from the counts and sums where update() changes them, so
+        # that an imagined transition looks them up instead of computing them:
+        # each outcome's running count over the slots, and its mean reward.
+        self._cumulative_counts = np.zeros(shape, dtype=np.int64)
+        self._mean_rewards = np.zeros(shape)
         self.visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
         self._visit_order = np.zeros((self.n_runs, self.n_states), dtype=np.int64)
         self._n_visited = np.zeros(self.n_runs, dtype=np.int64)
+        self._rows: np.ndarray | None = None  # see _next_rows
 
     _PER_RUN = BatchedDynaQ._PER_RUN + (
         "n_rollouts",
@@ -106,6 +112,8 @@ class BatchedRolloutQ(BatchedDynaQ):
         "outcome_counts",
         "outcome_rewards",
         "outcome_ends",
+        "_cumulative_counts",
+        "_mean_rewards",
         "visited",
     )
 
@@ -133,8 +141,25 @@ class BatchedRolloutQ(BatchedDynaQ):
         self.outcome_counts[runs, states, actions, slot] += 1
         self.outcome_rewards[runs, states, actions, slot] += rewards
         self.outcome_ends[runs, states, actions, slot] = terminated
+        counts = self.outcome_counts[runs, states, actions]  # (R, K)
+        self._cumulative_counts[runs, states, actions] = counts.cumsum(axis=1)
+        self._mean_rewards[runs, states, actions] = np.divide(
+            self.outcome_rewards[runs, states, actions],
+            counts,
+            out=np.zeros(counts.shape),
+            where=counts > 0,
+        )
         if imagine:
             self.rollouts()
+
+    def _next_rows(self) -> np.ndarray:
+        """The row of each outcome's next state, flat over (run, state,
+        action, slot); built again when runs have left the batch."""
+        size = self.n_runs * self.outcomes.size
+        if self._rows is None or self._rows.size != size:
+            runs = np.arange(self.n_runs)[:, None, None, None] * self.n_states
+            self._rows = ((runs + self.outcomes) * self.n_actions).reshape(-1)
+        return self._rows
 
     def rollouts(self) -> None:
         """``n_rollouts * rollout_length`` imagined transitions for every run:
@@ -160,15 +185,14 @@ class BatchedRolloutQ(BatchedDynaQ):
         # (or outcome slot) and one column per run, so the reductions run
         # along a long first axis. (Far faster in NumPy than fancy indexing
         # and reducing along a short last axis; the arithmetic is the same.)
+        # A run's place is a "row": the flat index of its state's first action.
         q, observed = self.q.reshape(-1), self.observed.reshape(-1)
-        counts, reward_sums = (
-            self.outcome_counts.reshape(-1),
-            self.outcome_rewards.reshape(-1),
-        )
-        terminal, outcomes = self.outcome_ends.reshape(-1), self.outcomes.reshape(-1)
+        cumulative_counts = self._cumulative_counts.reshape(-1)
+        mean_rewards = self._mean_rewards.reshape(-1)
+        terminal = self.outcome_ends.reshape(-1)
+        next_rows = self._next_rows()
         each_action = np.arange(n_actions)[:, None]
         each_slot = np.arange(n_slots)[:, None]
-        offset = todo * n_states
         n_visited = self._n_visited[todo]
         # restart[j]: the runs whose rollout j-th transition starts a rollout.
         restart = np.arange(budget)[:, None] % self.rollout_length[todo] == 0
@@ -176,15 +200,15 @@ class BatchedRolloutQ(BatchedDynaQ):
         epsilon = self.epsilon[todo]
         first = todo * n_states  # visit_order row starts, flat
         visit_order = self._visit_order.reshape(-1)
-        state = np.full(todo.size, -1)
+        row = np.full(todo.size, -1)  # -1: no state (a rollout starts)
         for j in range(budget):
             draw = u[j]
-            start = (state < 0) | restart[j]
-            if start.any():
-                index = (draw[start_at, start] * n_visited[start]).astype(np.int64)
-                state[start] = visit_order.take(first[start] + index)
-            rows = offset + state
-            cells = rows * n_actions + each_action  # (A, R)
+            start = (row < 0) | restart[j]
+            if start.any():  # drawn for every run, kept where one starts
+                index = (draw[start_at] * n_visited).astype(np.int64)
+                states = visit_order.take(first + index)
+                row = np.where(start, (first + states) * n_actions, row)
+            cells = row + each_action  # (A, R)
             known = observed.take(cells)
             values = np.where(known, q.take(cells), -np.inf)
             best = values == values.max(axis=0)
@@ -195,18 +219,16 @@ class BatchedRolloutQ(BatchedDynaQ):
                 pick = (draw[pick_at, explore] * n_known[explore]).astype(np.int64)
                 order = known[:, explore].cumsum(axis=0)
                 action[explore] = (order > pick).argmax(axis=0)
-            pair = state * n_actions + action
-            cell = rows * n_actions + action
-            outcome_cells = cell * n_slots + each_slot  # (K, R)
-            cumulative = counts.take(outcome_cells).cumsum(axis=0)
+            cell = row + action
+            cumulative = cumulative_counts.take(cell * n_slots + each_slot)  # (K, R)
             slot = (draw[outcome_at] * cumulative[-1] >= cumulative).sum(axis=0)
             chosen = cell * n_slots + slot
-            reward = reward_sums.take(chosen) / counts.take(chosen)
+            reward = mean_rewards.take(chosen)
             ended = terminal.take(chosen)
-            nxt = outcomes.take(pair * n_slots + slot)
-            next_cells = (offset + nxt) * n_actions + each_action
+            next_row = next_rows.take(chosen)
+            next_cells = next_row + each_action
             best_next = q.take(next_cells).max(axis=0)
             old = q.take(cell)
             q.put(cell, old + alpha * (reward + gamma * best_next * ~ended - old))
             ended |= ~observed.take(next_cells).any(axis=0)
-            state = np.where(ended, -1, nxt)
+            row = np.where(ended, -1, next_row)
