@@ -499,11 +499,14 @@ class BatchedDynaQ:
         u = None  # the empirical runs' outcome draws: made even where skipped
         if self._counted:
 
-            def draw(rng, rows):  # only an empirical setting's stream draws
-                shape = (rows.stop - rows.start, most)
-                return (
-                    rng.random(shape) if self.empirical[rows.start] else np.zeros(shape)
-                )
+            def draw(rng, rows):
+                # Only an empirical setting's stream draws, and as many as
+                # alone: a column per backup of its own n, padded to the most.
+                drawn = np.zeros((rows.stop - rows.start, most))
+                if self.empirical[rows.start]:
+                    own = int(n[rows].max())
+                    drawn[:, :own] = rng.random((len(drawn), own))
+                return drawn
 
             u = self._rng.rows(draw)
         # Only the runs with backups to make that are not no-ops, by number
