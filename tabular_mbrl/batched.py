@@ -253,10 +253,17 @@ class BatchedDynaQ:
             self.ends = np.zeros(counted, dtype=bool)
         if self._plus:
             self.last_tried = np.zeros(shape, dtype=np.int64)
+        # The states each run has really been in, in order of first visit:
+        # Dyna-Q+'s search control (and where a subclass's rollouts start).
+        self._tracks_visits = self._plus or self._visits_needed
+        if self._tracks_visits:
             self._visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
             self._visit_order = np.zeros((self.n_runs, self.n_states), dtype=np.int64)
             self._n_visited = np.zeros(self.n_runs, dtype=np.int64)
         self._index()
+
+    #: Whether a subclass needs the visited states even without Dyna-Q+ runs.
+    _visits_needed = False
 
     #: Attributes with one row per run, that :meth:`keep` selects from.
     _PER_RUN = (
@@ -364,12 +371,13 @@ class BatchedDynaQ:
         observed = self.observed.reshape(-1)
         pair = states * self.n_actions + actions
         flat = self._base + pair
-        if self._plus:
+        if self._tracks_visits:
             new = ~self._visited[self._runs, states]
             runs = self._runs[new]
             self._visited[runs, states[new]] = True
             self._visit_order[runs, self._n_visited[new]] = states[new]
             self._n_visited += new
+        if self._plus:
             self.last_tried.reshape(-1)[flat] = self.n_real_steps + 1
         self.n_real_steps += 1
         # (d) direct RL: the Q-learning backup of the real transition.

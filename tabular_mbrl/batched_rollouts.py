@@ -101,9 +101,6 @@ class BatchedRolloutQ(BatchedDynaQ):
         # each outcome's running count over the slots, and its mean reward.
         self._cumulative_counts = np.zeros(shape, dtype=np.int64)
         self._mean_rewards = np.zeros(shape)
-        self.visited = np.zeros((self.n_runs, self.n_states), dtype=bool)
-        self._visit_order = np.zeros((self.n_runs, self.n_states), dtype=np.int64)
-        self._n_visited = np.zeros(self.n_runs, dtype=np.int64)
         self._rows: np.ndarray | None = None  # see _next_rows
 
     _PER_RUN = BatchedDynaQ._PER_RUN + (
@@ -114,8 +111,13 @@ class BatchedRolloutQ(BatchedDynaQ):
         "outcome_ends",
         "_cumulative_counts",
         "_mean_rewards",
-        "visited",
     )
+    _visits_needed = True  # rollouts start from states really visited
+
+    @property
+    def visited(self) -> np.ndarray:
+        """States each run has really been in, ``(n_runs, n_states)``."""
+        return self._visited
 
     def update(
         self,
@@ -130,10 +132,6 @@ class BatchedRolloutQ(BatchedDynaQ):
         ``imagine`` is False, e.g. in a warm-up) the rollouts."""
         super().update(states, actions, rewards, next_states, terminated)
         runs = self._runs
-        new = ~self.visited[runs, states]
-        self.visited[runs[new], states[new]] = True
-        self._visit_order[runs[new], self._n_visited[new]] = states[new]
-        self._n_visited += new
         slot = (self.outcomes[states, actions] == next_states[:, None]).argmax(axis=1)
         forget = ~self.empirical  # a deterministic model keeps the last outcome
         self.outcome_counts[runs[forget], states[forget], actions[forget]] = 0
