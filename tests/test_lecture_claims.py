@@ -1,8 +1,8 @@
 """Each lecture's printed claims, computed from its runs, hold at its default
 Config: the verdict of every sentence is the one the lecture teaches.
 
-Lectures 02 and 03's claims are tested in test_book_results.py, from the runs
-that test Figures 8.2, 8.4 and 8.5 there."""
+Lectures 02, 03 and 04's claims are tested in test_book_results.py, from the
+runs that test Figures 8.2, 8.4 and 8.5 and Example 8.4 there."""
 
 import dataclasses
 import importlib.util
@@ -10,6 +10,7 @@ import pathlib
 
 import numpy as np
 
+import tabular_mbrl as tm
 from tabular_mbrl import studies
 
 LECTURES = pathlib.Path(__file__).parents[1] / "lectures"
@@ -88,23 +89,6 @@ def test_lecture_8_model_error_claims():
     ]
 
 
-def test_lecture_4_prioritized_sweeping_claims():
-    lecture = load("04_prioritized_sweeping")
-    config = lecture.Config()
-    study, repeats = lecture.run(dataclasses.replace(config, jobs=1))
-    # Free states, as the book counts them: 47 per cell of the Dyna maze.
-    assert study.series[0].x.tolist() == [47 * k * k for k in config.scales]
-    assert study.log_x and study.log_y
-    verdicts = [line.split(":")[0] for line in lecture.claims((study, repeats))]
-    assert verdicts == [
-        "Prioritized sweeping saves backups at the book's alpha = 0.5 on the "
-        "47-state maze",
-        "Alpha is why",
-        "The queue re-serves pairs at alpha = 0.5",
-    ]
-    assert repeats[1.0] < 2 < 8 < repeats[0.5]
-
-
 def test_lecture_11_replay_vs_dyna_claims():
     lecture = load("11_replay_vs_dyna")
     config = lecture.Config()
@@ -120,10 +104,8 @@ def test_lecture_11_replay_vs_dyna_claims():
     ]
 
 
-def test_lecture_12_intermediate_goal_claims():
-    lecture = load("12_intermediate_goals")
-    config = lecture.Config()
-    study = lecture.run(config)
+def test_lecture_12_intermediate_goal_claims(lecture_at_defaults):
+    lecture, config, study = lecture_at_defaults("12_intermediate_goals")
     assert [s.name for s in study.series] == list(studies.WAYPOINT_AGENTS)
     verdicts = [line.split(":")[0] for line in lecture.claims(study, config.max_steps)]
     assert verdicts == [
@@ -133,6 +115,25 @@ def test_lecture_12_intermediate_goal_claims():
     ]
     # G to A by hand: 3 down the right column, 4 left on row 3, 2 down.
     assert lecture.shortest_legs(4).tolist() == [7, 6, 11, 9]
+
+
+def test_waypoints_mpc_walks_each_leg_by_its_shortest_path(lecture_at_defaults):
+    # Lecture 12's runs: one tour, S to A, A to B, B to G on the Dyna maze.
+    _, config, study = lecture_at_defaults("12_intermediate_goals")
+    assert config.n_tours == 1 and study.series[0].values.shape == (config.n_runs, 3)
+    # The legs' shortest paths, counted by hand: 7, 6, 11.
+    legs = [((2, 0), (5, 4)), ((5, 4), (0, 3)), ((0, 3), (0, 8))]
+    shortest = []
+    for start, goal in legs:
+        env = studies.waypoint_leg(start, goal, 10)
+        shortest.append(tm.shortest_path_length(env.model(), env.start_state))
+    assert shortest == [7, 6, 11]
+    # MPC, told each goal, walks each leg by a shortest path, in every run.
+    assert (study.series[0].values == shortest).all()
+    # Dyna-Q, told, is slower over the tour; no leg exceeds its cap.
+    told = study.series[1].values
+    assert (told.sum(axis=1) > sum(shortest)).all()
+    assert told.max() <= config.max_steps
 
 
 def test_lecture_9_replanning_claims():

@@ -211,23 +211,6 @@ def test_figure_8_3_halfway_through_the_second_episode():
     assert planned >= 20
 
 
-def test_waypoints_mpc_walks_each_leg_by_its_shortest_path():
-    study = studies.waypoints(n_runs=3, n_tours=1, warmup=5, max_steps=500, seed=0)
-    assert [s.name for s in study.series] == list(studies.WAYPOINT_AGENTS)
-    # S to A, A to B, B to G on the Dyna maze, counted by hand: 7, 6, 11.
-    legs = [((2, 0), (5, 4)), ((5, 4), (0, 3)), ((0, 3), (0, 8))]
-    shortest = []
-    for start, goal in legs:
-        env = studies.waypoint_leg(start, goal, 10)
-        shortest.append(tm.shortest_path_length(env.model(), env.start_state))
-    assert shortest == [7, 6, 11]
-    # MPC, told each goal, walks each leg by a shortest path, in every run.
-    assert (study.series[0].values == shortest).all()
-    # Dyna-Q, told, is slower over the tour; no leg exceeds its cap.
-    told = study.series[1].values
-    assert (told.sum(axis=1) > sum(shortest)).all() and told.max() <= 500
-
-
 def test_k_step_error_by_hand():
     # One action. In state 0 the world moves to 1 or stays, half and half;
     # state 1 stays. The deterministic model says 0 always moves to 1.
