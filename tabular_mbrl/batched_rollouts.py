@@ -101,6 +101,9 @@ class BatchedRolloutQ(BatchedDynaQ):
         # each outcome's running count over the slots, and its mean reward.
         self._cumulative_counts = np.zeros(shape, dtype=np.int64)
         self._mean_rewards = np.zeros(shape)
+        # Whether a state has no known action yet (where a rollout stops), at
+        # its row: [run, state, 0], so that a row looks it up directly.
+        self._no_action = np.ones(q.shape, dtype=bool)
         self._rows: np.ndarray | None = None  # see _next_rows
 
     _PER_RUN = BatchedDynaQ._PER_RUN + (
@@ -111,6 +114,7 @@ class BatchedRolloutQ(BatchedDynaQ):
         "outcome_ends",
         "_cumulative_counts",
         "_mean_rewards",
+        "_no_action",
     )
     _visits_needed = True  # rollouts start from states really visited
 
@@ -139,6 +143,7 @@ class BatchedRolloutQ(BatchedDynaQ):
         self.outcome_counts[runs, states, actions, slot] += 1
         self.outcome_rewards[runs, states, actions, slot] += rewards
         self.outcome_ends[runs, states, actions, slot] = terminated
+        self._no_action[runs, states, 0] = False
         counts = self.outcome_counts[runs, states, actions]  # (R, K)
         self._cumulative_counts[runs, states, actions] = counts.cumsum(axis=1)
         self._mean_rewards[runs, states, actions] = np.divide(
@@ -188,6 +193,7 @@ class BatchedRolloutQ(BatchedDynaQ):
         cumulative_counts = self._cumulative_counts.reshape(-1)
         mean_rewards = self._mean_rewards.reshape(-1)
         terminal = self.outcome_ends.reshape(-1)
+        no_action = self._no_action.reshape(-1)
         next_rows = self._next_rows()
         each_action = np.arange(n_actions)[:, None]
         each_slot = np.arange(n_slots)[:, None]
@@ -218,9 +224,10 @@ class BatchedRolloutQ(BatchedDynaQ):
                 order = known[:, explore].cumsum(axis=0)
                 action[explore] = (order > pick).argmax(axis=0)
             cell = row + action
-            cumulative = cumulative_counts.take(cell * n_slots + each_slot)  # (K, R)
-            slot = (draw[outcome_at] * cumulative[-1] >= cumulative).sum(axis=0)
-            chosen = cell * n_slots + slot
+            chosen = cell * n_slots  # the pair's first outcome slot
+            if n_slots > 1:  # else every known pair has its one outcome
+                cumulative = cumulative_counts.take(chosen + each_slot)  # (K, R)
+                chosen += (draw[outcome_at] * cumulative[-1] >= cumulative).sum(axis=0)
             reward = mean_rewards.take(chosen)
             ended = terminal.take(chosen)
             next_row = next_rows.take(chosen)
@@ -228,5 +235,5 @@ class BatchedRolloutQ(BatchedDynaQ):
             best_next = q.take(next_cells).max(axis=0)
             old = q.take(cell)
             q.put(cell, old + alpha * (reward + gamma * best_next * ~ended - old))
-            ended |= ~observed.take(next_cells).any(axis=0)
+            ended |= no_action.take(next_row)
             row = np.where(ended, -1, next_row)
