@@ -41,11 +41,11 @@ def lecture_at_defaults():
 # idle at the end. The rest follow in collection order.
 SLOWEST_FIRST = (
     "test_lecture_claims.py",
-    "test_cli.py",
     "test_batched.py",
-    "test_book_results.py",
+    "test_cli.py",
     "test_grading.py",
     "test_grading_attacks.py",
+    "test_book_results.py",
     "test_studies.py",
     "test_lectures.py",
 )
