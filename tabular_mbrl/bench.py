@@ -125,17 +125,26 @@ def _cli_rows(quick: bool, progress, done: int, total: int) -> list[dict]:
     return rows
 
 
-def _tail(quick: bool, floor_per_loop: float) -> dict:
+def _tail(quick: bool, floor_per_loop: float, floor_width: int) -> dict:
     """The batched engine on Figure 8.2, counting its planning loops: a loop
-    computes one backup for each of the runs still planning, and costs about
-    what the floor's loop (all runs) costs. Loops with fewer runs are the
-    lockstep tail."""
+    computes one backup for each of the runs still planning. Loops with fewer
+    runs than the batch are the lockstep tail.
+
+    A floor loop of ``w`` runs costs about ``a + b w``: ``floor_per_loop`` at
+    ``floor_width`` runs and a floor of one run give ``a`` and ``b``. The
+    loops' backups, packed into full loops, would cost ``full * (a + b W)``;
+    the loops as run cost ``loops * a + computed * b``. The difference, the
+    tail's cost at the floor, is ``a * (loops - full)``."""
     book = BOOK["figure 8.2"]
     runs = QUICK_RUNS if quick else book["n_runs"]
     episodes = STUDIES["dyna-maze"].quick["n_episodes"] if quick else book["n_episodes"]
     specs = [
         AgentSpec(DynaQAgent, n_planning_steps=n) for n in book["n_planning_steps"]
     ]
+    n_single = BUDGETS["floor"]["quick" if quick else "full"]["n_backups"]
+    single = min(_timed(lambda: _floor(n_single, n_runs=1))[0] for _ in range(3))
+    per_run = max(0.0, (floor_per_loop - single / n_single) / (floor_width - 1))
+    per_loop = floor_per_loop - per_run * floor_width  # a: what any loop costs
     # All three settings in one batch, seeded as the runners seed it.
     engine, maze, env_rng = _batched(
         lambda: gridworlds.make("dyna_maze"), specs, runs, 0, "batched"
@@ -145,8 +154,9 @@ def _tail(quick: bool, floor_per_loop: float) -> dict:
     run_episodes_batched(engine, maze, env_rng, episodes)
     seconds = time.perf_counter() - started
     loops, computed = engine.n_backup_loops, engine.n_backups_computed
-    floor_seconds = computed / width * floor_per_loop  # all loops full
-    tail_seconds = (loops - computed / width) * floor_per_loop
+    full = computed / width  # the loops, were every loop full
+    floor_seconds = full * (per_loop + per_run * width)
+    tail_seconds = (loops - full) * per_loop
     return {
         "case": "lockstep tail",
         "engine": "batched",
@@ -157,7 +167,8 @@ def _tail(quick: bool, floor_per_loop: float) -> dict:
         "peak_mib": float("nan"),
         "target": None,
         "loops": loops,
-        "full_loops": computed / width,
+        "full_loops": full,
+        "floor_loop_seconds": per_loop,
         "gap_seconds": seconds - floor_seconds,
         "tail_seconds": tail_seconds,
         "skipped": engine.n_backups_counted - computed,
@@ -362,7 +373,7 @@ def bench(
     rows += _cli_rows(quick, progress, len(cases), total)
     floor = next(row for row in rows if row["case"] == "floor")
     floor_per_loop = floor["runs"] / floor["backups_per_second"]
-    rows.append(_tail(quick, floor_per_loop))
+    rows.append(_tail(quick, floor_per_loop, floor["runs"]))
     if progress is not None:
         progress("lockstep tail", total, total)
     return rows
@@ -413,8 +424,9 @@ def format_table(rows: list[dict]) -> str:
             f"{tail['seconds']:.2f} s, {tail['gap_seconds']:.2f} s more than the "
             f"floor would for its backups; {tail['loops']:,} planning loops, "
             f"{share:.0%} of their slots empty (runs done or planning nothing), "
-            f"which at the floor's cost per loop is {tail['tail_seconds']:.2f} s "
-            f"({explained:.0%} of the gap); {tail['skipped']:,} backups skipped "
-            "as exact no-ops"
+            f"which at the floor's cost of a loop "
+            f"({tail['floor_loop_seconds'] * 1e6:.1f} us, whatever its width) is "
+            f"{tail['tail_seconds']:.2f} s ({explained:.0%} of the gap); "
+            f"{tail['skipped']:,} backups skipped as exact no-ops"
         )
     return "\n".join(lines)

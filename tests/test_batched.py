@@ -456,6 +456,12 @@ def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys, monkeypa
         assert row["backups_per_second"] > 0
         if row["case"] == "lockstep tail":
             assert 0 < row["tail_seconds"] and row["loops"] >= row["full_loops"]
+            # The tail's extra loops, each at the floor's fixed cost of a loop.
+            extra = row["loops"] - row["full_loops"]
+            assert row["floor_loop_seconds"] > 0
+            assert row["tail_seconds"] == pytest.approx(
+                extra * row["floor_loop_seconds"]
+            )
             continue
         assert row["peak_mib"] > 0
         assert (row["speedup"] is not None) == row["engine"].startswith("batched")
