@@ -122,6 +122,7 @@ class BatchedMPC:
         self.last_tried = np.zeros(shape, dtype=np.int64)  # real step, 0: never
         self._stale = np.ones(n_runs, dtype=bool)  # model changed since last VI
         self.reward_fn = self.terminal_fn = None  # a goal handed over mid-run
+        self._flat: tuple | None = None  # _flat_model's, for every run
         self.n_real_steps = 0
         self.n_planning_updates = np.zeros(n_runs, dtype=np.int64)
         self.n_value_backups = np.zeros(n_runs, dtype=np.int64)
@@ -151,6 +152,7 @@ class BatchedMPC:
             self._rng.keep(runs)
         self.n_runs = len(self.values)
         self._runs = np.arange(self.n_runs)
+        self._flat = None
 
     def _planning_view(
         self, bonus: bool = False
@@ -209,6 +211,7 @@ class BatchedMPC:
             running = running[~(change < VALUE_ITERATION_TOL)]
         self.values[todo] = v
         self._stale[todo] = False
+        self._flat = None  # the values changed
 
     def select_actions(self, states: np.ndarray) -> np.ndarray:
         """One action per run: random with probability ``epsilon``, else the
@@ -264,35 +267,53 @@ class BatchedMPC:
 
     def _rollouts(self, states, sequences, planning) -> np.ndarray:
         """Discounted returns ``(P, n_candidates)`` of the planning runs."""
-        flat = self._flat_model(planning)
-        return self._roll(flat, np.arange(len(planning)), states, sequences)
+        flat, models = self._flat_model(planning)
+        return self._roll(flat, models, states, sequences)
 
-    def _flat_model(self, planning: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The planning runs' models as the rollouts step through them: flat
-        ``(P, S + 1, A)`` arrays in which state S of each run is absorbing,
-        worth 0, and every terminal transition leads there, so no rollout
-        needs a "still running" mask. A position is the flat index of a
-        state's first pair; adding the action gives the pair. Returns the
-        next positions and rewards per pair, and the terminal value per
-        position."""
+    def _flat_model(self, planning: np.ndarray) -> tuple[tuple, np.ndarray]:
+        """The planning runs' models as the rollouts step through them, and
+        each planning run's model among them (see :meth:`_flatten`).
+
+        Without a staleness bonus or a goal handed over (both change the
+        rewards at every step), the flat arrays hold every run and are kept
+        until a model or its values change: the same numbers, built less
+        often."""
+        keep = not self.kappa and self.reward_fn is None and self.terminal_fn is None
+        stale = self.iterate_values and self._stale[planning].any()
+        if keep and self._flat is not None and not stale:
+            return self._flat, planning
         view = self._planning_view()
         if self.iterate_values:  # values without the bonus, as the agent's
             self._update_values(view, planning)
         if self.kappa:  # the rollouts see the bonus
             view = self._planning_view(bonus=True)
-        next_states, rewards, terminated = (part[planning] for part in view)
+        runs = self._runs if keep else planning
+        flat = self._flatten(*(part[runs] for part in view), self.values[runs])
+        if keep:
+            self._flat = flat
+            return flat, planning
+        return flat, np.arange(len(planning))
+
+    def _flatten(self, next_states, rewards, terminated, values) -> tuple:
+        """Models ``(P, S, A)`` (and state values ``(P, S)``) as flat
+        ``(P, S + 1, A)`` arrays in which state S of each model is absorbing,
+        worth 0, and every terminal transition leads there, so no rollout
+        needs a "still running" mask. A position is the flat index of a
+        state's first pair; adding the action gives the pair. Returns the
+        next positions and rewards per pair, and the terminal value per
+        position."""
         n_runs, n_states, n_actions = next_states.shape
         ends = np.full((n_runs, 1, n_actions), n_states)
         to = np.concatenate([np.where(terminated, n_states, next_states), ends], 1)
         to += (np.arange(n_runs) * (n_states + 1))[:, None, None]
         rewards = np.concatenate([rewards, np.zeros((n_runs, 1, n_actions))], 1)
-        values = np.zeros((n_runs, n_states + 1))
+        padded = np.zeros((n_runs, n_states + 1))
         if self._use_values:
-            values[:, :n_states] = self.values[planning]
+            padded[:, :n_states] = values
         return (
             (to * n_actions).reshape(-1),
             rewards.reshape(-1),
-            np.repeat(values.reshape(-1), n_actions),
+            np.repeat(padded.reshape(-1), n_actions),
         )
 
     def _roll(self, flat, models, states, sequences) -> np.ndarray:
@@ -340,14 +361,13 @@ class BatchedMPC:
         call samples its candidates and rolls them out from its state, as the
         loop agent does."""
         n_states, n_actions = self.n_states, self.n_actions
-        flat = self._flat_model(np.array([row]))
-        one = np.zeros(1, dtype=np.int64)  # the one model of flat
+        flat, one = self._flat_model(np.array([row]))  # one: the row's model
         if n_actions**self.horizon <= self.n_candidates:  # no sampling
             every = candidate_sequences(
                 n_actions, self.horizon, self.n_candidates, None
             )
             sequences = np.broadcast_to(every, (n_states, *every.shape))
-            everywhere = np.zeros(n_states, dtype=np.int64)
+            everywhere = np.full(n_states, one[0])
             returns = self._roll(flat, everywhere, np.arange(n_states), sequences)
             best = [np.flatnonzero(r == r.max()) for r in returns]
 
@@ -380,6 +400,8 @@ class BatchedMPC:
         self.model_reward[runs, states, actions] = rewards
         self.model_terminated[runs, states, actions] = terminated
         self._stale |= changed
+        if changed.any():
+            self._flat = None  # a model changed
         self.n_real_steps += 1
         self.last_tried[runs, states, actions] = self.n_real_steps
 

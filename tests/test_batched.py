@@ -487,6 +487,8 @@ def test_cli_run_engine_and_jobs(tmp_path, capsys):
         {"horizon": 3, "n_candidates": 20, "epsilon": 0.2, "unknown_value": None},
         # 4^2 = 16 <= 30: every sequence, no draws but for ties and exploration
         {"horizon": 2, "n_candidates": 30, "epsilon": 0.1},
+        # No values: the rollouts alone see each change of the model.
+        {"horizon": 4, "n_candidates": 30, "terminal_value": None},
     ],
 )
 def test_mpc_per_run_streams_reproduce_the_loop_engine_bit_for_bit(params):
