@@ -19,6 +19,8 @@ without slip; with one stream per block of runs, the same distributions.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ._checks import check_int, check_probability, check_real
@@ -223,9 +225,7 @@ class BatchedMPC:
         shape = (count, self.horizon)
         # Every sequence when there are no more than n_candidates: no draws.
         every = n_actions**self.horizon <= self.n_candidates
-        grid = (
-            candidate_sequences(n_actions, self.horizon, count, None) if every else None
-        )
+        grid = _every_sequence(n_actions, self.horizon) if every else None
         explore = np.zeros(runs, dtype=bool)
         random_actions = np.zeros(runs, dtype=np.int64)
         if self._rngs is not None:  # each run's own draws, in the agent's order
@@ -246,8 +246,8 @@ class BatchedMPC:
                 random_actions = np.minimum(
                     (scaled * n_actions).astype(int), n_actions - 1
                 )
-            if every:
-                sequences = np.broadcast_to(grid, (runs, *shape))
+            if every:  # one grid for every run: see below
+                sequences = None
             else:
                 sequences = self._rng.rows(
                     lambda rng, rows: rng.integers(
@@ -259,9 +259,14 @@ class BatchedMPC:
             self._stale[:] = True  # as the agent: a goal may change any time
         actions = random_actions
         if planning.size:
-            returns = self._rollouts(states[planning], sequences[planning], planning)
+            chosen = (  # the planning runs' sequences (every one: a view, no copy)
+                np.broadcast_to(grid, (planning.size, *shape))
+                if sequences is None
+                else sequences[planning]
+            )
+            returns = self._rollouts(states[planning], chosen, planning)
             actions = actions.copy()
-            actions[planning] = self._best_first(sequences[planning], returns, planning)
+            actions[planning] = self._best_first(chosen, returns, planning)
             self.n_planning_updates[planning] += count * self.horizon
         return actions
 
@@ -363,9 +368,7 @@ class BatchedMPC:
         n_states, n_actions = self.n_states, self.n_actions
         flat, one = self._flat_model(np.array([row]))  # one: the row's model
         if n_actions**self.horizon <= self.n_candidates:  # no sampling
-            every = candidate_sequences(
-                n_actions, self.horizon, self.n_candidates, None
-            )
+            every = _every_sequence(n_actions, self.horizon)
             sequences = np.broadcast_to(every, (n_states, *every.shape))
             everywhere = np.full(n_states, one[0])
             returns = self._roll(flat, everywhere, np.arange(n_states), sequences)
@@ -404,6 +407,16 @@ class BatchedMPC:
             self._flat = None  # a model changed
         self.n_real_steps += 1
         self.last_tried[runs, states, actions] = self.n_real_steps
+
+
+@functools.lru_cache(maxsize=16)
+def _every_sequence(n_actions: int, horizon: int) -> np.ndarray:
+    """Every sequence of ``horizon`` actions, ``(n_actions ** horizon,
+    horizon)``, in :func:`~tabular_mbrl.mpc.candidate_sequences`' order: made
+    once, read-only."""
+    grid = candidate_sequences(n_actions, horizon, n_actions**horizon, None)
+    grid.setflags(write=False)
+    return grid
 
 
 def _size(rows: slice) -> int:
