@@ -108,13 +108,11 @@ class PrioritizedSweepingAgent(QLearningAgent):
             self.n_planning_updates += 1
             pair = (state, action)
             self.pair_backups[pair] = self.pair_backups.get(pair, 0) + 1
-            best = max(self.q[state].tolist())  # max_a Q(S,a), for every S_,A_
             for pred_state, pred_action in self.predecessors[state]:
-                reward, leads_to, ends = self.model.sample(pred_state, pred_action)
-                if leads_to == state:  # still predicted to lead to S
-                    target = reward if ends else reward + self.gamma * best
-                    priority = abs(target - self.q[pred_state, pred_action])
-                    self._push(pred_state, pred_action, float(priority))
+                outcome = self.model.sample(pred_state, pred_action)  # R_, S, end
+                if outcome[1] == state:  # still predicted to lead to S
+                    error = self.td_error(pred_state, pred_action, *outcome)
+                    self._push(pred_state, pred_action, abs(error))
 
     def _td_error(self, state: int, action: int) -> float:
         return self.td_error(state, action, *self.model.sample(state, action))
