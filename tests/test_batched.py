@@ -22,6 +22,8 @@ from tabular_mbrl.__main__ import main
 from tabular_mbrl.batched import (
     BatchedDynaQ,
     VectorMaze,
+    backups_in_turn,
+    backups_of_one_run,
     run_episodes_batched,
     run_steps_batched,
 )
@@ -137,6 +139,33 @@ def test_planning_is_skipped_only_while_it_is_an_exact_no_op():
     for other in (engine(q_init=0.5), engine(all_actions=True)):
         step(other, 0.0)  # a non-zero table, or Dyna-Q+'s search control
         assert other.n_backups_computed == 4
+
+
+def test_one_run_in_plain_python_backs_up_the_same_bits_as_numpy():
+    """The lockstep tail's plain-Python backups against the NumPy rows, on
+    backups that read and rewrite the same few pairs (each reads what the one
+    before wrote), some of them ending (discount 0)."""
+    rng = np.random.default_rng(7)
+    n_states, n_actions, n = 5, 3, 40
+    table = rng.normal(size=(n_states, n_actions))
+    pairs = rng.integers(n_states * n_actions, size=n)
+    rewards = rng.normal(size=n)
+    discounts = np.where(rng.random(n) < 0.2, 0.0, 0.9)
+    next_states = rng.integers(n_states, size=n)
+    numpy_q = table.reshape(-1).copy()
+    next_cells = next_states[:, None] * n_actions + np.arange(n_actions)
+    backups_in_turn(
+        numpy_q,
+        pairs[:, None],
+        rewards[:, None],
+        discounts[:, None],
+        next_cells[:, None],
+        np.array([0.3]),
+    )
+    python_q = table.copy()
+    backups_of_one_run(python_q, pairs, rewards, discounts, next_states, 0.3)
+    assert python_q.reshape(-1).tobytes() == numpy_q.tobytes()
+    assert not np.array_equal(python_q, table)
 
 
 def test_q_learning_agent_batches_like_dyna_q_with_n_zero():
