@@ -185,20 +185,25 @@ def _greedy_path(
     frontier, seen, steps = [start_state], {start_state}, 0
     while frontier:
         steps += 1
-        reached = []
         if expanded is not None:
             expanded += frontier
+        reached = []
         for state in frontier:
             values = q[state].tolist()
             best = max(values)
-            greedy = [a for a, value in enumerate(values) if value == best]
-            if len(greedy) == len(values):
+            if min(values) == best:
                 continue  # all tied: no preference, no direction
-            if any(ends[state][a] for a in greedy):
-                return steps
-            reached += [successor[state][a] for a in greedy]
-        frontier = [s for s in dict.fromkeys(reached) if s not in seen]
-        seen.update(frontier)
+            end, successors = ends[state], successor[state]
+            for action, value in enumerate(values):
+                if value == best:  # a greedy action
+                    if end[action]:
+                        return steps
+                    reached.append(successors[action])
+        frontier = []  # the states reached for the first time, in order
+        for state in reached:
+            if state not in seen:
+                seen.add(state)
+                frontier.append(state)
     return None
 
 
