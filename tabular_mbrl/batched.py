@@ -158,6 +158,9 @@ class BatchedDynaQ:
     n_backups_computed : int
         Planning backups the engine computed, over all runs: the count less
         the skipped no-ops (see Notes).
+    n_backups_in_python : int
+        Of those, the backups made in plain Python, a run at a time (loops
+        that carry few runs; see :func:`backups_of_one_run`).
 
     Notes
     -----
@@ -232,6 +235,7 @@ class BatchedDynaQ:
         self.n_planning_updates = np.zeros(runs, dtype=np.int64)
         self.n_backups_computed = 0  # planning backups not skipped, all runs
         self.n_backup_loops = 0  # iterations of the sequential planning loop
+        self.n_backups_in_python = 0  # computed backups made a run at a time
         self.n_backups_counted = 0  # planning backups counted, all runs
         # The learned deterministic model, per run, starting from the models'
         # rule for never-observed pairs (only Dyna-Q+ ever plans from them).
@@ -563,8 +567,9 @@ class BatchedDynaQ:
         for i0, i1 in zip(starts, [*starts[1:], len(live)], strict=True):
             k, count = int(live[i0]), i1 - i0
             if k * (count + setup) < _NUMPY_ROW * count:
-                # A run or two: each run's backups in plain Python cost less
+                # Few runs: each run's backups in plain Python cost less
                 # than a row of NumPy calls per backup (the lockstep tail).
+                self.n_backups_in_python += k * count
                 for j, run in enumerate(self._runs[todo][:k]):
                     backups_of_one_run(
                         self.q[run],
@@ -612,8 +617,8 @@ def backups_of_one_run(q, pairs, rewards, discounts, next_states, alpha) -> None
 
     Backup ``i`` is of the pair ``pairs[i]`` (``state * A + action``) with
     ``rewards[i]``, ``discounts[i]`` and ``next_states[i]``, all ``(n,)``.
-    Cheaper than a row of NumPy calls per backup when a loop carries a run
-    or two (the lockstep tail of a batch), and only then: the table is read
+    Cheaper than a row of NumPy calls per backup when a loop carries few
+    runs (the lockstep tail of a batch), and only then: the table is read
     into a list and written back whole.
     """
     n_actions = q.shape[1]

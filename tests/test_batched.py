@@ -477,6 +477,7 @@ def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys, monkeypa
     for case, *_ in bench.TARGETS:  # whole processes, each against its target
         assert (case, "process") in cases
     assert "lockstep tail: Figure 8.2 in one batch of 3 runs" in printed
+    assert "of the backups made in plain Python, a run at a time" in printed
     for row in rows:
         assert row["seconds"] > 0
         if row["engine"] == "process":  # quick: one seed, no target
@@ -491,6 +492,8 @@ def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys, monkeypa
             assert row["tail_seconds"] == pytest.approx(
                 extra * row["floor_loop_seconds"]
             )
+            # The last run or two of the batch plan in plain Python.
+            assert 0 < row["python_backups"] <= row["backups"]
             continue
         assert row["peak_mib"] > 0
         assert (row["speedup"] is not None) == row["engine"].startswith("batched")
