@@ -94,6 +94,17 @@ def test_bootstrap_band_by_hand_and_inside_the_range():
     assert values.mean() - first[0][0] == pytest.approx(half, rel=0.25)
 
 
+def test_a_series_keeps_its_band_until_its_values_change():
+    values = np.array([[1.0, 2.0], [3.0, 6.0]])
+    series = tm.Series("a", np.arange(2), values)
+    low, high = series.confidence_interval()
+    assert np.array_equal(low, [1.0, 2.0]) and np.array_equal(high, [3.0, 6.0])
+    low[:] = -1.0  # a copy: the kept band does not change
+    assert np.array_equal(series.confidence_interval()[0], [1.0, 2.0])
+    values[0, 0] = 5.0  # the values change in place: the band follows
+    assert np.array_equal(series.confidence_interval()[0], [3.0, 2.0])
+
+
 def test_convergence_counts_and_censors_every_run():
     steps = np.array(
         [
