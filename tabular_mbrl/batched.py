@@ -90,6 +90,8 @@ class Streams:
     def rows(self, draw: Callable) -> np.ndarray:
         """``draw(rng, rows)`` for each block (``rows`` a slice of the batch),
         stacked along the first axis."""
+        if len(self.rngs) == 1:  # one block: no parts to stack
+            return draw(self.rngs[0], slice(0, int(self.counts[0])))
         parts = [draw(rng, rows) for rng, rows in self._blocks()]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
