@@ -429,7 +429,7 @@ def format_table(rows: list[dict]) -> str:
             f"which at the floor's cost of a loop "
             f"({tail['floor_loop_seconds'] * 1e6:.1f} us, whatever its width) is "
             f"{tail['tail_seconds']:.2f} s ({explained:.0%} of the gap); "
-            f"{tail['python_backups'] / tail['backups']:.0%} of "
+            f"{tail['python_backups'] / max(tail['backups'], 1):.0%} of "
             "the backups made in plain Python, a run at a time, where a loop "
             "carries so few runs that this costs less than the loop; "
             f"{tail['skipped']:,} backups skipped as exact no-ops"

@@ -397,8 +397,8 @@ class Series:
     def confidence_interval(self) -> tuple[np.ndarray, np.ndarray]:
         """The bootstrap band across runs (:func:`confidence_interval`), each of
         shape ``(len(x),)``. Kept with a copy of the values it was computed
-        from: the table, the CSV and the plot ask for it again, and on long
-        series it costs more than the rest of the output."""
+        from, since the table, the CSV and the plot each ask for it; values
+        changed since are computed afresh."""
         kept = self.__dict__.get("_band")
         if kept is None or not np.array_equal(kept[0], self.values):
             kept = (self.values.copy(), *confidence_interval(self.values))
