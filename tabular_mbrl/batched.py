@@ -604,10 +604,10 @@ def backups_in_turn(q, cells, rewards, discounts, next_cells, alpha) -> None:
         q[cell] = old + alpha * (reward + discount * row_max(q[nxt], axis=1) - old)
 
 
-#: Costs in backups of :func:`backups_of_one_run` (measured here: 0.5 us
-#: each): a row of :func:`backups_in_turn` (NumPy calls, 5-7 us at any
-#: width), and setting up one run (14 us with 216 table cells, 190 us with
-#: 4,000).
+#: Costs in backups of :func:`backups_of_one_run` (0.5 us each, timed with
+#: timeit on the 2-core development machine): a row of
+#: :func:`backups_in_turn` (NumPy calls, 5-7 us at any width), and setting up
+#: one run (14 us with 216 table cells, 190 us with 4,000).
 _NUMPY_ROW = 8.0
 _PYTHON_SETUP = 10.0
 _PYTHON_PER_CELL = 0.1

@@ -168,6 +168,28 @@ def test_one_run_in_plain_python_backs_up_the_same_bits_as_numpy():
     assert not np.array_equal(python_q, table)
 
 
+def test_only_loops_that_carry_few_runs_back_up_in_plain_python():
+    """The rule between the two paths: 12 runs planning 50 backups each go
+    through the NumPy rows; once one run is left, its backups are plain
+    Python. The numbers are the same either way (tests above), so only the
+    counter tells which path ran."""
+    runs, n = 12, 50
+    batch = BatchedDynaQ(
+        np.zeros((runs, 54, 4)),
+        alpha=0.1,
+        gamma=0.95,
+        epsilon=0.1,
+        n_planning_steps=n,
+        rng=np.random.default_rng(0),
+    )
+    states = np.zeros(runs, dtype=np.int64)
+    batch.update(states, states, np.ones(runs), states + 1, np.zeros(runs, bool))
+    assert batch.n_backups_computed == runs * n and batch.n_backups_in_python == 0
+    batch.keep(np.arange(runs) == 0)
+    batch.update(states[:1], states[:1], np.ones(1), states[:1] + 1, np.zeros(1, bool))
+    assert batch.n_backups_in_python == n
+
+
 def test_q_learning_agent_batches_like_dyna_q_with_n_zero():
     agent = tm.AgentSpec(tm.QLearningAgent)
 
