@@ -10,8 +10,14 @@ use. The named experiments are in :mod:`tabular_mbrl.studies`.
 """
 
 from ._version import __version__
-from .dyna_q import DynaQAgent
-from .dyna_q_plus import DynaQPlusAgent
+from .agents.dyna_q import DynaQAgent
+from .agents.dyna_q_plus import DynaQPlusAgent
+from .agents.mpc import RandomShootingAgent, ReplanningAgent
+from .agents.prioritized_sweeping import PrioritizedSweepingAgent
+from .agents.q_learning import QLearningAgent, epsilon_greedy, greedy_action
+from .agents.random_walk import RandomWalkAgent
+from .agents.replay import ReplayQAgent
+from .agents.rollouts import RolloutQAgent
 from .dynamic_programming import (
     decided_states,
     greedy_path_length,
@@ -38,18 +44,12 @@ from .models import (
     transition_error,
     unknown_outcomes,
 )
-from .mpc import (
-    RandomShootingAgent,
-    ReplanningAgent,
+from .planning import (
     cross_entropy_method,
     planning_view,
     random_shooting,
     rollout_returns,
 )
-from .prioritized_sweeping import PrioritizedSweepingAgent
-from .q_learning import QLearningAgent, epsilon_greedy, greedy_action
-from .random_walk import RandomWalkAgent
-from .replay import ReplayQAgent
 from .results import (
     Convergence,
     EpisodeResults,
@@ -61,7 +61,6 @@ from .results import (
     policy_convergence,
     steps_to_convergence,
 )
-from .rollouts import RolloutQAgent
 from .spec import AgentSpec
 
 __all__ = [

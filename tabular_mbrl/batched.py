@@ -42,12 +42,12 @@ import numpy as np
 from gridworlds import sample_outcomes
 
 from ._checks import check_int, check_probability, check_real
-from .dyna_q import DynaQAgent
-from .dyna_q_plus import DynaQPlusAgent
-from .models import DeterministicModel, EmpiricalModel, _goal_array, unknown_outcomes
-from .mpc import RandomShootingAgent
-from .q_learning import QLearningAgent, epsilon_greedy
-from .replay import ReplayQAgent
+from .agents.dyna_q import DynaQAgent
+from .agents.dyna_q_plus import DynaQPlusAgent
+from .agents.mpc import RandomShootingAgent
+from .agents.q_learning import QLearningAgent, epsilon_greedy
+from .agents.replay import ReplayQAgent
+from .models import DeterministicModel, EmpiricalModel, goal_array, unknown_outcomes
 from .spec import AgentSpec
 
 #: The agent classes the engine can run (and their subclasses that keep the
@@ -420,14 +420,14 @@ class BatchedDynaQ:
             ("reward_fn", reward_fn, self.model_reward),
             ("terminal_fn", terminal_fn, self.model_terminated),
         ):
-            new = _goal_array(fn, name, s, a, self.model_next, model.dtype)
+            new = goal_array(fn, name, s, a, self.model_next, model.dtype)
             model[seen] = new[seen]
         if self._counted:  # the counted outcomes, per next state
             s4, a4 = (i[None, ..., None] for i in np.indices(shape))
             nxt = np.broadcast_to(np.arange(self.n_states), self.counts.shape)
-            rewards = _goal_array(reward_fn, "reward_fn", s4, a4, nxt, float)
+            rewards = goal_array(reward_fn, "reward_fn", s4, a4, nxt, float)
             self.reward_sums[...] = rewards * self.counts
-            ends = _goal_array(terminal_fn, "terminal_fn", s4, a4, nxt, bool)
+            ends = goal_array(terminal_fn, "terminal_fn", s4, a4, nxt, bool)
             self.ends[...] = ends & (self.counts > 0)
         # A run whose model now holds a reward plans for real from now on.
         self._idle &= ~(self.model_reward != 0).any(axis=(1, 2))

@@ -1,5 +1,5 @@
 """The batched engine's MPC: many independent runs of random-shooting MPC
-(:class:`~tabular_mbrl.mpc.RandomShootingAgent`) in lockstep.
+(:class:`~tabular_mbrl.agents.mpc.RandomShootingAgent`) in lockstep.
 
 Each run has its own learned deterministic model, stored as arrays of shape
 ``(n_runs, n_states, n_actions)``, and plans as the per-run agent does: the
@@ -25,8 +25,8 @@ import numpy as np
 
 from ._checks import check_int, check_probability, check_real
 from .batched import Streams
-from .models import _goal_array, unknown_outcomes
-from .mpc import _check_terminal_value, candidate_sequences, n_sequences
+from .models import goal_array, unknown_outcomes
+from .planning import candidate_sequences, check_terminal_value, n_sequences
 
 #: The convergence threshold of the per-run agent's value iteration.
 VALUE_ITERATION_TOL = 1e-6
@@ -40,7 +40,7 @@ class BatchedMPC:
     ----------
     n_runs, n_states, n_actions : int
     horizon, n_candidates : int
-        As for :class:`~tabular_mbrl.mpc.RandomShootingAgent` (one value for
+        As for :class:`~tabular_mbrl.agents.mpc.RandomShootingAgent` (one value for
         the batch).
     gamma, epsilon : float
     unknown_value : float or None
@@ -103,7 +103,7 @@ class BatchedMPC:
         if terminal_value is None or self.iterate_values:
             values = np.zeros(n_states)
         else:  # the agent's own check: shape (n_states,), finite
-            values = _check_terminal_value(terminal_value, n_states)
+            values = check_terminal_value(terminal_value, n_states)
         self._use_values = terminal_value is not None
         self.values = np.broadcast_to(values, (n_runs, n_states)).copy()
         if isinstance(rng, list) and len(rng) == n_runs:
@@ -163,16 +163,16 @@ class BatchedMPC:
         planner sees them: ``reward_fn`` and ``terminal_fn``, if set, in place
         of the models' own; with ``bonus``, the staleness bonus (rollouts
         only); then optimism for never-observed pairs, if set (as
-        :func:`~tabular_mbrl.mpc.planning_view`)."""
+        :func:`~tabular_mbrl.planning.planning_view`)."""
         rewards, terminated = self.model_reward, self.model_terminated
         if self.reward_fn is not None or self.terminal_fn is not None:
             s, a = (i[None] for i in np.indices((self.n_states, self.n_actions)))
             if self.reward_fn is not None:
-                rewards = _goal_array(
+                rewards = goal_array(
                     self.reward_fn, "reward_fn", s, a, self.model_next, float
                 )
             if self.terminal_fn is not None:
-                terminated = _goal_array(
+                terminated = goal_array(
                     self.terminal_fn, "terminal_fn", s, a, self.model_next, bool
                 )
         if bonus and self.kappa:  # kappa * sqrt(tau), as the agent's rollouts
@@ -219,7 +219,7 @@ class BatchedMPC:
         """One action per run: random with probability ``epsilon``, else the
         first action of the best of ``n_candidates`` random sequences (of every
         sequence, when there are no more: see
-        :func:`~tabular_mbrl.mpc.candidate_sequences`)."""
+        :func:`~tabular_mbrl.planning.candidate_sequences`)."""
         runs, n_actions = self.n_runs, self.n_actions
         count = n_sequences(n_actions, self.horizon, self.n_candidates)
         shape = (count, self.horizon)
@@ -412,7 +412,7 @@ class BatchedMPC:
 @functools.lru_cache(maxsize=16)
 def _every_sequence(n_actions: int, horizon: int) -> np.ndarray:
     """Every sequence of ``horizon`` actions, ``(n_actions ** horizon,
-    horizon)``, in :func:`~tabular_mbrl.mpc.candidate_sequences`' order: made
+    horizon)``, in :func:`~tabular_mbrl.planning.candidate_sequences`' order: made
     once, read-only."""
     grid = candidate_sequences(n_actions, horizon, n_actions**horizon, None)
     grid.setflags(write=False)

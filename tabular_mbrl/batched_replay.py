@@ -1,4 +1,4 @@
-""":class:`~tabular_mbrl.replay.ReplayQAgent` for many runs at once.
+""":class:`~tabular_mbrl.agents.replay.ReplayQAgent` for many runs at once.
 
 Every run's replay memory is a ring of ``capacity`` slots, ``(n_runs,
 capacity)`` arrays of states, actions, rewards, next states and end flags.

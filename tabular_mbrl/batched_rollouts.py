@@ -1,4 +1,4 @@
-""":class:`~tabular_mbrl.rollouts.RolloutQAgent` for many runs at once.
+""":class:`~tabular_mbrl.agents.rollouts.RolloutQAgent` for many runs at once.
 
 The ``rollout-drift`` experiment needs hundreds of runs that each make 100
 imagined transitions per real step; one at a time, in Python, that is minutes.

@@ -28,10 +28,11 @@ import numpy as np
 
 import gridworlds
 
+from .agents.dyna_q import DynaQAgent
+from .agents.mpc import RandomShootingAgent
 from .batched import run_episodes_batched
-from .dyna_q import DynaQAgent
 from .experiments import _batched, interact
-from .mpc import RandomShootingAgent, random_shooting
+from .planning import random_shooting
 from .spec import AgentSpec
 from .studies import BOOK, STUDIES
 

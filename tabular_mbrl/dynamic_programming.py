@@ -146,7 +146,7 @@ def greedy_path_length(q: np.ndarray, model: object, start_state: int) -> int | 
     model : TabularModel or learned model
     start_state : int
     """
-    return _greedy_path(np.asarray(q), *_likely_outcomes(model), int(start_state))
+    return greedy_path(np.asarray(q), *likely_outcomes(model), int(start_state))
 
 
 def decided_states(q: np.ndarray, env: object) -> np.ndarray:
@@ -158,7 +158,7 @@ def decided_states(q: np.ndarray, env: object) -> np.ndarray:
     return ~np.all(q == q[:, :1], axis=1) & np.isin(cells, [".", "S"])
 
 
-def _likely_outcomes(model: object) -> tuple[list[list[int]], list[list[bool]]]:
+def likely_outcomes(model: object) -> tuple[list[list[int]], list[list[bool]]]:
     """Most likely next state and its terminated flag per pair, as nested lists
     ``[state][action]`` (the path search below reads them one entry at a time)."""
     next_states, probs, _, terminated = outcome_arrays(model)
@@ -169,7 +169,7 @@ def _likely_outcomes(model: object) -> tuple[list[list[int]], list[list[bool]]]:
     )
 
 
-def _greedy_path(
+def greedy_path(
     q: np.ndarray,
     successor: list[list[int]],
     ends: list[list[bool]],

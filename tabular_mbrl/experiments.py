@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import check_int, check_real
-from .dynamic_programming import _greedy_path, _likely_outcomes, shortest_path_length
+from .dynamic_programming import greedy_path, likely_outcomes, shortest_path_length
 from .results import CONVERGENCE_FACTOR, EpisodeResults, StepResults
 from .spec import AgentSpec
 
@@ -103,8 +103,8 @@ def backups_until_optimal(
         NaN for runs that had not found a shortest path after ``max_steps``.
     """
     from .dynamic_programming import (
-        _greedy_path,
-        _likely_outcomes,
+        greedy_path,
+        likely_outcomes,
         shortest_path_length,
     )
 
@@ -120,7 +120,7 @@ def backups_until_optimal(
                 "greedy path can ever be near-shortest"
             )
         bar = (1 + tolerance) * shortest
-        successor, ends = _likely_outcomes(model)
+        successor, ends = likely_outcomes(model)
         steps = interact(env, learner, env.reset()[0])
         rows, read = np.zeros(0, dtype=np.int64), np.zeros((0, env.n_actions))
         for _ in range(max_steps):
@@ -130,7 +130,7 @@ def backups_until_optimal(
             if len(rows) and np.array_equal(learner.q[rows], read):
                 continue
             expanded: list[int] = []
-            length = _greedy_path(learner.q, successor, ends, env.start_state, expanded)
+            length = greedy_path(learner.q, successor, ends, env.start_state, expanded)
             rows = np.array(expanded, dtype=np.int64)
             read = learner.q[rows]
             if length is not None and length <= bar:
@@ -218,7 +218,7 @@ class PolicyProbe:
         self.rng = rng
         # Most likely next state and end flag per pair, read once (the model
         # does not change): nested lists [state][action].
-        self.successor, self.ends = _likely_outcomes(self.model)
+        self.successor, self.ends = likely_outcomes(self.model)
         self.shape = (len(self.successor), len(self.successor[0]))
 
     @classmethod
@@ -240,7 +240,7 @@ class PolicyProbe:
         (S, A) or its planner ``plan(state, rng) -> action`` (asked afresh at
         each step of the walk)."""
         if q is not None:  # greedy_path_length, on the outcomes read once
-            steps = _greedy_path(np.asarray(q), self.successor, self.ends, self.start)
+            steps = greedy_path(np.asarray(q), self.successor, self.ends, self.start)
             return float(steps) if steps is not None and steps <= self.cap else np.inf
         state = self.start
         for step in range(1, self.cap + 1):
@@ -549,7 +549,7 @@ def tell(agent: Any, reward_fn: Callable, terminal_fn: Callable) -> None:
     it plans for the new goal with no real step.
 
     ``reward_fn(states, actions, next_states)`` and ``terminal_fn`` are
-    vectorised, as for :class:`~tabular_mbrl.mpc.RandomShootingAgent`.
+    vectorised, as for :class:`~tabular_mbrl.agents.mpc.RandomShootingAgent`.
 
     - A planner with ``reward_fn`` (MPC, per run or batched) plans with them
       from its next decision, in place of its model's rewards and ends.

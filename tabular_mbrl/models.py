@@ -249,7 +249,7 @@ def relabel(
     the end flag ``terminal_fn(...)``, in place; the transitions stay.
 
     The functions are vectorised as MPC's (see
-    :func:`~tabular_mbrl.mpc.rollout_returns`), here on arrays of shape
+    :func:`~tabular_mbrl.planning.rollout_returns`), here on arrays of shape
     ``(S, A, K)``. Relabelling is how Dyna-Q is handed a new reward function:
     its planning backups then carry the new goal into Q without a real step
     (the ``goal-change`` experiment).
@@ -263,8 +263,8 @@ def relabel(
     seen = np.broadcast_to(model.observed[..., None], model.next_states.shape)
     if isinstance(model, EmpiricalModel):
         seen = seen & (model.counts > 0)
-    rewards = _goal_array(reward_fn, "reward_fn", s, a, model.next_states, float)
-    ends = _goal_array(terminal_fn, "terminal_fn", s, a, model.next_states, bool)
+    rewards = goal_array(reward_fn, "reward_fn", s, a, model.next_states, float)
+    ends = goal_array(terminal_fn, "terminal_fn", s, a, model.next_states, bool)
     if isinstance(model, EmpiricalModel):  # mean reward = sum / count
         model.reward_sums[seen] = (rewards * model.counts)[seen]
     else:
@@ -272,7 +272,7 @@ def relabel(
     model.terminated[seen] = ends[seen]
 
 
-def _goal_array(fn, name, states, actions, next_states, kind) -> np.ndarray:
+def goal_array(fn, name, states, actions, next_states, kind) -> np.ndarray:
     """``fn(states, actions, next_states)`` broadcast to ``next_states``'
     shape, checked: finite numbers."""
     out = np.asarray(fn(states, actions, next_states))

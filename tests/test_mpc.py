@@ -291,10 +291,10 @@ def test_bad_rollout_arguments():
 def test_every_sequence_is_scored_when_there_are_few_and_nothing_is_drawn():
     rng = np.random.default_rng(0)
     state = rng.bit_generator.state
-    grid = tm.mpc.candidate_sequences(4, 2, 16, rng)
+    grid = tm.planning.candidate_sequences(4, 2, 16, rng)
     assert grid.shape == (16, 2) and len({tuple(row) for row in grid}) == 16
     assert rng.bit_generator.state == state  # no draws
-    assert tm.mpc.candidate_sequences(4, 2, 15, rng).shape == (15, 2)  # sampled
+    assert tm.planning.candidate_sequences(4, 2, 15, rng).shape == (15, 2)  # sampled
     # The agent counts what it simulated: 16 sequences of 2 steps, not 50 x 2.
     agent = tm.RandomShootingAgent(
         54, 4, horizon=2, n_candidates=50, terminal_value=None, rng=1

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_int
+from ..agents.mpc import RandomShootingAgent
 from ..batched import unsupported
 from ..experiments import ENGINES, Progress, run_episodes
-from ..mpc import RandomShootingAgent
 from ..results import FINAL_EPISODES, Series, Study
 from ..spec import AgentSpec
 

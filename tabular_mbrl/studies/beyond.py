@@ -10,14 +10,14 @@ import numpy as np
 import gridworlds
 
 from .._checks import check_int, check_real
-from ..dyna_q import DynaQAgent
+from ..agents.dyna_q import DynaQAgent
+from ..agents.mpc import ReplanningAgent
+from ..agents.q_learning import QLearningAgent
+from ..agents.random_walk import RandomWalkAgent
+from ..agents.replay import ReplayQAgent
 from ..dynamic_programming import predict_distribution
 from ..experiments import interact, run_steps, tell
 from ..models import DeterministicModel, EmpiricalModel, total_variation
-from ..mpc import ReplanningAgent
-from ..q_learning import QLearningAgent
-from ..random_walk import RandomWalkAgent
-from ..replay import ReplayQAgent
 from ..results import Series, Study
 from ..spec import AgentSpec
 from ._common import (
@@ -568,7 +568,7 @@ def replay_vs_dyna(
     engine: str = "auto",
     jobs: int = 1,
 ) -> Study:
-    """Experience replay (:class:`~tabular_mbrl.replay.ReplayQAgent`, a
+    """Experience replay (:class:`~tabular_mbrl.agents.replay.ReplayQAgent`, a
     memory of the last ``capacity`` real transitions) against Dyna-Q with a
     deterministic model (the last outcome of each pair) and with an empirical
     one (counted outcomes), each making ``n_updates`` extra Q-learning
@@ -784,7 +784,7 @@ def replanning(
     ``n_learning_steps`` random real steps: each pair's most frequent outcome
     (the best a deterministic model can do: its only error is that the world
     slips and the model does not). Then a
-    :class:`~tabular_mbrl.mpc.ReplanningAgent` plans whole paths on it and
+    :class:`~tabular_mbrl.agents.mpc.ReplanningAgent` plans whole paths on it and
     executes ``k`` actions of each before planning again (k in ``every``;
     None: the whole plan, open loop). An episode that has not reached the
     goal after ``budget`` real steps is stopped and counts ``budget``. Each

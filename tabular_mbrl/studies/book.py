@@ -14,11 +14,11 @@ import numpy as np
 
 import gridworlds
 
-from ..dyna_q import DynaQAgent
-from ..dyna_q_plus import DynaQPlusAgent
+from ..agents.dyna_q import DynaQAgent
+from ..agents.dyna_q_plus import DynaQPlusAgent
+from ..agents.prioritized_sweeping import PrioritizedSweepingAgent
 from ..dynamic_programming import decided_states, shortest_path_length
 from ..experiments import backups_until_optimal, q_midway, run_steps
-from ..prioritized_sweeping import PrioritizedSweepingAgent
 from ..results import Series, Study
 from ..spec import AgentSpec
 from ._common import (

@@ -7,12 +7,12 @@ import numpy as np
 import gridworlds
 
 from .._checks import check_int, check_real
+from ..agents.rollouts import RolloutQAgent
 from ..batched import Streams, VectorMaze, run_steps_batched
 from ..batched_rollouts import BatchedRolloutQ
 from ..experiments import interact
 from ..models import DeterministicModel, EmpiricalModel, total_variation
 from ..results import Series, Study
-from ..rollouts import RolloutQAgent
 from ._common import StudyProgress, experiment, in_parallel
 
 #: The rollout lengths k of :func:`rollout_drift`.
@@ -48,7 +48,7 @@ def rollout_drift(
     jobs: int = 1,
 ) -> Study:
     """Q-learning fed with imagined trajectories of ``k`` steps
-    (:class:`~tabular_mbrl.rollouts.RolloutQAgent`), for each ``k`` in
+    (:class:`~tabular_mbrl.agents.rollouts.RolloutQAgent`), for each ``k`` in
     ``lengths``, at ``budget`` imagined transitions per real step for every
     ``k`` (``budget / k`` rollouts), on the Dyna maze and on its version with
     ``slip``, with a deterministic model and with an empirical one.

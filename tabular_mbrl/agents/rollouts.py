@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_int
+from .._checks import check_int
+from ..models import DeterministicModel, EmpiricalModel
 from .dyna_q import DynaQAgent
-from .models import DeterministicModel, EmpiricalModel
 
 
 class RolloutQAgent(DynaQAgent):

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from ._checks import check_real, check_transition
+from .._checks import check_real, check_transition
+from ..models import DeterministicModel, EmpiricalModel
 from .dyna_q import DynaQAgent
-from .models import DeterministicModel, EmpiricalModel
 
 
 class DynaQPlusAgent(DynaQAgent):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_int
-from .models import DeterministicModel, EmpiricalModel
+from .._checks import check_int
+from ..models import DeterministicModel, EmpiricalModel
 from .q_learning import QLearningAgent
 
 

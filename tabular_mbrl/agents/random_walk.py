@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import agent_repr, check_int, check_transition, make_rng
+from .._checks import agent_repr, check_int, check_transition, make_rng
 
 
 class RandomWalkAgent:

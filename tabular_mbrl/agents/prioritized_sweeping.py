@@ -8,8 +8,8 @@ import itertools
 
 import numpy as np
 
-from ._checks import check_int, check_real, check_transition
-from .models import DeterministicModel
+from .._checks import check_int, check_real, check_transition
+from ..models import DeterministicModel
 from .q_learning import QLearningAgent
 
 

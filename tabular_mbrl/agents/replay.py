@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_int, check_transition
+from .._checks import check_int, check_transition
 from .q_learning import QLearningAgent
 
 
