@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 
-from tabular_mbrl.course import _sandbox, grading, repeat
+from tabular_mbrl.course import _client, _sandbox, authoring, repeat
 
 SUBMISSION = """
 import numpy as np
@@ -65,9 +65,9 @@ class Scorer:
 @pytest.fixture
 def ex(tmp_path, monkeypatch):
     (tmp_path / "ex99_sandbox.py").write_text(SUBMISSION)
-    monkeypatch.setattr(grading, "_isolated", True)
-    yield grading.submission("ex99_sandbox", tmp_path)
-    grading._PROCESS.stop()
+    monkeypatch.setattr(authoring, "_isolated", True)
+    yield authoring.submission("ex99_sandbox", tmp_path)
+    _client._PROCESS.stop()
 
 
 def test_in_place_updates_and_draws_come_back(ex):

@@ -1,6 +1,7 @@
 """Course tooling, apart from the algorithms: grading the exercises with pytest
-(:mod:`.grading`, and the plugin its test process loads) and running a lecture
-script from the command line (:mod:`.lectures`).
+(:mod:`.grading`, the public face of :mod:`.authoring`, :mod:`._client`,
+:mod:`._runner` and :mod:`.report`, and the plugin its test process loads) and
+running a lecture script from the command line (:mod:`.lectures`).
 
 Exercise tests import from here::
 

@@ -36,8 +36,10 @@ from pathlib import Path
 
 import pytest
 
-from . import grading
-from .grading import KEY_ENV, GradingTimeout, exercise_of, failure_line
+from . import authoring
+from ._runner import KEY_ENV, set_dumpable
+from .authoring import GradingTimeout, failure_line
+from .report import exercise_of
 
 POINTS_HELP = "points(n): the test is worth n points when the grader runs it"
 
@@ -52,8 +54,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", POINTS_HELP)
-    grading.set_dumpable(False)
-    grading.isolate()
+    set_dumpable(False)
+    authoring.isolate()
     config.pluginmanager.register(_Grading(config), "tabular-mbrl-grading")
 
 

@@ -1,0 +1,78 @@
+"""The keeper: a small process the grader's test process runs under.
+
+Part of job 3 of the grader, the grading run (see :mod:`.grading`). A
+submission that kills its parent's parent kills the keeper, not the grader:
+the grader sees a test process die and goes on. The keeper is non-dumpable
+(its environment holds the log key) and, on Linux, a subreaper: a process the
+submission starts that leaves the session (``setsid``) and is orphaned still
+becomes the keeper's child, and the keeper kills every child it has before it
+exits. SIGTERM tells it to kill the test process and clean up. It exits with
+the test process's status.
+
+The grader runs this file as a script, by its path (``python _keeper.py
+COMMAND...``), so that starting it does not import ``tabular_mbrl``: it
+imports only the standard library. Run so, its own folder comes first on
+``sys.path``; no module of this folder shadows a standard-library module
+(``ctypes``, ``os``, ``signal``, ``subprocess``, ``sys``, nor any they import),
+and none may.
+"""
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+
+
+def main(command: list[str]) -> int:
+    """Run ``command`` as the keeper's child, then kill what it left behind.
+
+    Parameters
+    ----------
+    command : list of str
+        The test process's command line.
+
+    Returns
+    -------
+    int
+        The child's exit status (negative: the signal that killed it).
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER 1
+    except (OSError, AttributeError):
+        pass
+    child = subprocess.Popen(command)
+    signal.signal(signal.SIGTERM, lambda *_: child.kill())
+    status = child.wait()
+    _kill_children()
+    return status
+
+
+def _kill_children() -> None:
+    """Kill and reap every child of this process (read from ``/proc``) until
+    none is left; nothing where there is no ``/proc``."""
+    me = str(os.getpid())
+    while os.path.isdir("/proc"):
+        children = []
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if entry.isdigit() and fields[1] == me:
+                children.append(int(entry))
+        if not children:
+            break
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
