@@ -9,9 +9,10 @@ the exercises and copy out the course material.
     tabular-mbrl bench [--quick] [--json PATH] [--jobs N]
 
 ``run`` writes ``DIR/NAME.png`` and ``DIR/NAME.csv`` (columns
-``series,x,mean,ci_low,ci_high,n_runs``, LF line endings) and prints a table of
-what the experiment measures per series. Bad arguments give a one-line error
-and exit status 2.
+``series,x,mean,ci_low,ci_high,n_runs,converged,median_real_steps``, LF line
+endings) and prints a table of what the experiment measures per series; the
+CSV and the table are made by :mod:`tabular_mbrl.results.report`. Bad
+arguments give a one-line error and exit status 2.
 
 ``grade`` scores the exercise tests in a folder (see
 :mod:`tabular_mbrl.course.grading`): a table per exercise, the total, and with
@@ -22,14 +23,13 @@ ran, whatever the score.
 from __future__ import annotations
 
 import argparse
-import csv
 import difflib
 import sys
 import time
 from pathlib import Path
 
 from ._version import __version__
-from .results import CONVERGENCE_FACTOR, FINAL_EPISODES, Study
+from .results import summary_table, write_csv
 from .studies import STUDIES, UnknownSeries
 
 
@@ -246,126 +246,6 @@ def copy_out(kind: str, folder: str, *, force: bool) -> int:
     else:
         print(f"run one: python {Path(folder) / copied[0].name} [--show] [--quick]")
     return 0
-
-
-#: The CSV's columns: the first six as they always were, then the
-#: convergence of series that measure it.
-CSV_COLUMNS = [
-    "series",
-    "x",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "n_runs",
-    "converged",
-    "median_real_steps",
-]
-
-
-def write_csv(study: Study, path: Path) -> int:
-    """Write the study's mean curves and bootstrap bands; return the row count.
-
-    ``converged`` is ``k/N``, the runs that converged, and
-    ``median_real_steps`` their median real steps to convergence, with ``>=``
-    where runs that did not converge make it a lower bound; both are empty for
-    series that do not measure convergence."""
-    rows = 0
-    with path.open("w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for series in study.series:
-            low, high = series.confidence_interval()
-            done = series.convergence
-            extra = [done.fraction, done.text().replace(",", "")] if done else ["", ""]
-            for x, mean, lo, hi in zip(series.x, series.mean(), low, high, strict=True):
-                writer.writerow(
-                    [
-                        series.name,
-                        f"{x:g}",
-                        f"{mean:.6g}",
-                        f"{lo:.6g}",
-                        f"{hi:.6g}",
-                        series.n_runs,
-                        *extra,
-                    ]
-                )
-                rows += 1
-    return rows
-
-
-def _directions(study: Study, series) -> int:
-    """States where the first run's greedy action is decided, in a "policy"
-    study."""
-    import gridworlds
-
-    from .dynamic_programming import decided_states
-
-    env = gridworlds.make(study.maze)
-    q = series.values[0].reshape(env.n_states, env.n_actions)
-    return int(decided_states(q, env).sum())
-
-
-def summary_table(study: Study) -> str:
-    """Per series, what the experiment measures: the runs that converged (k/N)
-    and their median real steps to convergence (">=" where runs that did not
-    converge make it a lower bound), the first episode and the mean of the
-    last ten, planning work, and the final value. Columns that no series fills
-    are left out; headers are aligned with their numbers."""
-
-    def number(value: float, digits: int = 0) -> str:
-        return "-" if value != value else f"{value:,.{digits}f}"
-
-    series = study.series
-    columns = [("series", [s.name for s in series])]
-    if any(s.convergence is not None for s in series):
-        done = [s.convergence for s in series]
-        columns.append(("converged", [c.fraction if c else "-" for c in done]))
-        columns.append(
-            ("median real steps to conv.", [c.text() if c else "-" for c in done])
-        )
-    if any(s.first_episode == s.first_episode for s in series):
-        columns.append(("first episode", [number(s.first_episode) for s in series]))
-        columns.append(
-            (f"last {FINAL_EPISODES}", [number(s.final_episodes, 1) for s in series])
-        )
-    if any(s.planning_updates == s.planning_updates for s in series):
-        columns.append(("planning", [number(s.planning_updates) for s in series]))
-    if study.kind == "policy":  # the first run's Q table, on its maze
-        columns.append(
-            (
-                "states with a greedy direction",
-                [str(_directions(study, s)) for s in series],
-            )
-        )
-    if study.kind == "panels":  # each series in its own units: first and last
-        x = series[0].x
-        columns.append((f"at x = {x[0]:g}", [f"{s.mean()[0]:,.2f}" for s in series]))
-        columns.append(
-            (f"final (x = {x[-1]:g})", [f"{s.mean()[-1]:,.2f}" for s in series])
-        )
-    if study.kind == "line":
-        columns.append(
-            (f"final {study.y_label}", [f"{s.mean()[-1]:,.2f}" for s in series])
-        )
-    widths = [max(len(head), *map(len, cells)) for head, cells in columns]
-    lines = [study.title]
-    for row in range(-1, len(series)):
-        cells = [
-            (head if row < 0 else values[row]).ljust(width)
-            if i == 0
-            else (head if row < 0 else values[row]).rjust(width)
-            for i, ((head, values), width) in enumerate(
-                zip(columns, widths, strict=True)
-            )
-        ]
-        lines.append("  ".join(cells).rstrip())
-    if any(s.convergence is not None for s in series):
-        lines.append(
-            f"converged: the agent's policy walks within {CONVERGENCE_FACTOR:g}x "
-            "the shortest path and stays so; runs that never did count as "
-            "'>= their real steps', never dropped"
-        )
-    return "\n".join(lines)
 
 
 def _output_dir(out: str) -> Path:

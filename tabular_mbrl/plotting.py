@@ -14,7 +14,15 @@ import numpy as np
 import gridworlds
 
 from .dynamic_programming import decided_states
-from .results import EpisodeResults, Series, StepResults, Study, median_interval
+from .results import (
+    EpisodeResults,
+    Series,
+    StepResults,
+    Study,
+    by_kind,
+    first_q_table,
+    median_interval,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -184,18 +192,19 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
 
 
 def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
-    """Draw a named experiment the way its ``kind`` says, with its ``note``
-    (what the result means, computed from the runs) in the top left: curves,
-    bars of real steps to convergence, or the greedy policies of the first
-    run's Q tables side by side on the map ("policy")."""
-    if study.kind == "bar":
-        ax = plot_convergence(study, ax=ax, **style)
-    elif study.kind == "policy":
-        ax = _plot_policies(study, ax=ax)
-    elif study.kind == "panels":
-        ax = _plot_panels(study, ax=ax, **style)
-    else:
-        ax = plot_curves(study, ax=ax, **style)
+    """Draw a named experiment the way its ``kind`` says
+    (:func:`~tabular_mbrl.results.by_kind`), with its ``note`` (what the
+    result means, computed from the runs) in the top left: curves ("line"),
+    bars of real steps to convergence ("bar"), the greedy policies of the
+    first run's Q tables side by side on the map ("policy"), or curves in
+    panels side by side ("panels")."""
+    ax = by_kind(
+        study,
+        line=lambda study: plot_curves(study, ax=ax, **style),
+        bar=lambda study: plot_convergence(study, ax=ax, **style),
+        policy=lambda study: _plot_policies(study, ax=ax),
+        panels=lambda study: _plot_panels(study, ax=ax, **style),
+    )
     if study.note:
         ax.text(
             0.02,
@@ -239,8 +248,7 @@ def _plot_policies(study: Study, *, ax: Axes | None = None) -> Axes:
     width = 1 / len(study.series)
     for i, series in enumerate(study.series):
         inset = ax.inset_axes([i * width + 0.02 * width, 0.0, 0.96 * width, 0.9])
-        q = series.values[0].reshape(env.n_states, env.n_actions)
-        plot_policy(env, q, ax=inset, values=False)
+        plot_policy(env, first_q_table(series, env), ax=inset, values=False)
         inset.set_title(series.name)
     return ax
 

@@ -1,0 +1,169 @@
+"""A study as the CLI writes it: the CSV of its curves and the table it prints.
+
+:func:`write_csv` writes every series' mean and bootstrap band per x
+(:data:`CSV_COLUMNS`); :func:`summary_table` prints, per series, what the
+experiment measures. Both only format what the :class:`~.study.Study` holds.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .statistics import CONVERGENCE_FACTOR, FINAL_EPISODES
+from .study import Series, Study, by_kind, greedy_directions
+
+#: The CSV's columns: the first six as they always were, then the
+#: convergence of series that measure it.
+CSV_COLUMNS = [
+    "series",
+    "x",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "n_runs",
+    "converged",
+    "median_real_steps",
+]
+
+#: A table column: its header and one cell per series.
+Column = tuple[str, list[str]]
+
+
+def write_csv(study: Study, path: str | Path) -> int:
+    """Write the study's mean curves and bootstrap bands; return the row count.
+
+    One row per series and x, LF line endings. ``converged`` is ``k/N``, the
+    runs that converged, and ``median_real_steps`` their median real steps to
+    convergence, with ``>=`` where runs that did not converge make it a lower
+    bound; both are empty for series that do not measure convergence.
+
+    Parameters
+    ----------
+    study : Study
+        Each series' ``values`` of shape (n_runs, len(x)).
+    path : str or Path
+        The file to write (overwritten).
+
+    Returns
+    -------
+    int
+        The rows below the header: the sum of ``len(series.x)``.
+    """
+    rows = 0
+    with Path(path).open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for series in study.series:
+            low, high = series.confidence_interval()
+            done = series.convergence
+            extra = [done.fraction, done.text().replace(",", "")] if done else ["", ""]
+            for x, mean, lo, hi in zip(series.x, series.mean(), low, high, strict=True):
+                writer.writerow(
+                    [
+                        series.name,
+                        f"{x:g}",
+                        f"{mean:.6g}",
+                        f"{lo:.6g}",
+                        f"{hi:.6g}",
+                        series.n_runs,
+                        *extra,
+                    ]
+                )
+                rows += 1
+    return rows
+
+
+def _number(value: float, digits: int = 0) -> str:
+    return "-" if value != value else f"{value:,.{digits}f}"
+
+
+def _policy_columns(study: Study) -> list[Column]:
+    """Figure 8.3's count, of each series' first Q table on the study's maze."""
+    counts = [str(greedy_directions(s, study.maze)) for s in study.series]
+    return [("states with a greedy direction", counts)]
+
+
+def _panels_columns(study: Study) -> list[Column]:
+    """Each series in its own units: its mean at the first and the last x."""
+    x, series = study.series[0].x, study.series
+    return [
+        (f"at x = {x[0]:g}", [f"{s.mean()[0]:,.2f}" for s in series]),
+        (f"final (x = {x[-1]:g})", [f"{s.mean()[-1]:,.2f}" for s in series]),
+    ]
+
+
+def _line_columns(study: Study) -> list[Column]:
+    """Each series' mean at the last x."""
+    return [(f"final {study.y_label}", [f"{s.mean()[-1]:,.2f}" for s in study.series])]
+
+
+def _no_columns(study: Study) -> list[Column]:
+    """A "bar" study's convergence columns say it all."""
+    return []
+
+
+def summary_table(study: Study) -> str:
+    """The table ``tabular-mbrl run`` prints: a title line, a header, and a
+    line per series.
+
+    Per series, what the experiment measures: the runs that converged (k/N)
+    and their median real steps to convergence (">=" where runs that did not
+    converge make it a lower bound), the first episode and the mean of the
+    last :data:`~.statistics.FINAL_EPISODES`, planning work; then what the
+    study's kind adds: the last mean ("line"), the first and the last mean
+    ("panels"), the states with a greedy direction in the first run's Q table
+    ("policy", :func:`~.study.greedy_directions`), nothing more ("bar").
+    Columns that no series fills are left out; headers are aligned with their
+    numbers.
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    str
+        Lines joined by "\\n", no trailing newline.
+    """
+    series: list[Series] = study.series
+    columns: list[Column] = [("series", [s.name for s in series])]
+    if any(s.convergence is not None for s in series):
+        done = [s.convergence for s in series]
+        columns.append(("converged", [c.fraction if c else "-" for c in done]))
+        columns.append(
+            ("median real steps to conv.", [c.text() if c else "-" for c in done])
+        )
+    if any(s.first_episode == s.first_episode for s in series):
+        columns.append(("first episode", [_number(s.first_episode) for s in series]))
+        columns.append(
+            (f"last {FINAL_EPISODES}", [_number(s.final_episodes, 1) for s in series])
+        )
+    if any(s.planning_updates == s.planning_updates for s in series):
+        columns.append(("planning", [_number(s.planning_updates) for s in series]))
+    columns += by_kind(  # what the study's kind adds
+        study,
+        line=_line_columns,
+        bar=_no_columns,
+        policy=_policy_columns,
+        panels=_panels_columns,
+    )
+    widths = [max(len(head), *map(len, cells)) for head, cells in columns]
+    lines = [study.title]
+    for row in range(-1, len(series)):
+        cells = [
+            (head if row < 0 else values[row]).ljust(width)
+            if i == 0
+            else (head if row < 0 else values[row]).rjust(width)
+            for i, ((head, values), width) in enumerate(
+                zip(columns, widths, strict=True)
+            )
+        ]
+        lines.append("  ".join(cells).rstrip())
+    if any(s.convergence is not None for s in series):
+        lines.append(
+            f"converged: the agent's policy walks within {CONVERGENCE_FACTOR:g}x "
+            "the shortest path and stays so; runs that never did count as "
+            "'>= their real steps', never dropped"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""The results package: its names, the one switch on a study's kind, Figure
+8.3's count, and the reports made from a study."""
+
+import numpy as np
+import pytest
+
+import gridworlds
+import tabular_mbrl as tm
+from tabular_mbrl import results
+from tabular_mbrl.results import (
+    KINDS,
+    Series,
+    Study,
+    by_kind,
+    greedy_directions,
+    summary_table,
+    write_csv,
+)
+
+#: What ``tabular_mbrl/results.py`` exported before it became a package.
+FORMER_NAMES = [
+    "BOOTSTRAP_RESAMPLES",
+    "BOOTSTRAP_SEED",
+    "CONVERGENCE_FACTOR",
+    "FINAL_EPISODES",
+    "Convergence",
+    "EpisodeResults",
+    "Series",
+    "StepResults",
+    "Study",
+    "confidence_interval",
+    "median_interval",
+    "policy_convergence",
+    "steps_to_convergence",
+]
+
+
+def test_every_name_is_importable_from_the_package():
+    assert set(FORMER_NAMES) <= set(results.__all__)
+    assert {"CSV_COLUMNS", "write_csv", "summary_table"} <= set(results.__all__)
+    assert all(hasattr(results, name) for name in results.__all__)
+
+
+def line(name: str = "a") -> Series:
+    return Series(name, np.arange(3), np.arange(6.0).reshape(2, 3))
+
+
+def test_a_study_refuses_an_unknown_kind():
+    with pytest.raises(ValueError, match=r"kind == 'pie', must be one of \('line'"):
+        Study("s", "t", "x", "y", [line()], kind="pie")
+    assert KINDS == ("line", "bar", "policy", "panels")
+
+
+def test_by_kind_calls_the_handler_of_the_study_kind():
+    handlers = {kind: (lambda study, kind=kind: (kind, study.name)) for kind in KINDS}
+    for kind in KINDS:
+        study = Study("s", "t", "x", "y", [line()], kind=kind)
+        assert by_kind(study, **handlers) == (kind, "s")
+
+
+def test_by_kind_wants_a_handler_for_every_kind_and_no_other():
+    study = Study("s", "t", "x", "y", [line()])
+    some = {kind: print for kind in KINDS if kind != "panels"}
+    with pytest.raises(TypeError, match=r"no handler for 'panels'"):
+        by_kind(study, **some)  # even when the study is not "panels"
+    with pytest.raises(TypeError, match=r"'pie' is no kind"):
+        by_kind(study, **some, panels=print, pie=print)
+
+
+def policy_study() -> tuple[Study, np.ndarray]:
+    env = gridworlds.make("dyna_maze")
+    _, q = tm.value_iteration(env.model(), gamma=0.95)
+    flat = np.stack([q.ravel(), np.zeros(q.size)])  # run 0 decided, run 1 not
+    series = Series("VI", np.arange(q.size), flat)
+    study = Study(
+        "p", "policies", "pair", "Q", [series], kind="policy", maze="dyna_maze"
+    )
+    return study, q
+
+
+def test_greedy_directions_counts_the_first_run_on_the_maze():
+    study, q = policy_study()
+    env = gridworlds.make("dyna_maze")
+    expected = int(tm.decided_states(q, env).sum())
+    assert expected == 46  # every free cell has a direction under the optimal Q
+    assert greedy_directions(study.series[0], study.maze) == expected
+    assert greedy_directions(study.series[0], env) == expected
+    with pytest.raises(ValueError, match="maze is None"):
+        greedy_directions(study.series[0], None)
+
+
+def test_summary_table_of_a_policy_study_shows_the_count():
+    study, _ = policy_study()
+    assert summary_table(study).splitlines() == [
+        "policies",
+        "series  states with a greedy direction",
+        "VI                                  46",
+    ]
+
+
+def test_summary_table_of_a_line_study_and_its_csv(tmp_path):
+    study = Study("s", "title", "x", "value", [line("a"), line("b")])
+    assert summary_table(study).splitlines() == [
+        "title",
+        "series  final value",
+        "a              3.50",
+        "b              3.50",
+    ]
+    rows = write_csv(study, tmp_path / "s.csv")
+    text = (tmp_path / "s.csv").read_text().splitlines()
+    assert rows == 6 and len(text) == 7
+    assert text[0] == ",".join(results.CSV_COLUMNS)
+    assert text[1].startswith("a,0,1.5,")
