@@ -53,5 +53,8 @@ def check_real(
         left = "(" if low_open else "["
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
-        raise ValueError(f"{name} == {value:g}, must be in {left}{lo}, {hi}]")
+        rule = f"in {left}{lo}, {hi}]"
+        if not math.isfinite(value):
+            rule = "finite" if low is None and high is None else f"finite and {rule}"
+        raise ValueError(f"{name} == {value:g}, must be {rule}")
     return value

@@ -31,7 +31,7 @@ import gridworlds
 from .agents.dyna_q import DynaQAgent
 from .agents.mpc import RandomShootingAgent
 from .batched import run_episodes_batched
-from .experiments import _batched, interact
+from .experiments import batch, interact
 from .planning import random_shooting
 from .spec import AgentSpec
 from .studies import BOOK, STUDIES
@@ -147,7 +147,7 @@ def _tail(quick: bool, floor_per_loop: float, floor_width: int) -> dict:
     per_run = max(0.0, (floor_per_loop - single / n_single) / (floor_width - 1))
     per_loop = floor_per_loop - per_run * floor_width  # a: what any loop costs
     # All three settings in one batch, seeded as the runners seed it.
-    engine, maze, env_rng = _batched(
+    engine, maze, env_rng = batch(
         lambda: gridworlds.make("dyna_maze"), specs, runs, 0, "batched"
     )
     width = engine.n_runs

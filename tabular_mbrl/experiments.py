@@ -20,6 +20,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import check_int, check_real
+from .batched import (
+    STREAMS,
+    fusion_key,
+    prepare,
+    run_episodes_batched,
+    run_steps_batched,
+)
 from .dynamic_programming import greedy_path, likely_outcomes, shortest_path_length
 from .results import CONVERGENCE_FACTOR, EpisodeResults, StepResults
 from .spec import AgentSpec
@@ -102,12 +109,6 @@ def backups_until_optimal(
     ndarray of float, shape (n_runs,)
         NaN for runs that had not found a shortest path after ``max_steps``.
     """
-    from .dynamic_programming import (
-        greedy_path,
-        likely_outcomes,
-        shortest_path_length,
-    )
-
     max_steps = check_int("max_steps", max_steps, low=1)
     tolerance = check_real("tolerance", tolerance, low=0.0)
     result = np.full(check_int("n_runs", n_runs, low=1), np.nan)
@@ -252,7 +253,7 @@ class PolicyProbe:
 
     def of_row(self, engine: Any, row: int) -> float:
         """:meth:`length` for row ``row`` of a batched engine: its Q table, or
-        its planner (:meth:`~tabular_mbrl.batched_mpc.BatchedMPC.planner`)."""
+        its planner (:meth:`~tabular_mbrl.batched.BatchedMPC.planner`)."""
         if hasattr(engine, "planner"):
             return self.length(plan=engine.planner(row))
         return self.length(q=engine.q[row])
@@ -289,8 +290,6 @@ def _seeds(n_runs: int, seed: int | None) -> list[np.random.SeedSequence]:
 def _check_episodes_end(env: Any) -> None:
     """Refuse an env whose episodes can never end: no goal reachable from the
     start (in any of its layouts) and no ``max_steps``."""
-    from .dynamic_programming import shortest_path_length
-
     if getattr(env, "max_steps", None) is not None or not hasattr(env, "model"):
         return
     models = [env.model()]
@@ -354,7 +353,13 @@ def _runs(
 ENGINES = ("loop", "batched", "auto", "batched-per-run")
 
 
-def _batched(
+def _streams(engine: str) -> str:
+    """The batched engine's streams for ``engine``: one per run, or one per
+    setting (see :mod:`tabular_mbrl.batched`)."""
+    return STREAMS[1] if engine == "batched-per-run" else STREAMS[0]
+
+
+def batch(
     env_factory: EnvFactory,
     specs: list[AgentSpec],
     n_runs: int,
@@ -362,30 +367,29 @@ def _batched(
     engine: str,
 ):
     """The batched engine's pieces for ``n_runs`` runs of each of ``specs``,
-    all in one batch, or None to use the loop.
+    all in one batch, seeded as the runners seed it: ``(twin, vector maze,
+    the maze's streams)``, or None to use the loop.
 
     ``"auto"`` falls back to the loop for one run and for specs the engine
     cannot run; ``"batched"`` says why it cannot instead."""
     if engine == "loop" or (engine == "auto" and n_runs == 1):
         return None
-    from .batched import prepare
-
     seeds = _seeds(n_runs, seed)
     # The batch's own streams come after the per-run ones.
     sequence = np.random.SeedSequence(seed).spawn(n_runs + 1)[n_runs]
-    batch = prepare(
+    pieces = prepare(
         specs,
         env_factory,
         n_runs=n_runs,
         agent_seeds=[run_seed.spawn(2)[1] for run_seed in seeds],
-        streams="per-run" if engine == "batched-per-run" else "batch",
+        streams=_streams(engine),
         seed_sequence=sequence,
     )
-    if isinstance(batch, str):
+    if isinstance(pieces, str):
         if engine == "auto":
             return None
-        raise ValueError(f"engine == {engine!r} cannot run this experiment: {batch}")
-    return batch
+        raise ValueError(f"engine == {engine!r} cannot run this experiment: {pieces}")
+    return pieces
 
 
 def _settings(
@@ -430,18 +434,17 @@ def _settings(
                 f"{type(specs[0]).__name__}; a custom agent runs on engine='loop'"
             )
     else:
-        from .batched import fusion_key
-
         groups: dict[Any, list[int]] = {}
         for i, spec in enumerate(specs):
-            groups.setdefault(fusion_key(spec) or ("alone", i), []).append(i)
+            key = fusion_key(spec, _streams(engine)) or ("alone", i)
+            groups.setdefault(key, []).append(i)
         for members in groups.values():
-            batch = _batched(
+            pieces = batch(
                 env_factory, [specs[i] for i in members], n_runs, seed, engine
             )
-            if batch is None:
+            if pieces is None:
                 continue
-            arrays = run_batch(batch)
+            arrays = run_batch(pieces)
             for j, i in enumerate(members):
                 rows = slice(j * n_runs, (j + 1) * n_runs)
                 results[i] = result(*(a[rows] for a in arrays))
@@ -499,11 +502,9 @@ def run_episodes(
     n_runs = check_int("n_runs", n_runs, low=1)
     _check_episodes_end(env_factory())
 
-    def batched(batch) -> tuple[np.ndarray, ...]:
-        from .batched import run_episodes_batched
-
+    def batched(pieces) -> tuple[np.ndarray, ...]:
         probe = PolicyProbe.of(env_factory(), seed, n_runs)
-        return run_episodes_batched(*batch, n_episodes, probe=probe)
+        return run_episodes_batched(*pieces, n_episodes, probe=probe)
 
     def loop(setting: AgentSpec | AgentFactory, progress) -> EpisodeResults:
         shape = (n_runs, n_episodes)
@@ -546,36 +547,32 @@ def run_episodes(
 
 def tell(agent: Any, reward_fn: Callable, terminal_fn: Callable) -> None:
     """Hand an agent a new reward function mid-run (the goal moved), so that
-    it plans for the new goal with no real step.
+    it plans for the new goal with no real step: ``agent.tell(reward_fn,
+    terminal_fn)``.
 
     ``reward_fn(states, actions, next_states)`` and ``terminal_fn`` are
-    vectorised, as for :class:`~tabular_mbrl.agents.mpc.RandomShootingAgent`.
+    vectorised, as for :class:`~tabular_mbrl.agents.RandomShootingAgent`.
 
-    - A planner with ``reward_fn`` (MPC, per run or batched) plans with them
-      from its next decision, in place of its model's rewards and ends.
-    - A learner with a learned model (Dyna-Q, per run or batched) has the
-      outcomes its model has observed relabelled
+    - A planner (MPC, per run or batched) plans with them from its next
+      decision, in place of its model's rewards and ends.
+    - A learner with a learned model (Dyna-Q, prioritized sweeping, per run
+      or batched) has the outcomes its model has observed relabelled
       (:func:`~tabular_mbrl.models.relabel`); its planning backups then carry
       the new goal into its values.
 
     Raises
     ------
     TypeError
-        For an agent with neither (Q-learning has nothing to be told with).
+        For an agent with no ``tell`` (Q-learning has nothing to be told with).
     """
-    from .models import DeterministicModel, EmpiricalModel, relabel
-
-    if hasattr(agent, "reward_fn"):
-        agent.reward_fn, agent.terminal_fn = reward_fn, terminal_fn
-    elif hasattr(agent, "relabel"):
-        agent.relabel(reward_fn, terminal_fn)
-    elif isinstance(getattr(agent, "model", None), DeterministicModel | EmpiricalModel):
-        relabel(agent.model, reward_fn, terminal_fn)
-    else:
+    told = getattr(agent, "tell", None)
+    if not callable(told):
         raise TypeError(
             f"{type(agent).__name__} has no reward_fn and no learned model: "
-            f"it cannot be told a new goal"
+            f"it cannot be told a new goal (an agent that can has "
+            f"tell(reward_fn, terminal_fn))"
         )
+    told(reward_fn, terminal_fn)
 
 
 def run_steps(
@@ -608,10 +605,8 @@ def run_steps(
     if engine not in ENGINES:
         raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
 
-    def batched(batch) -> tuple[np.ndarray, ...]:
-        from .batched import run_steps_batched
-
-        return run_steps_batched(*batch, n_steps, on_change=on_change)
+    def batched(pieces) -> tuple[np.ndarray, ...]:
+        return run_steps_batched(*pieces, n_steps, on_change=on_change)
 
     def loop(setting: AgentSpec | AgentFactory, progress) -> StepResults:
         shape = (n_runs, n_steps)

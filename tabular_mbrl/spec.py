@@ -119,6 +119,14 @@ class AgentSpec:
         }
         return self.agent_class(n_states, n_actions, rng=rng, **params)
 
+    def checked(self, n_states: int, n_actions: int) -> Any:
+        """One agent built from the spec for ``n_states x n_actions``, not to
+        run: its constructor checks the hyperparameters (each agent's own
+        checks, raising its own errors) and it holds them as the agent
+        stores them. The batched engine reads its settings from it, so that
+        every engine refuses what the agent refuses, with the same message."""
+        return self.build(n_states, n_actions, rng=0)
+
     def replace(self, *, label: str | None = None, **params: Any) -> AgentSpec:
         """A new spec with some hyperparameters (or the label) changed."""
         if label is None and self._label_given:

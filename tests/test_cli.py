@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import tabular_mbrl as tm
-import tabular_mbrl.batched_mpc
+import tabular_mbrl.batched
 from tabular_mbrl.__main__ import main
 from tabular_mbrl.studies import (
     ABLATION,
@@ -241,7 +241,7 @@ def test_run_only_some_series(tmp_path, capsys, monkeypatch):
 
     # The MPC series is not run at all, not only left out of the files.
     monkeypatch.setattr(tm.RandomShootingAgent, "__init__", refuse)
-    monkeypatch.setattr(tm.batched_mpc.BatchedMPC, "__init__", refuse)
+    monkeypatch.setattr(tm.batched.BatchedMPC, "__init__", refuse)
     argv = ["run", "blocking-maze", "--quick", "--out", str(tmp_path)]
     assert main([*argv, "--only", "Dyna-Q, Dyna-Q+"]) == 0
     rows = (tmp_path / "blocking-maze.csv").read_text().splitlines()[1:]

@@ -46,8 +46,8 @@ def test_episodes_that_can_never_end_are_refused_not_run(engine):
 @pytest.mark.parametrize(
     "reward, terminated, error, message",
     [
-        (float("nan"), False, ValueError, r"reward == nan, must be in \[-inf, inf\]"),
-        (float("inf"), False, ValueError, r"reward == inf, must be in \[-inf, inf\]"),
+        (float("nan"), False, ValueError, r"reward == nan, must be finite"),
+        (float("inf"), False, ValueError, r"reward == inf, must be finite"),
         ("1", False, TypeError, r"reward must be a real number, got str"),
         (1.0, "no", TypeError, r"terminated must be a bool, got str 'no'"),
         (1.0, None, TypeError, r"terminated must be a bool, got NoneType"),

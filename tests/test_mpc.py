@@ -323,7 +323,7 @@ def test_mpc_counts_its_value_iteration_as_planning():
     agent.select_action(0)  # the model did not change: no value iteration
     assert (agent.n_value_backups, agent.n_planning_updates) == (9, 11)
     # The batched engine counts the same, per run.
-    from tabular_mbrl.batched_mpc import BatchedMPC
+    from tabular_mbrl.batched import BatchedMPC
 
     batch = BatchedMPC(
         2, 3, 1, horizon=1, n_candidates=1, gamma=0.95, epsilon=0.0,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._checks import check_int
-from ..models import DeterministicModel, EmpiricalModel
+from ..models import DeterministicModel, EmpiricalModel, relabel
 from .q_learning import QLearningAgent
 
 
@@ -94,6 +94,12 @@ class DynaQAgent(QLearningAgent):
         super().update(state, action, reward, next_state, terminated)  # (d)
         self.model.update(state, action, reward, next_state, terminated)  # (e)
         self.plan(self.n_planning_steps)  # (f)
+
+    def tell(self, reward_fn, terminal_fn) -> None:
+        """The goal moved: relabel the outcomes the model has observed with
+        the new reward and end (:func:`~tabular_mbrl.models.relabel`); the
+        planning backups then carry the new goal into Q, with no real step."""
+        relabel(self.model, reward_fn, terminal_fn)
 
     def plan(self, n: int) -> None:
         """``n`` planning backups on pairs sampled from the model (step (f))."""

@@ -33,6 +33,10 @@ from ..planning import (
     random_shooting,
 )
 
+#: Value iteration's tolerance in MPC's terminal values and the replanner's
+#: paths: stop when no value changes by this much in a sweep.
+VALUE_TOLERANCE = 1e-6
+
 
 def _same(key: tuple, cached: list) -> bool:
     return all(np.array_equal(a, b) for a, b in zip(key, cached, strict=True))
@@ -216,7 +220,10 @@ class RandomShootingAgent:
         if isinstance(terminal_value, str):
             if self._values_stale:
                 self._values, _, sweeps = iterate_values(
-                    model, gamma=self.gamma, tol=1e-6, initial_values=self._values
+                    model,
+                    gamma=self.gamma,
+                    tol=VALUE_TOLERANCE,
+                    initial_values=self._values,
                 )
                 self._values_stale = False
                 size = outcome_arrays(model)[0].size  # S * A * K per sweep
@@ -266,6 +273,12 @@ class RandomShootingAgent:
             self._view = ([np.copy(part) for part in key], view)
             self._values_stale = True
         return self._view[1]
+
+    def tell(self, reward_fn: RewardFn, terminal_fn: RewardFn) -> None:
+        """The goal moved: plan with ``reward_fn`` and ``terminal_fn`` from the
+        next decision on, in place of the model's rewards and ends (no real
+        step, nothing relearned)."""
+        self.reward_fn, self.terminal_fn = reward_fn, terminal_fn
 
     def update(
         self, state: int, action: int, reward: float, next_state: int, terminated: bool
@@ -347,7 +360,7 @@ class ReplanningAgent:
                 f"model has (n_states, n_actions) == {view.next_states.shape[:2]}, "
                 f"must match the agent's ({self.n_states}, {self.n_actions})"
             )
-        values, q, sweeps = iterate_values(view, gamma=self.gamma, tol=1e-6)
+        values, q, sweeps = iterate_values(view, gamma=self.gamma, tol=VALUE_TOLERANCE)
         self.q = q
         self._next, self._ends = likely_outcomes(view)  # [state][action]
         self.n_real_steps = 0

@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 
 from .._checks import check_int, check_real, check_transition
-from ..models import DeterministicModel
+from ..models import DeterministicModel, relabel
 from .q_learning import QLearningAgent
 
 
@@ -113,6 +113,11 @@ class PrioritizedSweepingAgent(QLearningAgent):
                 if outcome[1] == state:  # still predicted to lead to S
                     error = self.td_error(pred_state, pred_action, *outcome)
                     self._push(pred_state, pred_action, abs(error))
+
+    def tell(self, reward_fn, terminal_fn) -> None:
+        """The goal moved: relabel the model's observed outcomes (as
+        :meth:`DynaQAgent.tell <tabular_mbrl.agents.DynaQAgent.tell>`)."""
+        relabel(self.model, reward_fn, terminal_fn)
 
     def _td_error(self, state: int, action: int) -> float:
         return self.td_error(state, action, *self.model.sample(state, action))

@@ -8,11 +8,11 @@ import gridworlds
 
 from .._checks import check_int, check_real
 from ..agents.rollouts import RolloutQAgent
-from ..batched import Streams, VectorMaze, run_steps_batched
-from ..batched_rollouts import BatchedRolloutQ
+from ..batched import BatchedRolloutQ, Streams, VectorMaze, run_steps_batched
 from ..experiments import interact
 from ..models import DeterministicModel, EmpiricalModel, total_variation
 from ..results import Series, Study
+from ..spec import AgentSpec
 from ._common import StudyProgress, experiment, in_parallel
 
 #: The rollout lengths k of :func:`rollout_drift`.
@@ -66,7 +66,7 @@ def rollout_drift(
 
     The first is the study's series, one per maze and model; the second is
     a second panel, its series named "..., k-step error". Runs on the batched
-    engine (:class:`~tabular_mbrl.batched_rollouts.BatchedRolloutQ`) unless
+    engine (:class:`~tabular_mbrl.batched.BatchedRolloutQ`) unless
     ``engine="loop"``: one :class:`RolloutQAgent` at a time, minutes at the
     defaults.
     """
@@ -163,24 +163,19 @@ def _batched_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_s
     """Goals and k-step errors ``(len(settings), n_runs)``, all runs at once."""
     n_runs = walk[0].shape[1]
     ks = np.repeat([k for _, k in settings], n_runs)
-    empirical = np.repeat([e for e, _ in settings], n_runs)
     truth = env.model()
     rows = len(ks)
-    batch = BatchedRolloutQ(
-        np.zeros((rows, env.n_states, env.n_actions)),
-        outcomes=truth.next_states,
-        alpha=alpha,
-        gamma=0.95,
-        epsilon=0.1,
-        n_rollouts=budget // ks,
-        rollout_length=ks,
-        empirical=empirical,
+    maze = VectorMaze([env])
+    batch = BatchedRolloutQ.from_specs(
+        [_spec(empirical, k, budget, alpha) for empirical, k in settings],
+        n_runs=n_runs,
+        maze=maze,
         rng=np.random.default_rng(agent_seed),
     )
     for step in zip(*walk, strict=True):  # the same walk for every setting
         batch.update(*(np.tile(part, len(settings)) for part in step), imagine=False)
     env_stream = Streams([np.random.default_rng(env_seed)], [rows])
-    reward, _, _ = run_steps_batched(batch, VectorMaze([env]), env_stream, n_steps)
+    reward, _, _ = run_steps_batched(batch, maze, env_stream, n_steps)
     totals = batch.outcome_counts.sum(axis=3, keepdims=True)
     probs = batch.outcome_counts / np.maximum(totals, 1)
     errors = [
@@ -197,6 +192,17 @@ def _batched_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_s
     ]
     shape = (len(settings), n_runs)
     return reward[:, -1].reshape(shape), np.reshape(errors, shape)
+
+
+def _spec(empirical: bool, k: int, budget: int, alpha: float) -> AgentSpec:
+    """The agent of one setting: ``budget / k`` rollouts of ``k`` steps."""
+    return AgentSpec(
+        RolloutQAgent,
+        n_rollouts=budget // k,
+        rollout_length=k,
+        alpha=alpha,
+        model=EmpiricalModel if empirical else DeterministicModel,
+    )
 
 
 def _loop_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed):

@@ -1,5 +1,5 @@
-"""The batched engine's MPC: many independent runs of random-shooting MPC
-(:class:`~tabular_mbrl.agents.mpc.RandomShootingAgent`) in lockstep.
+"""MPC's twin: many independent runs of random-shooting MPC
+(:class:`~tabular_mbrl.agents.RandomShootingAgent`) in lockstep.
 
 Each run has its own learned deterministic model, stored as arrays of shape
 ``(n_runs, n_states, n_actions)``, and plans as the per-run agent does: the
@@ -20,16 +20,16 @@ without slip; with one stream per block of runs, the same distributions.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 
-from ._checks import check_int, check_probability, check_real
-from .batched import Streams
-from .models import goal_array, unknown_outcomes
-from .planning import candidate_sequences, check_terminal_value, n_sequences
-
-#: The convergence threshold of the per-run agent's value iteration.
-VALUE_ITERATION_TOL = 1e-6
+from ..agents.mpc import VALUE_TOLERANCE
+from ..models import goal_array, unknown_outcomes
+from ..planning import RewardFn, candidate_sequences, n_sequences
+from ..spec import AgentSpec
+from . import kernels
+from .streams import Streams, size
 
 
 class BatchedMPC:
@@ -39,17 +39,13 @@ class BatchedMPC:
     Parameters
     ----------
     n_runs, n_states, n_actions : int
-    horizon, n_candidates : int
-        As for :class:`~tabular_mbrl.agents.mpc.RandomShootingAgent` (one value for
-        the batch).
-    gamma, epsilon : float
-    unknown_value : float or None
-        Worth of a never-observed pair (None: the models' rule, stay with
-        reward 0).
-    kappa : float, default 0.0
-        The staleness bonus ``kappa * sqrt(tau)`` on every pair's reward in
-        the rollouts (not in the values).
-    terminal_value : None, "value_iteration" or ndarray of shape (n_states,)
+    horizon, n_candidates, gamma, epsilon, unknown_value, terminal_value, kappa
+        As :class:`~tabular_mbrl.agents.RandomShootingAgent` stores them, one
+        value for the batch (checked by the agent: see :meth:`from_specs`).
+        ``unknown_value`` is the worth of a never-observed pair (None: the
+        models' rule, stay with reward 0); ``kappa`` the staleness bonus
+        ``kappa * sqrt(tau)`` on every pair's reward in the rollouts (not in
+        the values).
     rng : Streams or list of Generator
         One stream per block of runs (:class:`~tabular_mbrl.batched.Streams`),
         or one Generator per run, drawn from in the per-run agent's order.
@@ -81,29 +77,15 @@ class BatchedMPC:
         rng,
         kappa: float = 0.0,
     ) -> None:
-        self.n_runs = check_int("n_runs", n_runs, low=1)
-        self.n_states = check_int("n_states", n_states, low=1)
-        self.n_actions = check_int("n_actions", n_actions, low=1)
-        self.horizon = check_int("horizon", horizon, low=1)
-        self.n_candidates = check_int("n_candidates", n_candidates, low=1)
-        self.gamma = check_probability("gamma", gamma)
-        self.epsilon = check_probability("epsilon", epsilon)
-        self.unknown_value = (
-            None
-            if unknown_value is None
-            else check_real("unknown_value", unknown_value)
-        )
-        self.kappa = check_real("kappa", kappa, low=0.0)
-        self.iterate_values = isinstance(terminal_value, str)
-        if self.iterate_values and terminal_value != "value_iteration":
-            raise ValueError(
-                f"terminal_value == {terminal_value!r}, must be None, "
-                f"'value_iteration' or an array of shape (n_states,)"
-            )
+        self.n_runs, self.n_states, self.n_actions = n_runs, n_states, n_actions
+        self.horizon, self.n_candidates = horizon, n_candidates
+        self.gamma, self.epsilon, self.kappa = gamma, epsilon, kappa
+        self.unknown_value = unknown_value
+        self.iterate_values = isinstance(terminal_value, str)  # value iteration
         if terminal_value is None or self.iterate_values:
             values = np.zeros(n_states)
-        else:  # the agent's own check: shape (n_states,), finite
-            values = check_terminal_value(terminal_value, n_states)
+        else:
+            values = np.asarray(terminal_value, dtype=float)
         self._use_values = terminal_value is not None
         self.values = np.broadcast_to(values, (n_runs, n_states)).copy()
         if isinstance(rng, list) and len(rng) == n_runs:
@@ -142,6 +124,48 @@ class BatchedMPC:
         "n_value_backups",
     )
 
+    @classmethod
+    def from_specs(
+        cls, specs: list[AgentSpec], *, n_runs: int, maze: Any, rng: Any
+    ) -> BatchedMPC:
+        """``n_runs`` runs of each of ``specs``, MPC settings with one fusion
+        key (equal settings: the horizon and the candidates shape the batch),
+        checked by the agent (:meth:`AgentSpec.checked`)."""
+        agent = specs[0].checked(maze.n_states, maze.n_actions)
+        return cls(
+            len(specs) * n_runs,
+            maze.n_states,
+            maze.n_actions,
+            rng=rng,
+            **{name: getattr(agent, name) for name in _SETTINGS},
+        )
+
+    @staticmethod
+    def fusion_key(spec: AgentSpec) -> str:
+        """Only equal MPC settings share a batch."""
+        return f"mpc {spec.hyperparameters!r}"
+
+    mixes = False
+
+    @staticmethod
+    def unsupported(spec: AgentSpec, streams: str) -> str:
+        """Why this twin cannot run ``spec`` (a one-line reason), or ``''``."""
+        params = spec.params
+        if params.get("model") is not None:
+            return "its MPC plans on a DeterministicModel it learns, not a given model"
+        for name in ("reward_fn", "terminal_fn"):
+            if params.get(name) is not None:
+                return f"its MPC plans on the learned model's rewards, not a {name}"
+        if params.get("planner", "random_shooting") != "random_shooting":
+            return "its MPC plans by random shooting, not the cross-entropy method"
+        return ""
+
+    def tell(self, reward_fn: RewardFn, terminal_fn: RewardFn) -> None:
+        """The goal moved: every run plans with ``reward_fn`` and
+        ``terminal_fn`` from its next decision on, as
+        :meth:`RandomShootingAgent.tell` does for one."""
+        self.reward_fn, self.terminal_fn = reward_fn, terminal_fn
+
     def keep(self, runs: np.ndarray) -> None:
         """Keep only the runs of the boolean mask ``runs``."""
         runs = np.asarray(runs, dtype=bool)
@@ -176,9 +200,8 @@ class BatchedMPC:
                     self.terminal_fn, "terminal_fn", s, a, self.model_next, bool
                 )
         if bonus and self.kappa:  # kappa * sqrt(tau), as the agent's rollouts
-            rewards = rewards + self.kappa * np.sqrt(
-                self.n_real_steps - self.last_tried
-            )
+            tau = self.n_real_steps - self.last_tried
+            rewards = rewards + kernels.staleness_bonus(self.kappa, tau)
         if self.unknown_value is None:
             return self.model_next, rewards, terminated
         rewards = np.where(self.observed, rewards, self.unknown_value)
@@ -193,24 +216,17 @@ class BatchedMPC:
         if todo.size == 0:
             return
         next_states, rewards, terminated = (part[todo] for part in view)
-        # As value_iteration computes it for one outcome per pair (K = 1).
-        rewards = rewards * 1.0
-        discount = self.gamma * 1.0 * ~terminated
-        v = self.values[todo]
-        rows = np.arange(len(todo))[:, None, None]
-        running = np.arange(len(todo))
-        while running.size:
-            q = (
-                rewards[running]
-                + discount[running] * v[rows[running], next_states[running]]
-            )
-            best = q.max(axis=2)
-            change = np.abs(best - v[running]).max(axis=1)
-            v[running] = best
-            sweep = self.n_states * self.n_actions  # backups, K = 1
-            self.n_value_backups[todo[running]] += sweep
-            self.n_planning_updates[todo[running]] += sweep
-            running = running[~(change < VALUE_ITERATION_TOL)]
+        v, sweeps = kernels.iterate_values(
+            self.values[todo],
+            next_states,
+            rewards,
+            terminated,
+            self.gamma,
+            VALUE_TOLERANCE,
+        )
+        backups = sweeps * self.n_states * self.n_actions  # S * A per sweep, K = 1
+        self.n_value_backups[todo] += backups
+        self.n_planning_updates[todo] += backups
         self.values[todo] = v
         self._stale[todo] = False
         self._flat = None  # the values changed
@@ -240,19 +256,14 @@ class BatchedMPC:
                     )
         else:
             if self.epsilon > 0:
-                u = self._rng.rows(lambda rng, rows: rng.random(_size(rows)))
+                u = self._rng.rows(lambda rng, rows: rng.random(size(rows)))
                 explore = u < self.epsilon
-                scaled = np.divide(u, self.epsilon, out=np.zeros(runs), where=explore)
-                random_actions = np.minimum(
-                    (scaled * n_actions).astype(int), n_actions - 1
-                )
+                random_actions = kernels.explore(u, self.epsilon, n_actions, explore)
             if every:  # one grid for every run: see below
                 sequences = None
             else:
                 sequences = self._rng.rows(
-                    lambda rng, rows: rng.integers(
-                        n_actions, size=(_size(rows), *shape)
-                    )
+                    lambda rng, rows: rng.integers(n_actions, size=(size(rows), *shape))
                 )
         planning = np.flatnonzero(~explore)
         if self.reward_fn is not None or self.terminal_fn is not None:
@@ -342,17 +353,17 @@ class BatchedMPC:
 
     def _best_first(self, sequences, returns, planning) -> np.ndarray:
         """First action of a best sequence per run, ties broken at random."""
-        best = returns == returns.max(axis=1, keepdims=True)
-        if self._rngs is not None:
+        if self._rngs is not None:  # each run's own draw among its best
+            best = returns == returns.max(axis=1, keepdims=True)
             picks = np.empty(len(planning), dtype=np.int64)
             for i, run in enumerate(planning):
                 winners = np.flatnonzero(best[i])
                 picks[i] = winners[self._rngs[run].integers(len(winners))]
         else:
             noise = self._rng.rows(
-                lambda rng, rows: rng.random((_size(rows), sequences.shape[1]))
+                lambda rng, rows: rng.random((size(rows), sequences.shape[1]))
             )[planning]
-            picks = np.where(best, noise, -1.0).argmax(axis=1)
+            picks = kernels.greedy_with_ties(returns, noise)
         return sequences[np.arange(len(planning)), picks, 0]
 
     def planner(self, row: int):
@@ -392,16 +403,16 @@ class BatchedMPC:
     def update(self, states, actions, rewards, next_states, terminated) -> None:
         """Teach every run's model its real transition."""
         runs = self._runs
-        changed = (
-            ~self.observed[runs, states, actions]
-            | (self.model_next[runs, states, actions] != next_states)
-            | (self.model_reward[runs, states, actions] != rewards)
-            | (self.model_terminated[runs, states, actions] != terminated)
+        flat = (runs * self.n_states + states) * self.n_actions + actions
+        model = (self.model_next, self.model_reward, self.model_terminated)
+        _, changed = kernels.remember_last(
+            [part.reshape(-1) for part in model],
+            self.observed.reshape(-1),
+            flat,
+            next_states,
+            rewards,
+            terminated,
         )
-        self.observed[runs, states, actions] = True
-        self.model_next[runs, states, actions] = next_states
-        self.model_reward[runs, states, actions] = rewards
-        self.model_terminated[runs, states, actions] = terminated
         self._stale |= changed
         if changed.any():
             self._flat = None  # a model changed
@@ -419,5 +430,13 @@ def _every_sequence(n_actions: int, horizon: int) -> np.ndarray:
     return grid
 
 
-def _size(rows: slice) -> int:
-    return rows.stop - rows.start
+#: What the twin reads from the agent (as the agent stores it).
+_SETTINGS = (
+    "horizon",
+    "n_candidates",
+    "gamma",
+    "epsilon",
+    "unknown_value",
+    "terminal_value",
+    "kappa",
+)

@@ -1,9 +1,10 @@
-""":class:`~tabular_mbrl.agents.rollouts.RolloutQAgent` for many runs at once.
+"""The rollouts' twin: :class:`~tabular_mbrl.agents.RolloutQAgent` for many
+runs at once.
 
 The ``rollout-drift`` experiment needs hundreds of runs that each make 100
 imagined transitions per real step; one at a time, in Python, that is minutes.
 This engine makes imagined transition ``j`` of every run with a few array
-operations, as :class:`~tabular_mbrl.batched.BatchedDynaQ` (which it extends:
+operations, as :class:`~tabular_mbrl.batched.dyna_q.BatchedDynaQ` (which it extends:
 epsilon-greedy and the real step's backup are its) does for planning backups.
 
 Both learned models are one array of outcome counts here, ``(R, S, A, K)``,
@@ -16,10 +17,14 @@ two kinds of model share the batch and the sampling code.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ._checks import check_int
-from .batched import BatchedDynaQ
+from ..models import EmpiricalModel
+from ..spec import AgentSpec
+from . import kernels
+from .dyna_q import BatchedDynaQ
 
 
 class BatchedRolloutQ(BatchedDynaQ):
@@ -28,7 +33,7 @@ class BatchedRolloutQ(BatchedDynaQ):
     Parameters
     ----------
     q, alpha, gamma, epsilon
-        As for :class:`~tabular_mbrl.batched.BatchedDynaQ`.
+        As for :class:`~tabular_mbrl.batched.dyna_q.BatchedDynaQ`.
     rng : Generator
         The batch's one random stream.
     outcomes : ndarray of int, shape (n_states, n_actions, K)
@@ -43,7 +48,7 @@ class BatchedRolloutQ(BatchedDynaQ):
     Attributes
     ----------
     q, n_real_steps, n_planning_updates
-        As for :class:`~tabular_mbrl.batched.BatchedDynaQ`;
+        As for :class:`~tabular_mbrl.batched.dyna_q.BatchedDynaQ`;
         ``n_planning_updates`` counts imagined transitions.
     outcome_counts : ndarray of int, shape (n_runs, n_states, n_actions, K)
         The learned models, in the environment's outcome slots.
@@ -75,9 +80,6 @@ class BatchedRolloutQ(BatchedDynaQ):
         runs = (self.n_runs,)
         self.n_rollouts = np.broadcast_to(np.asarray(n_rollouts), runs).copy()
         self.rollout_length = np.broadcast_to(np.asarray(rollout_length), runs).copy()
-        for name in ("n_rollouts", "rollout_length"):
-            for value in getattr(self, name).tolist():
-                check_int(name, value, low=0 if name == "n_rollouts" else 1)
         budget = set((self.n_rollouts * self.rollout_length).tolist())
         if len(budget) != 1:
             raise ValueError(
@@ -117,6 +119,40 @@ class BatchedRolloutQ(BatchedDynaQ):
         "_no_action",
     )
     _visits_needed = True  # rollouts start from states really visited
+
+    @classmethod
+    def from_specs(
+        cls, specs: list[AgentSpec], *, n_runs: int, maze: Any, rng: Any
+    ) -> BatchedRolloutQ:
+        """``n_runs`` runs of each of ``specs`` (:class:`RolloutQAgent`
+        settings with as many imagined transitions per real step), checked
+        by the agent (:meth:`AgentSpec.checked`), on ``maze``'s outcome slots
+        (a maze whose walls do not move). ``rng`` is the batch's one
+        Generator."""
+        if maze.change_at is not None:
+            raise ValueError(
+                "the rollouts' twin counts outcomes in the maze's outcome "
+                "slots, which move when its walls do: give it a maze whose "
+                "walls stay"
+            )
+        agents = [spec.checked(maze.n_states, maze.n_actions) for spec in specs]
+
+        def per_setting(name: str) -> np.ndarray:
+            return np.repeat([getattr(agent, name) for agent in agents], n_runs)
+
+        shape = (len(specs) * n_runs, maze.n_states, maze.n_actions)
+        counted = [isinstance(agent.model, EmpiricalModel) for agent in agents]
+        return cls(
+            np.broadcast_to(per_setting("q_init")[:, None, None], shape),
+            outcomes=maze.model_at(0).next_states,
+            alpha=per_setting("alpha"),
+            gamma=per_setting("gamma"),
+            epsilon=per_setting("epsilon"),
+            n_rollouts=per_setting("n_rollouts"),
+            rollout_length=per_setting("rollout_length"),
+            empirical=np.repeat(counted, n_runs),
+            rng=rng,
+        )
 
     @property
     def visited(self) -> np.ndarray:
@@ -169,7 +205,7 @@ class BatchedRolloutQ(BatchedDynaQ):
         transition ``j`` of all runs at once.
 
         A run whose table is still all zero and that has seen no reward but 0
-        (``_idle``, see :class:`~tabular_mbrl.batched.BatchedDynaQ`) would
+        (``_idle``, see :class:`~tabular_mbrl.batched.dyna_q.BatchedDynaQ`) would
         back up only 0 onto 0: its rollouts are counted but not made.
         """
         n_actions, n_slots = self.n_actions, self.outcomes.shape[2]
@@ -215,8 +251,7 @@ class BatchedRolloutQ(BatchedDynaQ):
             cells = row + each_action  # (A, R)
             known = observed.take(cells)
             values = np.where(known, q.take(cells), -np.inf)
-            best = values == values.max(axis=0)
-            action = np.where(best, draw[:n_actions], -1.0).argmax(axis=0)
+            action = kernels.greedy_with_ties(values, draw[:n_actions], axis=0)
             n_known = known.sum(axis=0)
             explore = (draw[explore_at] < epsilon) & (n_known > 1)
             if explore.any():
@@ -233,7 +268,6 @@ class BatchedRolloutQ(BatchedDynaQ):
             next_row = next_rows.take(chosen)
             next_cells = next_row + each_action
             best_next = q.take(next_cells).max(axis=0)
-            old = q.take(cell)
-            q.put(cell, old + alpha * (reward + gamma * best_next * ~ended - old))
+            kernels.backup(q, cell, reward, gamma * ~ended, best_next, alpha)
             ended |= no_action.take(next_row)
             row = np.where(ended, -1, next_row)

@@ -1,4 +1,5 @@
-""":class:`~tabular_mbrl.agents.replay.ReplayQAgent` for many runs at once.
+"""Replay's twin: :class:`~tabular_mbrl.agents.ReplayQAgent` for many runs at
+once.
 
 Every run's replay memory is a ring of ``capacity`` slots, ``(n_runs,
 capacity)`` arrays of states, actions, rewards, next states and end flags.
@@ -6,16 +7,20 @@ All runs take one real step per iteration, so real step ``t`` of every run
 goes into slot ``t % capacity``: the per-run agent's list, slot for slot (it
 appends, then overwrites its oldest transition first). Replay ``i`` of a real
 step is one backup for every run, as Dyna-Q's planning backups are in
-:class:`~tabular_mbrl.batched.BatchedDynaQ`, which this engine extends (its
+:class:`~tabular_mbrl.batched.dyna_q.BatchedDynaQ`, which this twin extends (its
 epsilon-greedy and real-step backup are those of Q-learning).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ._checks import check_int
-from .batched import BatchedDynaQ, Streams, backups_in_turn
+from ..spec import AgentSpec
+from . import kernels
+from .dyna_q import BatchedDynaQ
+from .streams import Streams
 
 
 class BatchedReplayQ(BatchedDynaQ):
@@ -52,8 +57,8 @@ class BatchedReplayQ(BatchedDynaQ):
         rng: np.random.Generator | Streams | list[np.random.Generator],
     ) -> None:
         super().__init__(q, alpha=alpha, gamma=gamma, epsilon=epsilon, rng=rng)
-        self.n_replay_steps = check_int("n_replay_steps", n_replay_steps, low=0)
-        self.capacity = check_int("capacity", capacity, low=1)
+        self.n_replay_steps = int(n_replay_steps)
+        self.capacity = int(capacity)
         shape = (self.n_runs, self.capacity)
         self.memory_states = np.zeros(shape, dtype=np.int64)
         self.memory_actions = np.zeros(shape, dtype=np.int64)
@@ -68,6 +73,43 @@ class BatchedReplayQ(BatchedDynaQ):
         "memory_next",
         "memory_ends",
     )
+
+    @classmethod
+    def from_specs(
+        cls, specs: list[AgentSpec], *, n_runs: int, maze: Any, rng: Any
+    ) -> BatchedReplayQ:
+        """``n_runs`` runs of each of ``specs``, replay settings with one
+        fusion key (as many replays, as large a memory), checked by the agent
+        (:meth:`AgentSpec.checked`)."""
+        agents = [spec.checked(maze.n_states, maze.n_actions) for spec in specs]
+
+        def per_setting(name: str) -> np.ndarray:
+            return np.repeat([getattr(agent, name) for agent in agents], n_runs)
+
+        shape = (len(specs) * n_runs, maze.n_states, maze.n_actions)
+        return cls(
+            np.broadcast_to(per_setting("q_init")[:, None, None], shape),
+            alpha=per_setting("alpha"),
+            gamma=per_setting("gamma"),
+            epsilon=per_setting("epsilon"),
+            n_replay_steps=agents[0].n_replay_steps,
+            capacity=agents[0].capacity,
+            rng=rng,
+        )
+
+    @staticmethod
+    def fusion_key(spec: AgentSpec) -> str:
+        """Only settings with as many replays and as large a memory share a
+        batch (the replay loop and the ring of slots are the batch's)."""
+        hyper = spec.hyperparameters
+        return f"replay n={hyper['n_replay_steps']} capacity={hyper['capacity']}"
+
+    mixes = False
+
+    @staticmethod
+    def unsupported(spec: AgentSpec, streams: str) -> str:
+        """Why this twin cannot run ``spec``: nothing it is given."""
+        return ""
 
     def update(
         self,
@@ -110,7 +152,7 @@ class BatchedReplayQ(BatchedDynaQ):
         discounts = self.gamma * ~self.memory_ends[runs, drawn]
         next_rows = self._base + self.memory_next[runs, drawn] * self.n_actions
         next_cells = next_rows[..., None] + np.arange(self.n_actions)
-        backups_in_turn(
+        kernels.backups_in_turn(
             self.q.reshape(-1), cells, rewards, discounts, next_cells, self.alpha
         )
         self.n_planning_updates += n

@@ -1,0 +1,186 @@
+"""The formulas of the engine, each written once in array form for many runs.
+
+The agents in :mod:`tabular_mbrl.agents` hold the same formulas in scalar
+form, one run at a time (what a student reads next to the book). The twins of
+:mod:`tabular_mbrl.batched` call these instead; the contract test
+(``tests/test_twins.py``) ties the two forms together, bit for bit.
+
+- :func:`backup` and :func:`backups_in_turn`: the Q-learning backup, S&B
+  equation 6.8, for one pair per run (:func:`backups_of_one_run`: the same
+  arithmetic for one run in plain Python, for loops that carry few runs);
+- :func:`greedy_with_ties` and :func:`explore`: epsilon-greedy with random
+  tie-breaking (S&B section 2.2);
+- :func:`remember_last`: the deterministic model's update, Model(S,A) <- R, S'
+  (step (e) of the Dyna-Q box);
+- :func:`staleness_bonus`: Dyna-Q+'s ``kappa * sqrt(tau)`` (S&B section 8.3);
+- :func:`iterate_values`: value iteration of many deterministic models to
+  the per-run agent's tolerance (S&B section 4.4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def backup(q, cells, rewards, discounts, best_next, alpha) -> None:
+    """One Q-learning backup per run, in place on the flat table ``q``:
+
+    Q(S,A) <- Q(S,A) + alpha [R + gamma max_a Q(S',a) - Q(S,A)]   (S&B eq. 6.8)
+
+    ``cells`` are the flat indices of the pairs (one per run: no repeats),
+    ``discounts`` gamma, or 0 where the transition ended, and ``best_next``
+    max_a Q(S',a); all of shape ``(runs,)``.
+    """
+    old = q.take(cells)
+    q.put(cells, old + alpha * (rewards + discounts * best_next - old))
+
+
+def backups_in_turn(q, cells, rewards, discounts, next_cells, alpha) -> None:
+    """:func:`backup` for several rows of runs, one row after another (each
+    row may read what the previous one wrote), on the flat table ``q``.
+
+    Row ``i`` backs up ``cells[i]`` (one per run) with ``rewards[i]``,
+    ``discounts[i]`` and the flat cells of the next states' actions
+    ``next_cells[i]`` ``(runs, A)``.
+    """
+    row_max = np.maximum.reduce
+    for cell, reward, discount, nxt in zip(
+        cells, rewards, discounts, next_cells, strict=True
+    ):
+        backup(q, cell, reward, discount, row_max(q[nxt], axis=1), alpha)
+
+
+#: Costs in backups of :func:`backups_of_one_run` (0.5 us each, timed with
+#: timeit on the 2-core development machine): a row of
+#: :func:`backups_in_turn` (NumPy calls, 5-7 us at any width), and setting up
+#: one run (14 us with 216 table cells, 190 us with 4,000).
+NUMPY_ROW = 8.0
+PYTHON_SETUP = 10.0
+PYTHON_PER_CELL = 0.1
+
+
+def python_is_cheaper(runs: int, backups: int, cells: int) -> bool:
+    """Whether ``backups`` rows of ``runs`` runs each, on tables of ``cells``
+    entries, cost less one run at a time in plain Python
+    (:func:`backups_of_one_run`) than as rows of NumPy calls."""
+    setup = PYTHON_SETUP + cells * PYTHON_PER_CELL
+    return runs * (backups + setup) < NUMPY_ROW * backups
+
+
+def backups_of_one_run(q, pairs, rewards, discounts, next_states, alpha) -> None:
+    """:func:`backups_in_turn` for one run, on its own table ``q`` ``(S, A)``,
+    in plain Python: the same arithmetic in the same order, so the same bits.
+
+    Backup ``i`` is of the pair ``pairs[i]`` (``state * A + action``) with
+    ``rewards[i]``, ``discounts[i]`` and ``next_states[i]``, all ``(n,)``.
+    Cheaper than a row of NumPy calls per backup when a loop carries few
+    runs (the lockstep tail of a batch), and only then: the table is read
+    into a list and written back whole.
+    """
+    n_actions = q.shape[1]
+    values = q.reshape(-1).tolist()
+    step = float(alpha)
+    rows = (pairs, rewards, discounts, next_states)
+    for pair, reward, discount, nxt in zip(*(a.tolist() for a in rows), strict=True):
+        old = values[pair]
+        best = max(values[nxt * n_actions : (nxt + 1) * n_actions])
+        values[pair] = old + step * (reward + discount * best - old)
+    q[...] = np.reshape(values, q.shape)
+
+
+def greedy_with_ties(values: np.ndarray, noise: np.ndarray, axis: int = 1):
+    """Index of a largest entry along ``axis`` of ``values``, ties broken at
+    random: among the tied entries, the one with the largest ``noise`` (one
+    uniform number per entry, the shape of ``values``)."""
+    best = values == values.max(axis=axis, keepdims=True)
+    return np.where(best, noise, -1.0).argmax(axis=axis)
+
+
+def explore(u: np.ndarray, epsilon, n_actions: int, explores=None) -> np.ndarray:
+    """A uniformly random action from each uniform number ``u`` below
+    ``epsilon`` (``u / epsilon`` is then uniform in [0, 1)); 0 elsewhere.
+    ``explores`` is ``u < epsilon``, if known."""
+    if explores is None:
+        explores = u < epsilon
+    scaled = np.divide(u, epsilon, out=np.zeros(len(u)), where=explores)
+    return np.minimum((scaled * n_actions).astype(np.int64), n_actions - 1)
+
+
+def epsilon_greedy(q_rows: np.ndarray, epsilon, u: np.ndarray) -> np.ndarray:
+    """Epsilon-greedy actions ``(runs,)`` in the rows ``q_rows`` ``(runs, A)``,
+    from one draw per run ``u`` ``(runs, A + 1)``: tie-breaking noise for each
+    action, then the number that decides exploration and, if it explores,
+    the action (S&B section 2.2)."""
+    greedy = greedy_with_ties(q_rows, u[:, :-1])
+    explores = u[:, -1] < epsilon
+    if not explores.any():
+        return greedy
+    random = explore(u[:, -1], epsilon, q_rows.shape[1], explores)
+    return np.where(explores, random, greedy)
+
+
+def remember_last(model, observed, cells, next_states, rewards, terminated):
+    """Model(S,A) <- R, S' for one pair per run (step (e) of the Dyna-Q box):
+    the deterministic model keeps the last outcome of each pair.
+
+    ``model`` is the flat ``(next_states, rewards, terminated)`` arrays and
+    ``observed`` the flat mask of pairs seen; ``cells`` the flat pairs.
+    Returns whether each pair was new (never observed before) and whether
+    its model changed (new, or another outcome than the last), ``(runs,)``.
+    """
+    next_model, reward_model, end_model = model
+    new = ~observed[cells]
+    changed = (
+        new
+        | (next_model[cells] != next_states)
+        | (reward_model[cells] != rewards)
+        | (end_model[cells] != terminated)
+    )
+    observed[cells] = True
+    next_model[cells] = next_states
+    reward_model[cells] = rewards
+    end_model[cells] = terminated
+    return new, changed
+
+
+def staleness_bonus(kappa, tau):
+    """Dyna-Q+'s bonus ``kappa * sqrt(tau)`` for pairs last tried ``tau`` real
+    steps ago (S&B section 8.3)."""
+    return kappa * np.sqrt(tau)
+
+
+def iterate_values(values, next_states, rewards, terminated, gamma, tol):
+    """Value iteration of many deterministic models (one outcome per pair),
+    each run stopping at its own sweep of convergence, as
+    :func:`tabular_mbrl.dynamic_programming.iterate_values` does for one.
+
+    Parameters
+    ----------
+    values : ndarray, shape (runs, S)
+        Where to start (a warm start); not changed.
+    next_states, rewards, terminated : ndarray, shape (runs, S, A)
+    gamma, tol : float
+
+    Returns
+    -------
+    values : ndarray, shape (runs, S)
+    sweeps : ndarray of int, shape (runs,)
+    """
+    rewards = rewards * 1.0  # as value_iteration computes it for K = 1
+    discount = gamma * 1.0 * ~terminated
+    v = values.copy()
+    runs = len(v)
+    rows = np.arange(runs)[:, None, None]
+    running = np.arange(runs)
+    sweeps = np.zeros(runs, dtype=np.int64)
+    while running.size:
+        q = (
+            rewards[running]
+            + discount[running] * v[rows[running], next_states[running]]
+        )
+        best = q.max(axis=2)
+        change = np.abs(best - v[running]).max(axis=1)
+        v[running] = best
+        sweeps[running] += 1
+        running = running[~(change < tol)]
+    return v, sweeps

@@ -1,0 +1,171 @@
+"""The contract every row of ``tabular_mbrl.batched.TWINS`` keeps with its
+agent (as scikit-learn checks every estimator with one suite): a twin cannot
+be added to the table without passing it.
+
+- One Generator per run (``engine="batched-per-run"``), on mazes without
+  slip: bit for bit the loop's numbers, per episode and per step, on a maze
+  whose walls move too.
+- One stream per setting (``engine="batched"``), on Figure 8.2's setting
+  (the Dyna maze, the book's 30 runs): mean steps per episode within 4
+  standard errors of the difference from the loop's, in each block of
+  episodes (seeded, so the check is deterministic).
+- A twin runs exactly the algorithm it was given, or nothing: a subclass that
+  overrides a method of its agent is refused by ``engine="batched"`` (the
+  message names the method) and runs on the loop under ``"auto"``; every
+  value the agent refuses is refused on every engine, with its message.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gridworlds
+import tabular_mbrl as tm
+from tabular_mbrl.batched import TWINS, fusion_key, unsupported
+
+
+def dyna_maze():
+    return gridworlds.make("dyna_maze")
+
+
+def blocking_maze():
+    return gridworlds.make("blocking_maze", change_at=300)
+
+
+ROWS = sorted(TWINS, key=lambda agent: agent.__name__)
+
+
+@pytest.mark.parametrize("agent", ROWS, ids=lambda agent: agent.__name__)
+def test_a_twin_builds_itself_from_specs_and_names_its_fusion_key(agent):
+    twin = TWINS[agent]
+    for name in ("from_specs", "fusion_key", "unsupported", "mixes"):
+        assert hasattr(twin, name), (twin.__name__, name)
+    spec = tm.AgentSpec(agent)
+    assert unsupported(spec) == ""
+    assert fusion_key(spec) == (twin, twin.fusion_key(spec))
+
+
+@pytest.mark.parametrize("agent", ROWS, ids=lambda agent: agent.__name__)
+def test_per_run_streams_reproduce_the_loop_bit_for_bit(agent):
+    spec = tm.AgentSpec(agent)
+    episodes = [
+        tm.run_episodes(dyna_maze, spec, n_episodes=4, n_runs=3, seed=6, engine=e)
+        for e in ("loop", "batched-per-run")
+    ]
+    for name in ("steps", "returns", "planning_updates", "policy_steps"):
+        if name == "policy_steps" and issubclass(agent, tm.RandomShootingAgent):
+            # The probe breaks MPC's ties from one stream for all runs, in the
+            # order their episodes end: run by run on the loop, in lockstep
+            # here. (A Q table's greedy path draws nothing.)
+            continue
+        a, b = (getattr(result, name) for result in episodes)
+        assert np.array_equal(a, b, equal_nan=True), (agent.__name__, name)
+    steps = [
+        tm.run_steps(blocking_maze, spec, n_steps=600, n_runs=2, seed=6, engine=e)
+        for e in ("loop", "batched-per-run")
+    ]
+    for name in ("cumulative_reward", "planning_updates", "change_steps"):
+        a, b = (getattr(result, name) for result in steps)
+        assert np.array_equal(a, b), (agent.__name__, name)
+    assert episodes[0].steps[:, 1:].mean() < episodes[0].steps[:, 0].mean()
+
+
+@pytest.mark.parametrize("agent", ROWS, ids=lambda agent: agent.__name__)
+def test_batch_streams_agree_with_the_loop_on_figure_8_2(agent):
+    """The Dyna maze, 30 runs of 15 episodes: per block of episodes, the
+    batched and loop means differ by less than 4 standard errors of the
+    difference; and the streams are not the loop's."""
+    spec = tm.AgentSpec(agent)
+    loop, batched = (
+        tm.run_episodes(dyna_maze, spec, n_episodes=15, n_runs=30, seed=0, engine=e)
+        for e in ("loop", "batched")
+    )
+    for block in (slice(0, 1), slice(1, 5), slice(5, 15)):
+        a, b = (r.steps[:, block].mean(axis=1) for r in (loop, batched))
+        se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+        assert abs(a.mean() - b.mean()) < 4 * se, (block, a.mean(), b.mean(), se)
+    assert not np.array_equal(loop.steps, batched.steps)
+
+
+class LazyReplay(tm.ReplayQAgent):
+    """Replays nothing: a changed algorithm."""
+
+    def replay(self, n):
+        pass
+
+
+class MyopicMPC(tm.RandomShootingAgent):
+    """Plans its own way: a changed algorithm."""
+
+    def plan_action(self, state, rng):
+        return 0
+
+
+class QuietDyna(tm.DynaQAgent):
+    """Adds a method and overrides none: the same algorithm."""
+
+    def describe(self):
+        return "quiet"
+
+
+@pytest.mark.parametrize(
+    ("cls", "method", "base"),
+    [(LazyReplay, "replay", "ReplayQAgent"), (MyopicMPC, "plan_action", "Random")],
+)
+def test_a_subclass_that_overrides_a_method_runs_on_the_loop_or_is_refused(
+    cls, method, base
+):
+    spec = tm.AgentSpec(cls)
+    with pytest.raises(
+        ValueError,
+        match=rf"engine == 'batched' cannot run this experiment: it runs .*, not "
+        rf"{cls.__name__}, which overrides {method}\(\) of {base}",
+    ):
+        tm.run_steps(dyna_maze, spec, n_steps=20, n_runs=2, engine="batched")
+    auto, loop = (
+        tm.run_steps(dyna_maze, spec, n_steps=150, n_runs=2, seed=1, engine=e)
+        for e in ("auto", "loop")
+    )
+    assert np.array_equal(auto.cumulative_reward, loop.cumulative_reward)
+    assert np.array_equal(auto.planning_updates, loop.planning_updates)
+    if cls is LazyReplay:  # it replayed nothing, on the engine "auto" picked
+        assert not auto.planning_updates.any()
+
+
+def test_a_subclass_that_only_adds_a_method_batches():
+    spec = tm.AgentSpec(QuietDyna, n_planning_steps=5)
+    assert unsupported(spec) == ""
+    loop, batched = (
+        tm.run_episodes(dyna_maze, spec, n_episodes=3, n_runs=2, seed=1, engine=e)
+        for e in ("loop", "batched-per-run")
+    )
+    assert np.array_equal(loop.steps, batched.steps)
+
+
+@pytest.mark.parametrize(
+    ("agent", "params", "message"),
+    [
+        (tm.DynaQAgent, {"q_init": np.nan}, r"q_init == nan, must be finite"),
+        (tm.DynaQAgent, {"q_init": np.inf}, r"q_init == inf, must be finite"),
+        (tm.QLearningAgent, {"alpha": 1.5}, r"alpha == 1.5, must be in \(0, 1\]"),
+        (tm.DynaQPlusAgent, {"kappa": -1.0}, r"kappa == -1"),
+        (tm.DynaQAgent, {"n_planning_steps": -1}, r"n_planning_steps == -1"),
+        (tm.ReplayQAgent, {"capacity": 0}, r"capacity == 0"),
+        (tm.RandomShootingAgent, {"horizon": 0}, r"horizon == 0"),
+        (tm.RandomShootingAgent, {"epsilon": 2.0}, r"epsilon == 2"),
+        (tm.RandomShootingAgent, {"terminal_value": "vi"}, r"terminal_value == 'vi'"),
+        (
+            tm.RandomShootingAgent,
+            {"terminal_value": np.zeros(3)},
+            r"terminal_value has shape \(3,\)",
+        ),
+    ],
+)
+def test_what_the_agent_refuses_every_engine_refuses_with_its_message(
+    agent, params, message
+):
+    spec = tm.AgentSpec(agent, **params)
+    for engine in ("loop", "auto", "batched", "batched-per-run"):
+        with pytest.raises(ValueError, match=message):
+            tm.run_episodes(dyna_maze, spec, n_episodes=1, n_runs=2, engine=engine)
