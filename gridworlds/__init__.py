@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from .checker import EnvCheckError, check_env
 from .drawing import draw, rgb_array
 from .gridworld import MOVES, Action, GridWorld
-from .layout import LEGEND, format_layout, parse_layout
+from .layout import LEGEND, edit_layout, format_layout, parse_layout
 from .model import TabularModel, sample_outcomes
-from .registry import make, names
+from .registry import make, names, variant
 from .shifting import ShiftingMaze
 
 try:  # one distribution, tabular-mbrl, ships both packages: one version
@@ -83,6 +83,7 @@ __all__ = [
     "TabularModel",
     "check_env",
     "draw",
+    "edit_layout",
     "format_layout",
     "make",
     "names",
@@ -90,6 +91,7 @@ __all__ = [
     "rgb_array",
     "sample_outcomes",
     "to_gymnasium",
+    "variant",
 ]
 
 

@@ -117,3 +117,66 @@ def scale_layout(text: str, factor: int) -> str:
                 cells.append(corner + rest * (factor - 1))
             rows.append("".join(cells))
     return "\n".join(rows)
+
+
+def edit_layout(
+    text: str,
+    *,
+    start: tuple[int, int] | None = None,
+    goals: list[tuple[int, int]] | tuple[tuple[int, int], ...] | None = None,
+) -> str:
+    """A variant of a map with its start or its goals moved; the walls stay.
+
+    Parameters
+    ----------
+    text : str
+        The map (see :data:`LEGEND`).
+    start : (row, col), optional
+        Where the start moves (the old ``S`` becomes free).
+    goals : sequence of (row, col), optional
+        Where the goals are now (every old ``G`` becomes free).
+
+    Returns
+    -------
+    str
+        The new map, as :func:`format_layout` writes it.
+
+    Raises
+    ------
+    ValueError
+        If a cell is outside the map or not free after the moves (a wall, a
+        cliff, or the start and a goal on one cell), saying which.
+
+    Examples
+    --------
+    >>> edit_layout("S.#\\n..G", goals=[(1, 0)])
+    'S.#\\nG..'
+    """
+    grid = parse_layout(text)
+    moves = []
+    if start is not None:
+        grid[grid == START] = FREE
+        moves.append(("start", START, start))
+    if goals is not None:
+        grid[grid == GOAL] = FREE
+        moves += [("goal", GOAL, cell) for cell in goals]
+    for what, char, cell in moves:
+        row, col = _cell(what, cell, grid.shape)
+        if grid[row, col] != FREE:
+            raise ValueError(
+                f"{what} (row={row}, col={col}) is on {LEGEND[grid[row, col]]!r}, "
+                f"must be on a free cell"
+            )
+        grid[row, col] = char
+    return format_layout(parse_layout(format_layout(grid)))  # still a valid map
+
+
+def _cell(what: str, cell: object, shape: tuple[int, int]) -> tuple[int, int]:
+    """``cell`` as ``(row, col)`` inside a grid of ``shape``."""
+    from ._checks import check_int
+
+    if not isinstance(cell, tuple | list) or len(cell) != 2:
+        raise TypeError(f"{what} must be a (row, col) pair, got {cell!r}")
+    row = check_int(f"{what} row", cell[0], low=0, high=shape[0] - 1)
+    col = check_int(f"{what} col", cell[1], low=0, high=shape[1] - 1)
+    return row, col

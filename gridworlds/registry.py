@@ -7,7 +7,7 @@ from typing import Any
 
 from ._checks import check_int
 from .gridworld import GridWorld
-from .layout import scale_layout
+from .layout import edit_layout, scale_layout
 from .shifting import ShiftingMaze
 
 #: S&B Example 8.1 (Figure 8.2): 6x9, start (2, 0), goal (0, 8); shortest path 14.
@@ -133,6 +133,27 @@ _REGISTRY: dict[str, Callable[..., GridWorld]] = {
         open_grid,
     )
 }
+
+
+def variant(
+    name: str,
+    *,
+    start: tuple[int, int] | None = None,
+    goals: list[tuple[int, int]] | tuple[tuple[int, int], ...] | None = None,
+    **overrides: Any,
+) -> GridWorld:
+    """The named map with its start or goals moved (:func:`~gridworlds.layout.
+    edit_layout`), as a new :class:`GridWorld`; ``overrides`` (``slip``,
+    ``max_steps``, ...) go to its constructor.
+
+    Examples
+    --------
+    >>> env = variant("dyna_maze", start=(5, 4), goals=[(0, 3)], max_steps=500)
+    >>> env.to_cell(env.start_state)
+    (5, 4)
+    """
+    layout = edit_layout(make(name).layout, start=start, goals=goals)
+    return GridWorld(layout, **overrides)
 
 
 def names() -> list[str]:

@@ -16,12 +16,10 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 
-import gridworlds
 from tabular_mbrl import studies
 from tabular_mbrl.course import run_lecture
-from tabular_mbrl.dynamic_programming import decided_states
 from tabular_mbrl.plotting import plot_steps_per_episode, plot_study
-from tabular_mbrl.results import Study
+from tabular_mbrl.results import Study, greedy_directions
 from tabular_mbrl.studies import BOOK
 
 
@@ -52,11 +50,7 @@ def run(config: Config) -> tuple[Study, Study]:
 
 def directions(policies: Study) -> list[int]:
     """States with a greedy direction in each policy of Figure 8.3."""
-    env = gridworlds.make(policies.maze)
-    return [
-        int(decided_states(s.values[0].reshape(env.n_states, -1), env).sum())
-        for s in policies.series
-    ]
+    return [greedy_directions(s, policies.maze) for s in policies.series]
 
 
 def claims(result: tuple[Study, Study]) -> list[str]:

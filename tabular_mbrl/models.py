@@ -338,3 +338,41 @@ def transition_error(model: object, other: object) -> np.ndarray:
         TabularModel(*outcome_arrays(m)).transition_matrix() for m in (model, other)
     ]
     return total_variation(*dense)
+
+
+def most_likely_model(truth: TabularModel) -> TabularModel:
+    """Each pair's most likely outcome under ``truth``, as a deterministic
+    model (K = 1): a deterministic model with no learning error.
+
+    Parameters
+    ----------
+    truth : TabularModel
+        Outcome arrays ``(S, A, K)``.
+
+    Returns
+    -------
+    TabularModel
+        Arrays ``(S, A, 1)``.
+    """
+    k = truth.probs.argmax(axis=2)[..., None]
+    next_states, rewards, terminated = (
+        np.take_along_axis(part, k, axis=2)
+        for part in (truth.next_states, truth.rewards, truth.terminated)
+    )
+    return TabularModel(next_states, np.ones(k.shape), rewards, terminated)
+
+
+def counted_model(truth: TabularModel, counts: np.ndarray) -> TabularModel:
+    """The empirical model of ``counts`` ``(S, A, K)`` (outcome frequencies;
+    a pair never tried stays in place, the models' rule), in ``truth``'s
+    outcome slots."""
+    totals = counts.sum(axis=2, keepdims=True)
+    unseen = totals == 0  # (S, A, 1)
+    stay = np.arange(len(counts))[:, None, None]  # the rule: stay, reward 0
+    first = np.arange(counts.shape[2]) == 0
+    return TabularModel(
+        np.where(unseen, stay, truth.next_states),
+        np.where(unseen, first * 1.0, counts / np.maximum(totals, 1)),
+        np.where(unseen, 0.0, truth.rewards),
+        np.where(unseen, False, truth.terminated),
+    )

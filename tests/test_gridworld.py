@@ -234,3 +234,33 @@ def test_gym_ids_respect_max_episode_steps_and_overrides():
     env.reset(seed=0)
     truncated = [env.step(gridworlds.Action.LEFT)[3] for _ in range(3)]
     assert truncated == [False, False, True]
+
+
+def test_a_variant_of_a_named_map_moves_its_start_and_goals():
+    env = gridworlds.variant("dyna_maze", start=(5, 4), goals=[(0, 3)], max_steps=9)
+    base = gridworlds.make("dyna_maze")
+    assert env.to_cell(env.start_state) == (5, 4) and env.max_steps == 9
+    assert [env.to_cell(s) for s in env.goal_states] == [(0, 3)]
+    walls = env.grid == "#"
+    assert (walls == (base.grid == "#")).all()  # the walls stay
+    # The start may move onto the old goal's cell: both are cleared first.
+    leg = gridworlds.variant("dyna_maze", start=(0, 8), goals=[(5, 4)])
+    assert leg.to_cell(leg.start_state) == (0, 8)
+    text = "S.#\n..G"
+    assert gridworlds.edit_layout(text, goals=[(1, 0)]) == "S.#\nG.."
+    assert gridworlds.edit_layout(text) == text  # nothing moved
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"goals": [(1, 2)]}, ValueError, r"goal \(row=1, col=2\) is on 'wall'"),
+        ({"goals": [(9, 2)]}, ValueError, r"goal row == 9, must be in \[0, 5\]"),
+        ({"start": (0, 3), "goals": [(0, 3)]}, ValueError, r"goal .* on 'start'"),
+        ({"start": 3}, TypeError, r"start must be a \(row, col\) pair, got 3"),
+        ({"goals": []}, ValueError, r"layout has no goal cell"),
+    ],
+)
+def test_a_variant_names_the_cell_it_cannot_use(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        gridworlds.variant("dyna_maze", **kwargs)

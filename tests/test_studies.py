@@ -128,11 +128,11 @@ def test_the_model_error_baselines_by_hand():
         np.zeros((2, 1, 2)),
         np.zeros((2, 1, 2), dtype=bool),
     )
-    likely = studies.most_likely_model(truth)
+    likely = tm.models.most_likely_model(truth)
     assert likely.next_states[:, 0, 0].tolist() == [1, 1]
     assert likely.probs.shape == (2, 1, 1) and (likely.probs == 1).all()
     counts = np.array([[[3, 1]], [[0, 0]]])  # state 1 never tried
-    counted = studies.counted_model(truth, counts)
+    counted = tm.models.counted_model(truth, counts)
     assert counted.probs[0, 0].tolist() == [0.75, 0.25]
     assert counted.next_states[1, 0, 0] == 1 and counted.probs[1, 0].tolist() == [
         1.0,
@@ -140,7 +140,7 @@ def test_the_model_error_baselines_by_hand():
     ]
     # A walk's counts: every step counted once, in the true model's slots.
     env = gridworlds.make("dyna_maze", slip=0.2)
-    walks = studies.walk_counts(env, 500, 3, np.random.default_rng(0))
+    walks = tm.batched.walk_counts(env, 500, 3, np.random.default_rng(0))
     assert walks.shape == (3, *env.model().next_states.shape)
     assert walks.reshape(3, -1).sum(axis=1).tolist() == [500, 500, 500]
     assert (walks[:, env.model().probs == 0] == 0).all()
@@ -248,5 +248,7 @@ def test_rollout_drift_engines_agree_and_an_exact_model_does_not_drift():
             assert (series.values > 0).all()
     with pytest.raises(ValueError, match="budget == 100, must be a multiple"):
         studies.rollout_drift(lengths=(1, 3))
-    with pytest.raises(ValueError, match="'batched-per-run' cannot run rollout"):
+    with pytest.raises(
+        ValueError, match="'rollout-drift' cannot run on engine == 'batched-per-run'"
+    ):
         studies.rollout_drift(engine="batched-per-run")

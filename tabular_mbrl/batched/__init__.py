@@ -51,7 +51,7 @@ from ..agents import (
 from ..spec import AgentSpec
 from . import kernels
 from .dyna_q import BatchedDynaQ
-from .loops import run_episodes_batched, run_steps_batched
+from .loops import random_walks, run_episodes_batched, run_steps_batched, walk_counts
 from .maze import VectorMaze
 from .mpc import BatchedMPC
 from .replay import BatchedReplayQ
@@ -176,7 +176,9 @@ __all__ = [
     "kernels",
     "overridden",
     "prepare",
+    "random_walks",
     "run_episodes_batched",
     "run_steps_batched",
     "unsupported",
+    "walk_counts",
 ]

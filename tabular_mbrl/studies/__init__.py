@@ -1,55 +1,61 @@
 """The named experiments behind the lectures and the CLI, each defined once.
 
-Each is a function that takes its settings as keywords (always ``n_runs``,
-``seed``, ``engine``, ``jobs``, ``quick`` and ``progress``) and returns a
-:class:`~tabular_mbrl.results.Study`: a few series of per-run values, ready to
-be plotted (:mod:`tabular_mbrl.plotting`) or written as CSV rows
-``series,x,mean,ci_low,ci_high,n_runs``. ``progress``, if given, is called as
-``progress(setting, runs_done, n_runs)`` after each run of a setting.
+Each is a function of how it runs and of what it measures,
+``study(run, **settings)``, registered under a name (:func:`experiment`) that
+gives it the keywords users call: the fields of :class:`Run` (``n_runs``,
+``seed``, ``engine``, ``jobs``, ``quick``, ``progress``, ``only``) and its
+settings. It returns a :class:`~tabular_mbrl.results.Study`: a few series of
+per-run values, ready to be plotted (:mod:`tabular_mbrl.plotting`) or written
+as CSV rows. ``progress``, if given, is called as ``progress(setting,
+runs_done, n_runs)`` after each run of a setting.
 
-:data:`STUDIES` is the one registry: name -> function, one-line description
-and quick budget. The book's figures are in :mod:`.book`, the experiments
-beyond the book in :mod:`.beyond`.
+:data:`STUDIES` is the one registry: name -> function, one-line description,
+quick budget, and the engines and jobs it can honour. One module per question:
+
+======================  =====================================================
+:mod:`.book`            Sutton & Barto's chapter 8, figure by figure
+:mod:`.mpc`             what MPC saves in real steps, and where it comes from
+:mod:`.goals`           goals that move, and goals set on the fly
+:mod:`.model_errors`    how wrong a learned model's predictions get
+:mod:`.replay`          experience replay against Dyna-Q's models
+:mod:`.replanning`      closed loop against open loop
+:mod:`.rollouts`        imagined trajectories, and how they drift
+======================  =====================================================
 """
 
-from ._common import STANDARD_MPC, STUDIES, Experiment, UnknownSeries, in_parallel
-from .beyond import (
-    ABLATION,
-    GOAL_CHANGE,
-    GOAL_MOVED_TO,
-    REPLAY_MAZES,
-    REPLAY_VS_DYNA,
-    WAYPOINT_AGENTS,
-    WAYPOINTS,
-    MovedGoal,
-    ablation_specs,
-    compare,
-    counted_model,
-    goal_change,
-    goal_change_maze,
-    model_error_names,
-    model_errors,
-    most_likely_model,
-    mpc_ablation,
-    mpc_budget,
-    mpc_real_steps,
-    replanning,
-    replay_vs_dyna,
-    walk_counts,
-    waypoint_leg,
-    waypoints,
-)
 from .book import (
     BOOK,
     blocking_maze,
     changing_maze_specs,
     dyna_maze,
-    dyna_q_spec,
     figure_8_3,
     shortcut_maze,
     sweeping_backups,
     took_shortcut,
 )
+from .goals import (
+    GOAL_CHANGE,
+    GOAL_MOVED_TO,
+    WAYPOINT_AGENTS,
+    WAYPOINTS,
+    MovedGoal,
+    goal_change,
+    goal_change_maze,
+    waypoint_leg,
+    waypoints,
+)
+from .model_errors import model_error_names, model_errors
+from .mpc import (
+    ABLATION,
+    ablation_specs,
+    compare,
+    mpc_ablation,
+    mpc_budget,
+    mpc_real_steps,
+)
+from .registry import STUDIES, Experiment, Run, UnknownSeries, experiment
+from .replanning import replanning
+from .replay import REPLAY_MAZES, REPLAY_VS_DYNA, replay_vs_dyna
 from .rollouts import (
     DRIFT_MAZES,
     DRIFT_MODELS,
@@ -57,6 +63,8 @@ from .rollouts import (
     k_step_error,
     rollout_drift,
 )
+from .running import in_parallel
+from .specs import STANDARD_MPC, dyna_q_spec
 
 # The default experiment (what a bare ``tabular-mbrl`` runs) first, then the
 # book's figures, then the experiments beyond the book.
@@ -65,46 +73,45 @@ STUDIES.update({name: STUDIES.pop(name) for name in _ORDER})
 
 __all__ = [
     "ABLATION",
-    "UnknownSeries",
     "BOOK",
     "DRIFT_MAZES",
     "DRIFT_MODELS",
-    "ROLLOUT_LENGTHS",
     "GOAL_CHANGE",
     "GOAL_MOVED_TO",
     "REPLAY_MAZES",
     "REPLAY_VS_DYNA",
-    "WAYPOINTS",
-    "WAYPOINT_AGENTS",
-    "MovedGoal",
+    "ROLLOUT_LENGTHS",
     "STANDARD_MPC",
     "STUDIES",
+    "WAYPOINTS",
+    "WAYPOINT_AGENTS",
     "Experiment",
+    "MovedGoal",
+    "Run",
+    "UnknownSeries",
     "ablation_specs",
     "blocking_maze",
     "changing_maze_specs",
     "compare",
     "dyna_maze",
     "dyna_q_spec",
+    "experiment",
     "figure_8_3",
     "goal_change",
     "goal_change_maze",
     "in_parallel",
-    "counted_model",
+    "k_step_error",
     "model_error_names",
     "model_errors",
-    "most_likely_model",
-    "walk_counts",
-    "waypoint_leg",
-    "waypoints",
     "mpc_ablation",
     "mpc_budget",
     "mpc_real_steps",
     "replanning",
     "replay_vs_dyna",
     "rollout_drift",
-    "k_step_error",
     "shortcut_maze",
     "sweeping_backups",
     "took_shortcut",
+    "waypoint_leg",
+    "waypoints",
 ]

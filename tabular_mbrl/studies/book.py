@@ -14,22 +14,14 @@ import numpy as np
 
 import gridworlds
 
-from ..agents.dyna_q import DynaQAgent
-from ..agents.dyna_q_plus import DynaQPlusAgent
-from ..agents.prioritized_sweeping import PrioritizedSweepingAgent
-from ..dynamic_programming import decided_states, shortest_path_length
+from ..agents import DynaQAgent, DynaQPlusAgent, PrioritizedSweepingAgent
+from ..dynamic_programming import shortest_path_length
 from ..experiments import backups_until_optimal, q_midway, run_steps
-from ..results import Series, Study
+from ..results import Series, Study, greedy_directions
 from ..spec import AgentSpec
-from ._common import (
-    STANDARD_MPC,
-    StudyProgress,
-    episode_settings,
-    experiment,
-    in_parallel,
-    named,
-    run_settings,
-)
+from .registry import LOOP_ONLY, Run, experiment
+from .running import episode_settings, in_parallel, run_settings
+from .specs import STANDARD_MPC, dyna_q_spec
 
 #: The book's settings (2nd ed., chapter 8), one home for studies, bench,
 #: lectures and tests.
@@ -60,29 +52,18 @@ BOOK: dict[str, dict] = {
 _FIG_8_2, _FIG_8_4, _FIG_8_5, _EX_8_4 = BOOK.values()
 
 
-def dyna_q_spec(n_planning_steps: int, **params) -> AgentSpec:
-    """Dyna-Q with ``n`` planning steps, labelled ``n=N`` (Figure 8.2)."""
-    return AgentSpec(
-        DynaQAgent, n_planning_steps=n_planning_steps, label=f"n={n_planning_steps}"
-    ).replace(**params)
-
-
 @experiment(
     "dyna-maze",
     "Figure 8.2: Dyna-Q with n = 0, 5, 50 planning steps",
+    runs=_FIG_8_2["n_runs"],
     quick={"n_runs": 3, "n_episodes": 10},
     group="book",
-    batched=True,
 )
 def dyna_maze(
+    run: Run,
     *,
-    n_runs: int = _FIG_8_2["n_runs"],
     n_episodes: int = _FIG_8_2["n_episodes"],
     n_planning_steps: tuple[int, ...] = _FIG_8_2["n_planning_steps"],
-    seed: int = 0,
-    progress: StudyProgress | None = None,
-    engine: str = "auto",
-    jobs: int = 1,
 ) -> Study:
     """Figure 8.2: steps per episode of Dyna-Q with n planning steps (S&B §8.2).
 
@@ -90,15 +71,10 @@ def dyna_maze(
     maze. ``engine`` as for :func:`~tabular_mbrl.run_episodes` (``"auto"``:
     batched for several runs); ``jobs`` settings run in parallel processes.
     """
+    specs = [dyna_q_spec(n) for n in n_planning_steps]
+    run.series([spec.label for spec in specs])
     series = episode_settings(
-        [dyna_q_spec(n) for n in n_planning_steps],
-        lambda: gridworlds.make("dyna_maze"),
-        n_episodes=n_episodes,
-        n_runs=n_runs,
-        seed=seed,
-        progress=progress,
-        engine=engine,
-        jobs=jobs,
+        specs, lambda: gridworlds.make("dyna_maze"), run, n_episodes=n_episodes
     )
     return Study(
         "dyna-maze",
@@ -144,26 +120,15 @@ def _changing_maze(
     title: str,
     maze: str,
     specs: list[AgentSpec],
+    run: Run,
     *,
     change_at: int | None,
-    n_runs: int,
     n_steps: int,
-    seed: int,
-    progress: StudyProgress | None,
-    engine: str,
-    jobs: int,
 ) -> Study:
+    run.series([spec.label for spec in specs])
     changes = {} if change_at is None else {"change_at": change_at}
     results = run_settings(
-        run_steps,
-        specs,
-        lambda: gridworlds.make(maze, **changes),
-        n_steps=n_steps,
-        n_runs=n_runs,
-        seed=seed,
-        progress=progress,
-        engine=engine,
-        jobs=jobs,
+        run_steps, specs, lambda: gridworlds.make(maze, **changes), run, n_steps=n_steps
     )
     series = [
         Series(
@@ -183,23 +148,19 @@ def _changing_maze(
 @experiment(
     "blocking-maze",
     "Figure 8.4: Dyna-Q vs Dyna-Q+ vs MPC when the short path closes",
+    runs=_FIG_8_4["n_runs"],
     quick={"n_runs": 2, "n_steps": 1500},
     group="book",
-    batched=True,
 )
 def blocking_maze(
+    run: Run,
     *,
-    n_runs: int = _FIG_8_4["n_runs"],
     n_steps: int = _FIG_8_4["n_steps"],
     n_planning_steps: int = _FIG_8_4["n_planning_steps"],
     alpha: float = _FIG_8_4["alpha"],
     kappa: float = _FIG_8_4["kappa"],
     mpc: bool = True,
     change_at: int | None = None,
-    seed: int = 0,
-    progress: StudyProgress | None = None,
-    engine: str = "auto",
-    jobs: int = 1,
 ) -> Study:
     """Figure 8.4: the short path closes at step 1000 (S&B Example 8.2), or at
     ``change_at`` if given."""
@@ -208,36 +169,28 @@ def blocking_maze(
         "Blocking maze (S&B Figure 8.4)",
         "blocking_maze",
         changing_maze_specs(n_planning_steps, alpha, kappa, mpc),
+        run,
         change_at=change_at,
-        n_runs=n_runs,
         n_steps=n_steps,
-        seed=seed,
-        progress=progress,
-        engine=engine,
-        jobs=jobs,
     )
 
 
 @experiment(
     "shortcut-maze",
     "Figure 8.5: who finds the shortcut that opens at step 3000",
+    runs=_FIG_8_5["n_runs"],
     quick={"n_runs": 2, "n_steps": 1500, "change_at": 1000, "n_planning_steps": 10},
     group="book",
-    batched=True,
 )
 def shortcut_maze(
+    run: Run,
     *,
-    n_runs: int = _FIG_8_5["n_runs"],
     n_steps: int = _FIG_8_5["n_steps"],
     n_planning_steps: int = _FIG_8_5["n_planning_steps"],
     alpha: float = _FIG_8_5["alpha"],
     kappa: float = _FIG_8_5["kappa"],
     mpc: bool = True,
     change_at: int | None = None,
-    seed: int = 0,
-    progress: StudyProgress | None = None,
-    engine: str = "auto",
-    jobs: int = 1,
 ) -> Study:
     """Figure 8.5: a shortcut opens at step 3000 (S&B Example 8.3), or at
     ``change_at`` if given. With ``mpc``, MPC and MPC+ (MPC with the
@@ -248,13 +201,9 @@ def shortcut_maze(
         "Shortcut maze (S&B Figure 8.5)",
         "shortcut_maze",
         changing_maze_specs(n_planning_steps, alpha, kappa, mpc, mpc_plus=mpc),
+        run,
         change_at=change_at,
-        n_runs=n_runs,
         n_steps=n_steps,
-        seed=seed,
-        progress=progress,
-        engine=engine,
-        jobs=jobs,
     )
     return dataclasses.replace(study, note=_shortcut_note(study, change_at))
 
@@ -308,19 +257,13 @@ def _shortcut_note(study: Study, change_at: int | None) -> str:
 @experiment(
     "fig-8-3",
     "Figure 8.3: greedy policies halfway through the second episode, n = 0 vs 50",
+    runs=1,
     quick={"n_planning_steps": (50,)},
     group="book",
-    batched=False,
+    engines=LOOP_ONLY,
+    parallel=False,
 )
-def figure_8_3(
-    *,
-    n_planning_steps: tuple[int, ...] = (0, 50),
-    n_runs: int = 1,
-    seed: int = 0,
-    progress: StudyProgress | None = None,
-    engine: str = "auto",
-    jobs: int = 1,
-) -> Study:
+def figure_8_3(run: Run, *, n_planning_steps: tuple[int, ...] = (0, 50)) -> Study:
     """Figure 8.3: the greedy policies of Dyna-Q with n = 0 and n = 50 halfway
     through the second episode on the Dyna maze, each setting's run ``i`` from
     the same seed (:func:`~tabular_mbrl.experiments.q_midway`). Without
@@ -330,29 +273,32 @@ def figure_8_3(
     runs add Q tables (the plot shows the first)."""
     env = gridworlds.make("dyna_maze")
     free = np.isin(env.grid.ravel(), [".", "S"])  # the states a policy covers
+    run.series([f"n={n}" for n in n_planning_steps])
     series, lines = [], []
     for n in n_planning_steps:
+        if not run.wants(f"n={n}"):
+            continue
         q, steps = q_midway(
             lambda: gridworlds.make("dyna_maze"),
             dyna_q_spec(n),
-            n_runs=n_runs,
-            seed=seed,
+            n_runs=run.n_runs,
+            seed=run.seed,
         )
-        decided = decided_states(q[0], env)  # the first run's, as the plot
         series.append(
             Series(
                 f"n={n}",
                 np.arange(q[0].size),
-                q.reshape(n_runs, -1),
+                q.reshape(run.n_runs, -1),
                 planning_updates=float(n * steps.mean()),
             )
         )
+        decided = greedy_directions(series[-1], env)  # the first run's, as drawn
         lines.append(
-            f"n={n}: a greedy direction in {decided.sum()} of {free.sum()} "
+            f"n={n}: a greedy direction in {decided} of {free.sum()} "
             f"states after {steps[0]:,} real steps"
         )
-        if progress is not None:
-            progress(f"n={n}", n_runs, n_runs)
+        if run.progress is not None:
+            run.progress(f"n={n}", run.n_runs, run.n_runs)
     return Study(
         "fig-8-3",
         "Greedy policies halfway through episode 2 (S&B Figure 8.3)",
@@ -368,22 +314,19 @@ def figure_8_3(
 @experiment(
     "prioritized-sweeping",
     "Example 8.4: backups until optimal as the maze grows",
+    runs=_EX_8_4["n_runs"],
     quick={"n_runs": 1, "scales": (1, 2)},
     group="book",
-    batched=False,
+    engines=LOOP_ONLY,
 )
 def sweeping_backups(
+    run: Run,
     *,
-    n_runs: int = _EX_8_4["n_runs"],
     scales: tuple[int, ...] = _EX_8_4["scales"],
     n_planning_steps: int = _EX_8_4["n_planning_steps"],
     alpha: float = _EX_8_4["alpha"],
     theta: float = _EX_8_4["theta"],
     exact: bool = True,
-    seed: int = 0,
-    progress: StudyProgress | None = None,
-    engine: str = "auto",
-    jobs: int = 1,
 ) -> Study:
     """Example 8.4: backups until the greedy path is near-shortest, as the Dyna
     maze grows (each cell a ``k x k`` block: 47 k^2 free states), by one rule
@@ -414,6 +357,7 @@ def sweeping_backups(
             ),
         )
     ]
+    run.series([spec.label for spec in specs])
     sizes = [free_states(gridworlds.make("dyna_maze", scale=k)) for k in scales]
 
     def setting(spec: AgentSpec) -> Series:
@@ -422,10 +366,10 @@ def sweeping_backups(
                 backups_until_optimal(
                     lambda k=k: gridworlds.make("dyna_maze", scale=k),
                     spec,
-                    n_runs=n_runs,
-                    seed=seed,
+                    n_runs=run.n_runs,
+                    seed=run.seed,
                     max_steps=1_000_000,
-                    progress=named(progress, f"{spec.label}, scale {k}"),
+                    progress=run.reporter(f"{spec.label}, scale {k}"),
                 )
                 for k in scales
             ]
@@ -437,7 +381,14 @@ def sweeping_backups(
         "Prioritized sweeping (S&B Example 8.4)",
         "free states in the maze",
         "backups until optimal",
-        in_parallel([lambda spec=spec: setting(spec) for spec in specs], jobs),
+        in_parallel(
+            [
+                lambda spec=spec: setting(spec)
+                for spec in specs
+                if run.wants(spec.label)
+            ],
+            run.jobs,
+        ),
         log_x=True,
         log_y=True,
     )
@@ -447,14 +398,3 @@ def free_states(env: gridworlds.GridWorld) -> int:
     """The cells an agent can stand on (the book counts these: 47 for the
     Dyna maze)."""
     return int((env.grid != "#").sum())
-
-
-__all__ = [
-    "BOOK",
-    "blocking_maze",
-    "changing_maze_specs",
-    "dyna_maze",
-    "dyna_q_spec",
-    "shortcut_maze",
-    "sweeping_backups",
-]

@@ -9,11 +9,13 @@ import gridworlds
 from .._checks import check_int, check_real
 from ..agents.rollouts import RolloutQAgent
 from ..batched import BatchedRolloutQ, Streams, VectorMaze, run_steps_batched
+from ..batched.loops import random_walks
 from ..experiments import interact
 from ..models import DeterministicModel, EmpiricalModel, total_variation
 from ..results import Series, Study
 from ..spec import AgentSpec
-from ._common import StudyProgress, experiment, in_parallel
+from .registry import Run, experiment
+from .running import in_parallel
 
 #: The rollout lengths k of :func:`rollout_drift`.
 ROLLOUT_LENGTHS = (1, 2, 5, 10, 20, 50)
@@ -29,23 +31,21 @@ ERROR = "k-step error"
 @experiment(
     "rollout-drift",
     "imagined trajectories of length k fed to Q-learning: drift of a wrong model",
+    runs=40,
     quick={"n_runs": 3, "lengths": (1, 10), "warmup": 300, "n_steps": 50},
     group="beyond",
-    batched=True,
+    # One stream per maze for all its settings: no per-run streams.
+    engines=("loop", "batched"),
 )
 def rollout_drift(
+    run: Run,
     *,
     lengths: tuple[int, ...] = ROLLOUT_LENGTHS,
     budget: int = 100,
     slip: float = 0.2,
-    n_runs: int = 40,
     warmup: int = 1000,
     n_steps: int = 250,
     alpha: float = 0.5,
-    seed: int = 0,
-    progress: StudyProgress | None = None,
-    engine: str = "auto",
-    jobs: int = 1,
 ) -> Study:
     """Q-learning fed with imagined trajectories of ``k`` steps
     (:class:`~tabular_mbrl.agents.rollouts.RolloutQAgent`), for each ``k`` in
@@ -82,32 +82,30 @@ def rollout_drift(
                 f"{k} is not a divisor"
             )
     slip = check_real("slip", slip, low=0.0, high=1.0)
-    n_runs = check_int("n_runs", n_runs, low=1)
+    n_runs = run.n_runs
     warmup = check_int("warmup", warmup, low=0)
     n_steps = check_int("n_steps", n_steps, low=1)
-    maze_seeds = np.random.SeedSequence(seed).spawn(len(DRIFT_MAZES))
+    names = [f"{maze}, {model}" for maze in DRIFT_MAZES for model in DRIFT_MODELS]
+    # Every setting of a maze shares one batch and its stream: all run.
+    run.series(names + [f"{name}, {ERROR}" for name in names])
+    maze_seeds = np.random.SeedSequence(run.seed).spawn(len(DRIFT_MAZES))
     settings = [(empirical, k) for empirical in (False, True) for k in lengths]
-    if engine == "batched-per-run":
-        raise ValueError(
-            "engine == 'batched-per-run' cannot run rollout-drift: its batched "
-            "rollouts draw from one stream per maze; use 'batched' or 'loop'"
-        )
-    loop = engine == "loop"
+    loop = run.engine == "loop"
 
     def maze_runs(index: int) -> tuple[np.ndarray, np.ndarray]:
         env = gridworlds.make("dyna_maze", slip=(0.0, slip)[index])
         walk_seed, agent_seed, env_seed = maze_seeds[index].spawn(3)
-        walk = _random_walk(env, warmup, n_runs, np.random.default_rng(walk_seed))
-        run = _loop_runs if loop else _batched_runs
-        goals, errors = run(
+        walk = random_walks(env, warmup, n_runs, np.random.default_rng(walk_seed))
+        runs = _loop_runs if loop else _batched_runs
+        goals, errors = runs(
             env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed
         )
-        if progress is not None:
-            progress(DRIFT_MAZES[index], n_runs, n_runs)
+        if run.progress is not None:
+            run.progress(DRIFT_MAZES[index], n_runs, n_runs)
         return goals, errors
 
     results = in_parallel(
-        [lambda i=i: maze_runs(i) for i in range(len(DRIFT_MAZES))], jobs
+        [lambda i=i: maze_runs(i) for i in range(len(DRIFT_MAZES))], run.jobs
     )
     series, errors = [], []
     for maze, (goals, error) in zip(DRIFT_MAZES, results, strict=True):
@@ -132,31 +130,6 @@ def rollout_drift(
             "k-step prediction error (total variation)",
         ),
     )
-
-
-def _random_walk(
-    env: gridworlds.GridWorld, n_steps: int, n_runs: int, rng: np.random.Generator
-) -> tuple[np.ndarray, ...]:
-    """``n_runs`` uniformly random walks of ``n_steps`` real steps on ``env``
-    (a new episode after each terminal step): ``(states, actions, rewards,
-    next_states, terminated)``, each of shape ``(n_steps, n_runs)``."""
-    maze = VectorMaze([env])
-    shape = (n_steps, n_runs)
-    states, actions, nexts = (np.zeros(shape, dtype=np.int64) for _ in range(3))
-    rewards, ends = np.zeros(shape), np.zeros(shape, dtype=bool)
-    state = np.full(n_runs, maze.start_state)
-    in_episode = np.zeros(n_runs, dtype=np.int64)
-    for t in range(n_steps):
-        action = rng.integers(env.n_actions, size=n_runs)
-        states[t], actions[t] = state, action
-        nexts[t], rewards[t], ends[t] = maze.step(state, action, t, rng)
-        in_episode += 1
-        done = ends[t].copy()
-        if maze.max_steps is not None:
-            done |= in_episode >= maze.max_steps
-        in_episode[done] = 0
-        state = np.where(done, maze.start_state, nexts[t])
-    return states, actions, rewards, nexts, ends
 
 
 def _batched_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed):

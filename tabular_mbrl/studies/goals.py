@@ -1,0 +1,218 @@
+"""Goals that move: the goal of the Dyna maze moves mid-run (who is told, and
+how fast each agent reaches the new one), and intermediate goals set on the
+fly (MPC follows them, Dyna-Q re-learns)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+import gridworlds
+
+from ..experiments import interact, run_steps, tell
+from ..results import Series, Study
+from ..spec import AgentSpec
+from .registry import LOOP_ONLY, Run, experiment
+from .running import engine_for, in_parallel
+from .specs import STANDARD_MPC, dyna_q_spec
+
+
+def _dyna_maze() -> gridworlds.GridWorld:
+    return gridworlds.make("dyna_maze")
+
+
+#: Where :func:`goal_change` moves the goal of the Dyna maze, as (row, col).
+GOAL_MOVED_TO = (5, 8)
+
+
+@dataclasses.dataclass(frozen=True)
+class MovedGoal:
+    """The Dyna maze whose goal moves from (0, 8) to :data:`GOAL_MOVED_TO`
+    after ``change_at`` real steps, and the new goal as an agent is told it:
+    ``reward_fn`` and ``terminal_fn``, vectorised
+    (:func:`~tabular_mbrl.experiments.tell`)."""
+
+    change_at: int
+    goal: int
+
+    def make(self) -> gridworlds.ShiftingMaze:
+        moved = gridworlds.variant("dyna_maze", goals=[GOAL_MOVED_TO])
+        return gridworlds.ShiftingMaze(
+            _dyna_maze().layout, moved.layout, change_at=self.change_at
+        )
+
+    def reward_fn(self, states, actions, next_states) -> np.ndarray:
+        return (next_states == self.goal) * 1.0
+
+    def terminal_fn(self, states, actions, next_states) -> np.ndarray:
+        return next_states == self.goal
+
+
+def goal_change_maze(change_at: int) -> MovedGoal:
+    """The maze of :func:`goal_change`, its goal moving after ``change_at``."""
+    goal = gridworlds.make("dyna_maze").to_state(*GOAL_MOVED_TO)
+    return MovedGoal(change_at, goal)
+
+
+#: The series of :func:`goal_change`, in order.
+GOAL_CHANGE = ("MPC", "greedy on values, told", "Dyna-Q, told", "Dyna-Q, not told")
+
+
+@experiment(
+    "goal-change",
+    "the goal moves: who is told, and how fast each reaches the new one",
+    runs=20,
+    quick={"n_runs": 3, "n_steps": 1000, "change_at": 500},
+    group="beyond",
+)
+def goal_change(
+    run: Run,
+    *,
+    n_steps: int = 3000,
+    change_at: int = 1500,
+    n_planning_steps: int = 50,
+) -> Study:
+    """The goal of the Dyna maze moves to (5, 8) after ``change_at`` real
+    steps. Every agent that can use the new reward is told it at that moment
+    (:func:`~tabular_mbrl.experiments.tell`): MPC and greedy on values (MPC
+    at horizon 1) plan with the new reward function; Dyna-Q n=50 has its
+    model's rewards relabelled, beside Dyna-Q that is not told and must
+    unlearn the old goal from experience. The values are the cumulative reward
+    counted from the change, against real steps since it."""
+    maze = goal_change_maze(change_at)
+
+    def told(env: object, agent: object) -> None:
+        tell(agent, maze.reward_fn, maze.terminal_fn)
+
+    dyna = dyna_q_spec(n_planning_steps)
+    settings = [
+        (STANDARD_MPC, told),
+        (STANDARD_MPC.replace(horizon=1, n_candidates=4), told),
+        (dyna, told),
+        (dyna, None),
+    ]
+
+    def setting(label: str, spec: AgentSpec, on_change) -> Series:
+        results = run_steps(
+            maze.make,
+            spec,
+            n_steps=n_steps,
+            n_runs=run.n_runs,
+            seed=run.seed,
+            on_change=on_change,
+            engine=engine_for(spec, run.engine),
+            progress=run.reporter(label),
+        )
+        cumulative = results.cumulative_reward
+        since = cumulative[:, change_at:] - cumulative[:, change_at - 1 : change_at]
+        return Series(label, np.arange(1, n_steps - change_at + 1), since)
+
+    run.series(GOAL_CHANGE)
+    tasks = [
+        lambda label=label, spec=spec, on=on: setting(label, spec, on)
+        for label, (spec, on) in zip(GOAL_CHANGE, settings, strict=True)
+        if run.wants(label)
+    ]
+    return Study(
+        "goal-change",
+        f"The goal moves after {change_at:,} real steps: reward from then on",
+        "real steps since the goal moved",
+        "cumulative reward since the goal moved",
+        in_parallel(tasks, run.jobs),
+    )
+
+
+#: The goals of :func:`waypoints` on the Dyna maze, as (row, col), in order:
+#: A (bottom middle), B (top, left of the right wall), then the maze's G.
+WAYPOINTS = ((5, 4), (0, 3), (0, 8))
+
+#: Its agents, in order.
+WAYPOINT_AGENTS = ("MPC", "Dyna-Q, told", "Dyna-Q, not told")
+
+
+def waypoint_leg(start: tuple[int, int], goal: tuple[int, int], max_steps: int):
+    """The Dyna maze's walls with the start and goal moved: one leg."""
+    return gridworlds.variant(
+        "dyna_maze", start=start, goals=[goal], max_steps=max_steps
+    )
+
+
+@experiment(
+    "waypoints",
+    "intermediate goals set on the fly: MPC follows, Dyna-Q re-learns",
+    runs=20,
+    quick={"n_runs": 2, "n_tours": 1, "warmup": 3, "max_steps": 500},
+    group="beyond",
+    engines=LOOP_ONLY,
+)
+def waypoints(
+    run: Run,
+    *,
+    n_tours: int = 2,
+    n_planning_steps: int = 50,
+    warmup: int = 5,
+    max_steps: int = 1000,
+) -> Study:
+    """Intermediate goals on the Dyna maze: after ``warmup`` episodes from S
+    to G, in which every agent learns the maze, reach A, then B, then G
+    (:data:`WAYPOINTS`), ``n_tours`` times over, each leg starting where the
+    last one ended. The agent keeps what it learned from leg to leg; only
+    the goal moves. MPC is handed each leg's goal through ``reward_fn``
+    (:func:`~tabular_mbrl.experiments.tell`) and plans for it at once;
+    Dyna-Q n=50 is told too (its model's rewards relabelled) or not, and its
+    Q values, which point at the last goal, must be re-learned. Each value is
+    the real steps a leg took (a leg stops after ``max_steps``: a run that
+    never got there counts them). The legs need the loop engine."""
+    maze = _dyna_maze()
+    legs, begin = [], maze.to_cell(maze.start_state)  # each leg from the last goal
+    for goal in WAYPOINTS * n_tours:
+        legs.append((begin, goal))
+        begin = goal
+    specs = [STANDARD_MPC, dyna_q_spec(n_planning_steps), dyna_q_spec(n_planning_steps)]
+
+    def setting(label: str, spec: AgentSpec, told: bool) -> Series:
+        steps = np.zeros((run.n_runs, len(legs)), dtype=np.int64)
+        seeds = np.random.SeedSequence(run.seed).spawn(run.n_runs)
+        for i, run_seed in enumerate(seeds):
+            maze = _dyna_maze()
+            rng = np.random.default_rng(run_seed)
+            agent = spec.build(maze.n_states, maze.n_actions, rng)
+            learning = interact(maze, agent, maze.reset()[0])
+            for _ in range(warmup):  # learn the maze: episodes from S to G
+                for step in learning:
+                    if step.terminated:
+                        break
+            for leg, (start, goal) in enumerate(legs):
+                env = waypoint_leg(start, goal, max_steps)
+                if told:
+                    target = env.to_state(*goal)
+                    tell(
+                        agent,
+                        lambda s, a, next_s, g=target: (next_s == g) * 1.0,
+                        lambda s, a, next_s, g=target: next_s == g,
+                    )
+                for step in interact(env, agent, env.reset()[0]):
+                    steps[i, leg] += 1
+                    if step.terminated or step.truncated:
+                        break
+            if run.progress is not None:
+                run.progress(label, i + 1, run.n_runs)
+        return Series(label, np.arange(1, len(legs) + 1), steps)
+
+    told = (True, True, False)
+    run.series(WAYPOINT_AGENTS)
+    tasks = [
+        lambda label=label, spec=spec, t=t: setting(label, spec, t)
+        for label, spec, t in zip(WAYPOINT_AGENTS, specs, told, strict=True)
+        if run.wants(label)
+    ]
+    names = "ABG" * n_tours
+    return Study(
+        "waypoints",
+        "Intermediate goals on the Dyna maze: A, then B, then G",
+        "leg (" + ", ".join(f"{i} to {n}" for i, n in enumerate(names, 1)) + ")",
+        "real steps in the leg",
+        in_parallel(tasks, run.jobs),
+        log_y=True,
+    )

@@ -1,0 +1,240 @@
+"""What MPC's saving in real steps is, and what it comes from: MPC against
+Dyna-Q and Q-learning on the Dyna maze, one ingredient of MPC taken away at a
+time, and its budget of horizon x candidates."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+import gridworlds
+
+from ..agents import QLearningAgent
+from ..results import Series, Study
+from ..spec import AgentSpec
+from .registry import Run, experiment
+from .running import episode_settings, in_parallel
+from .specs import STANDARD_MPC, dyna_q_spec
+
+
+def _dyna_maze() -> gridworlds.GridWorld:
+    return gridworlds.make("dyna_maze")
+
+
+@experiment(
+    "compare",
+    "model-free vs Dyna-Q vs MPC on the Dyna maze (default)",
+    runs=10,
+    quick={"n_runs": 2, "n_episodes": 6},
+    group="beyond",
+)
+def compare(
+    run: Run,
+    *,
+    n_episodes: int = 30,
+) -> Study:
+    """Model-free vs Dyna-Q vs MPC: steps per episode on the Dyna maze."""
+    specs = [
+        AgentSpec(QLearningAgent, label="Q-learning"),
+        dyna_q_spec(50, label="Dyna-Q n=50"),
+        STANDARD_MPC,
+    ]
+    run.series([spec.label for spec in specs])
+    series = episode_settings(specs, _dyna_maze, run, n_episodes=n_episodes)
+    return Study(
+        "compare",
+        "Model-free vs model-based on the Dyna maze",
+        "episode",
+        "steps per episode",
+        series,
+        log_y=True,
+    )
+
+
+@experiment(
+    "mpc",
+    "real steps to convergence: Q-learning vs Dyna-Q vs MPC",
+    runs=30,
+    quick={"n_runs": 2, "n_episodes": 10},
+    group="beyond",
+)
+def mpc_real_steps(
+    run: Run,
+    *,
+    n_episodes: int = 50,
+    horizon: int = STANDARD_MPC.params["horizon"],
+    n_candidates: int = STANDARD_MPC.params["n_candidates"],
+) -> Study:
+    """Real steps to convergence against planning budget per real step:
+    Q-learning (0), Dyna-Q (5, 50) and MPC (``horizon * n_candidates``)."""
+    settings = [
+        (AgentSpec(QLearningAgent, label="Q-learning"), 0),
+        (dyna_q_spec(5, label="Dyna-Q n=5"), 5),
+        (dyna_q_spec(50, label="Dyna-Q n=50"), 50),
+        (
+            STANDARD_MPC.replace(horizon=horizon, n_candidates=n_candidates),
+            horizon * n_candidates,
+        ),
+    ]
+    specs = [spec for spec, _ in settings]
+    chosen = run.series([spec.label for spec in specs])
+    curves = episode_settings(specs, _dyna_maze, run, n_episodes=n_episodes)
+    budgets = [budget for spec, budget in settings if spec.label in chosen]
+    return Study(
+        "mpc",
+        "Real steps to convergence on the Dyna maze",
+        "planning budget per real step",
+        "real steps to convergence",
+        _bars(curves, budgets),
+        kind="bar",
+    )
+
+
+def _bars(curves: list[Series], xs: list[float]) -> list[Series]:
+    """One bar per curve: its runs' real steps to convergence (a run that did
+    not converge counts its real steps, a lower bound), at ``x``; the
+    curve's convergence, first and final episodes and planning kept."""
+    return [
+        dataclasses.replace(
+            curve, x=np.array([x]), values=curve.convergence.values[:, None]
+        )
+        for curve, x in zip(curves, xs, strict=True)
+    ]
+
+
+#: The series of :func:`mpc_ablation`, in order: the standard MPC, then one
+#: ingredient changed at a time, then Dyna-Q with and without optimism.
+ABLATION = (
+    "MPC",
+    "MPC, no optimism",
+    "MPC, no terminal values (h=10)",
+    "MPC, no terminal values (h=30)",
+    "greedy on values (h=1)",
+    "Dyna-Q n=50",
+    "Dyna-Q n=50, optimistic Q0",
+)
+
+
+def ablation_specs(n_sampled: int = 100) -> list[AgentSpec]:
+    """The agents of :func:`mpc_ablation`, labelled as :data:`ABLATION`.
+
+    The standard MPC scores every sequence of 3 actions and adds value
+    iteration's values where a rollout ends, on a model that is optimistic
+    about pairs it has not seen (worth 1, the goal's reward). Each variant
+    changes one ingredient: no optimism (unseen pairs stay put, worth 0); no
+    terminal values (the rollout must reach the goal itself, so longer
+    horizons, with ``n_sampled`` random sequences since 4^10 are too many to
+    score); no rollouts beyond one step (greedy on the values). Dyna-Q n=50
+    with Q0 = 1 gives the model-free planner the same optimism.
+    """
+    no_values = STANDARD_MPC.replace(terminal_value=None, n_candidates=n_sampled)
+    specs = [
+        STANDARD_MPC,
+        STANDARD_MPC.replace(unknown_value=None),
+        no_values.replace(horizon=10),
+        no_values.replace(horizon=30),
+        STANDARD_MPC.replace(horizon=1, n_candidates=4),
+        dyna_q_spec(50),
+        dyna_q_spec(50, q_init=1.0),
+    ]
+    return [
+        spec.replace(label=label) for spec, label in zip(specs, ABLATION, strict=True)
+    ]
+
+
+@experiment(
+    "mpc-ablation",
+    "what MPC's saving in real steps comes from, one ingredient at a time",
+    runs=20,
+    quick={"n_runs": 2, "n_episodes": 6, "n_sampled": 20},
+    group="beyond",
+)
+def mpc_ablation(
+    run: Run,
+    *,
+    n_episodes: int = 20,
+    n_sampled: int = 100,
+) -> Study:
+    """Real steps to convergence of MPC with one ingredient taken away at a
+    time, beside Dyna-Q n=50 with and without optimistic initial values, on
+    the Dyna maze (see :func:`ablation_specs`). Each bar's x is the model work
+    it did per real step (simulated transitions, value-iteration and Dyna
+    backups), as measured."""
+    specs = ablation_specs(n_sampled)
+    run.series([spec.label for spec in specs])
+    curves = episode_settings(specs, _dyna_maze, run, n_episodes=n_episodes)
+    per_step = [c.planning_updates / c.values.sum(axis=1).mean() for c in curves]
+    return Study(
+        "mpc-ablation",
+        "Where MPC's saving comes from (Dyna maze)",
+        "model work per real step",
+        "real steps to convergence",
+        _bars(curves, per_step),
+        kind="bar",
+    )
+
+
+@experiment(
+    "mpc-budget",
+    "MPC horizon x candidates sweep",
+    runs=5,
+    quick={
+        "n_runs": 2,
+        "horizons": (1, 5),
+        "n_candidates": (10, 100),
+        "n_episodes": 10,
+    },
+    group="beyond",
+)
+def mpc_budget(
+    run: Run,
+    *,
+    horizons: tuple[int, ...] = (1, 2, 5, 10),
+    n_candidates: tuple[int, ...] = (10, 100, 1000),
+    n_episodes: int = 30,
+) -> Study:
+    """Horizon x candidates sweep of the standard MPC agent on the Dyna maze:
+    real steps to convergence per setting (the planning cost grows as their
+    product). ``jobs`` runs the candidate counts side by side."""
+
+    def setting(count: int) -> Series:
+        curves = episode_settings(
+            [STANDARD_MPC.replace(horizon=h, n_candidates=count) for h in horizons],
+            _dyna_maze,
+            run,
+            jobs=1,
+            n_episodes=n_episodes,
+            series=False,  # its series are candidate counts, not these specs
+        )
+        converged = ", ".join(
+            f"h={h} {c.convergence.fraction}"
+            for h, c in zip(horizons, curves, strict=True)
+        )
+        return Series(
+            f"{count} candidates",
+            np.array(horizons),
+            # A run that did not converge counts its budget: a lower bound.
+            np.column_stack([c.convergence.values for c in curves]),
+            planning_updates=float(np.mean([c.planning_updates for c in curves])),
+        ), f"{count} candidates: {converged}"
+
+    names = [f"{count} candidates" for count in n_candidates]
+    chosen = run.series(names)
+    results = in_parallel(
+        [
+            lambda c=c: setting(c)
+            for c, name in zip(n_candidates, names, strict=True)
+            if name in chosen
+        ],
+        run.jobs,
+    )
+    note = "Runs converged per point (the others count their real steps):\n"
+    return Study(
+        "mpc-budget",
+        "MPC budget: horizon x candidates",
+        "horizon",
+        "real steps to convergence (not converged: its budget)",
+        [series for series, _ in results],
+        note=note + "\n".join(line for _, line in results),
+    )

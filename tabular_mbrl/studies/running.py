@@ -1,0 +1,154 @@
+"""How the studies run their settings: side by side in processes, or handed to
+the runners together so that the batched engine fuses what it can."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._checks import check_int
+from ..batched import unsupported
+from ..experiments import run_episodes
+from ..results import FINAL_EPISODES, Series
+from ..spec import AgentSpec
+from .registry import Run
+
+_TASKS: list[Callable] = []  # what forked workers run, by index
+
+
+def _run_task(index: int) -> Any:
+    return _TASKS[index]()
+
+
+def in_parallel(tasks: list[Callable[[], Any]], jobs: int = 1) -> list:
+    """``[task() for task in tasks]``, in up to ``jobs`` processes.
+
+    Each setting of an experiment is independent (its own seeded runs), so the
+    results are the same whatever ``jobs`` is. Workers are forked, so tasks may
+    be closures; where fork is unavailable the tasks run here, one by one.
+    """
+    jobs = check_int("jobs", jobs, low=1)
+    if (
+        jobs == 1
+        or len(tasks) == 1
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return [task() for task in tasks]
+    _TASKS[:] = tasks
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(tasks))) as pool:
+            return pool.map(_run_task, range(len(tasks)))
+    finally:
+        _TASKS.clear()
+
+
+def engine_for(spec: AgentSpec, engine: str) -> str:
+    """``engine``, except that a setting the batched engine cannot run (MPC
+    with a goal function, prioritized sweeping) runs on the loop when a study
+    asks for ``"batched"``."""
+    return "loop" if engine == "batched" and unsupported(spec) else engine
+
+
+def run_settings(
+    runner: Callable[..., Any],
+    specs: list[AgentSpec],
+    env_factory: Callable[[], Any],
+    run: Run,
+    *,
+    series: bool = True,
+    jobs: int | None = None,
+    progress: Any = None,
+    **kwargs: Any,
+) -> list:
+    """``runner(env_factory, spec, ...)`` (``run_episodes`` or ``run_steps``)
+    for each spec, with ``run``'s runs, seed and engine, in the order given;
+    None for a spec that ``run.only`` leaves out. ``series=False`` says the
+    specs' labels are not the study's series names (``only`` then does not
+    apply here). ``jobs`` (default ``run.jobs``) and ``progress`` (default
+    ``run.progress``) may be narrowed by the caller.
+
+    With ``jobs`` > 1 the settings run in parallel processes, one each. With
+    one job they are handed to the runner together, so that the settings the
+    batched engine can run share one batch; the others (prioritized
+    sweeping) run on the loop."""
+    jobs = run.jobs if jobs is None else jobs
+    progress = run.progress if progress is None else progress
+    kwargs = {"n_runs": run.n_runs, "seed": run.seed, **kwargs}
+    chosen = [spec if not series or run.wants(spec.label) else None for spec in specs]
+
+    def report(label: str):
+        if progress is None:
+            return None
+        return lambda done, total: progress(label, done, total)
+
+    if jobs > 1 and len(specs) > 1:
+        running = [spec for spec in chosen if spec is not None]
+        results = iter(
+            in_parallel(
+                [
+                    lambda spec=spec: runner(
+                        env_factory,
+                        spec,
+                        engine=engine_for(spec, run.engine),
+                        progress=report(spec.label),
+                        **kwargs,
+                    )
+                    for spec in running
+                ],
+                jobs,
+            )
+        )
+        return [None if spec is None else next(results) for spec in chosen]
+    results: list[Any] = [None] * len(specs)
+    batchable = [
+        i
+        for i, spec in enumerate(chosen)
+        if spec is not None and engine_for(spec, run.engine) != "loop"
+    ]
+    if batchable:  # together; each setting says it is done when its batch is
+        out = runner(
+            env_factory, [chosen[i] for i in batchable], engine=run.engine, **kwargs
+        )
+        for i, result in zip(batchable, out, strict=True):
+            results[i] = result
+            if progress is not None:
+                progress(chosen[i].label, run.n_runs, run.n_runs)
+    for i, spec in enumerate(chosen):  # the loop's settings, run by run
+        if results[i] is None and spec is not None:
+            results[i] = runner(
+                env_factory, spec, engine="loop", progress=report(spec.label), **kwargs
+            )
+    return results
+
+
+def episode_settings(
+    specs: list[AgentSpec],
+    env_factory: Callable[[], Any],
+    run: Run,
+    *,
+    n_episodes: int,
+    **kwargs: Any,
+) -> list[Series]:
+    """Steps per episode of each setting, with its convergence (every run
+    kept: k/N and a censored median), first and final episodes and planning
+    cost, in the order given (see :func:`run_settings`)."""
+    results = run_settings(
+        run_episodes, specs, env_factory, run, n_episodes=n_episodes, **kwargs
+    )
+    return [
+        Series(
+            spec.label,
+            np.arange(1, n_episodes + 1),
+            result.steps,
+            convergence=result.convergence(),
+            planning_updates=float(result.planning_updates.sum(axis=1).mean()),
+            first_episode=float(result.steps[:, 0].mean()),
+            final_episodes=float(result.steps[:, -FINAL_EPISODES:].mean()),
+        )
+        for spec, result in zip(specs, results, strict=True)
+        if result is not None
+    ]
