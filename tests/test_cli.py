@@ -84,6 +84,26 @@ def test_every_study_has_the_same_keywords():
 
 
 @pytest.mark.parametrize("name", list(STUDIES))
+def test_every_study_declares_its_series_before_it_runs(name, monkeypatch):
+    """only= with a name the study does not have is refused before any agent
+    is built, naming every series the study gives (as its run does)."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a setting ran")
+
+    for runner in ("run_episodes", "run_steps", "backups_until_optimal", "q_midway"):
+        monkeypatch.setattr(tm.experiments, runner, refuse)
+    monkeypatch.setattr(tm.AgentSpec, "build", refuse)
+    with pytest.raises(tm.studies.UnknownSeries) as error:
+        STUDIES[name].function(quick=True, only=["no such series"])
+    message = str(error.value)
+    assert message.startswith(f"experiment {name!r} has no series 'no such series'")
+    known = message.split("; known: ")[1]
+    for series in SERIES[name][1]:
+        assert series in known, (name, series)
+
+
+@pytest.mark.parametrize("name", list(STUDIES))
 def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
     status = main(
         ["run", name, "--runs", "2", "--quick", "--out", str(tmp_path), "--seed", "1"]

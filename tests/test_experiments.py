@@ -5,7 +5,7 @@ import pytest
 
 import gridworlds
 import tabular_mbrl as tm
-from tabular_mbrl.experiments import PolicyProbe
+from tabular_mbrl.probe import PolicyProbe
 
 
 def dyna(n):

@@ -39,6 +39,7 @@ ORDER = [
     "results.study",
     "results.report",
     "results",
+    "probe",
     # The lockstep twins: the engine's parts, one module per twin, the table.
     "batched.streams",
     "batched.kernels",

@@ -18,11 +18,19 @@ from .._checks import (
 )
 
 
+def max_value(q_row: np.ndarray) -> float:
+    """max_a Q(s, a) of one row of the table, shape ``(n_actions,)``.
+
+    (Over the row as a short Python list: about 4x faster than
+    ``ndarray.max()`` for a handful of actions, and the same number.)"""
+    return max(q_row.tolist())
+
+
 def greedy_action(q_row: np.ndarray, rng: np.random.Generator) -> int:
     """An action with the largest value in ``q_row`` (shape ``(n_actions,)``),
     ties broken uniformly at random. ``np.argmax`` would always pick the first,
     which on a zero-initialised table means "always UP" for the early episodes."""
-    values = q_row.tolist()  # a short Python list is faster than NumPy here
+    values = q_row.tolist()  # plain floats: see max_value
     best_value = max(values)
     best = [a for a, value in enumerate(values) if value == best_value]
     return best[rng.integers(len(best))] if len(best) > 1 else best[0]
@@ -123,8 +131,8 @@ class QLearningAgent:
         """R + gamma max_a Q(S',a) - Q(S,A); just R - Q(S,A) if ``terminated``."""
         if terminated:
             target = reward
-        else:  # max over a short Python list: 4x faster than ndarray.max() here
-            target = reward + self.gamma * max(self.q[next_state].tolist())
+        else:
+            target = reward + self.gamma * max_value(self.q[next_state])
         return float(target - self.q[state, action])
 
     def backup(

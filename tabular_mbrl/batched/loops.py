@@ -29,7 +29,7 @@ def run_episodes_batched(
     probe: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Steps, returns, planning updates and the policy's path length (see
-    :class:`~tabular_mbrl.experiments.PolicyProbe`; NaN without a ``probe``)
+    :class:`~tabular_mbrl.probe.PolicyProbe`; NaN without a ``probe``)
     per episode, each ``(R, n_episodes)``.
 
     Every run steps until it has finished ``n_episodes`` episodes, then leaves

@@ -370,7 +370,7 @@ class BatchedMPC:
         """The planner of run ``row`` as ``plan(state, rng) -> action``:
         exploration off, candidates and tie breaks drawn from ``rng`` (the
         run's own streams untouched, and nothing counted as the run's
-        planning). What :class:`~tabular_mbrl.experiments.PolicyProbe` walks.
+        planning). What :class:`~tabular_mbrl.probe.PolicyProbe` walks.
 
         When every sequence is scored, the rollouts from every state are
         computed once, here, and each call only breaks ties; otherwise each

@@ -73,7 +73,7 @@ class EpisodeResults(_Summary):
         from the start in the true model, at no real step; inf where that is
         longer than ``CONVERGENCE_FACTOR`` times the shortest path, NaN where
         the agent or env has no policy or model to measure (see
-        :class:`~tabular_mbrl.experiments.PolicyProbe`).
+        :class:`~tabular_mbrl.probe.PolicyProbe`).
     """
 
     steps: np.ndarray
