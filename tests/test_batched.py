@@ -221,7 +221,7 @@ def test_a_subclass_that_changes_the_algorithm_is_refused_or_falls_back():
     with pytest.raises(
         ValueError,
         match=r"engine == 'batched' cannot run this experiment: it runs "
-        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, ReplayQAgent, "
+        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, ReplayQAgent, RolloutQAgent, "
         r"RandomShootingAgent, not GreedyDyna, which overrides select_action\(\) "
         r"of DynaQAgent",
     ):
@@ -339,7 +339,7 @@ def test_bad_input():
     with pytest.raises(
         ValueError,
         match=r"engine == 'batched' cannot run this experiment: it runs "
-        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, ReplayQAgent, "
+        r"QLearningAgent, DynaQAgent, DynaQPlusAgent, ReplayQAgent, RolloutQAgent, "
         r"RandomShootingAgent, not PrioritizedSweepingAgent",
     ):
         tm.run_episodes(maze, sweeping, n_episodes=2, n_runs=2, engine="batched")

@@ -22,7 +22,7 @@ import pytest
 
 import gridworlds
 import tabular_mbrl as tm
-from tabular_mbrl.batched import TWINS, fusion_key, unsupported
+from tabular_mbrl.batched import TWINS, VectorMaze, fusion_key, unsupported
 
 
 def dyna_maze():
@@ -39,7 +39,13 @@ ROWS = sorted(TWINS, key=lambda agent: agent.__name__)
 @pytest.mark.parametrize("agent", ROWS, ids=lambda agent: agent.__name__)
 def test_a_twin_builds_itself_from_specs_and_names_its_fusion_key(agent):
     twin = TWINS[agent]
-    for name in ("from_specs", "fusion_key", "unsupported", "mixes"):
+    for name in (
+        "from_specs",
+        "fusion_key",
+        "unsupported",
+        "unsupported_maze",
+        "mixes",
+    ):
         assert hasattr(twin, name), (twin.__name__, name)
     spec = tm.AgentSpec(agent)
     assert unsupported(spec) == ""
@@ -61,8 +67,17 @@ def test_per_run_streams_reproduce_the_loop_bit_for_bit(agent):
             continue
         a, b = (getattr(result, name) for result in episodes)
         assert np.array_equal(a, b, equal_nan=True), (agent.__name__, name)
+    # On a maze whose walls move, where the twin can run there.
+    moving = not TWINS[agent].unsupported_maze(VectorMaze([blocking_maze()]))
     steps = [
-        tm.run_steps(blocking_maze, spec, n_steps=600, n_runs=2, seed=6, engine=e)
+        tm.run_steps(
+            blocking_maze if moving else dyna_maze,
+            spec,
+            n_steps=600,
+            n_runs=2,
+            seed=6,
+            engine=e,
+        )
         for e in ("loop", "batched-per-run")
     ]
     for name in ("cumulative_reward", "planning_updates", "change_steps"):

@@ -286,6 +286,11 @@ class BatchedDynaQ:
             )
         return ""
 
+    @staticmethod
+    def unsupported_maze(maze: Any) -> str:
+        """Why this twin cannot run on ``maze`` (``''``: it can, any maze)."""
+        return ""
+
     def _index(self) -> None:
         self._shape = _shape_of(self.n_planning_steps)
         self._runs = np.arange(self.n_runs)

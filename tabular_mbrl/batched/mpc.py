@@ -160,6 +160,11 @@ class BatchedMPC:
             return "its MPC plans by random shooting, not the cross-entropy method"
         return ""
 
+    @staticmethod
+    def unsupported_maze(maze: Any) -> str:
+        """Why this twin cannot run on ``maze`` (``''``: it can, any maze)."""
+        return ""
+
     def tell(self, reward_fn: RewardFn, terminal_fn: RewardFn) -> None:
         """The goal moved: every run plans with ``reward_fn`` and
         ``terminal_fn`` from its next decision on, as

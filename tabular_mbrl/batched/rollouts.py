@@ -17,14 +17,16 @@ two kinds of model share the batch and the sampling code.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
 
-from ..models import EmpiricalModel
+from ..models import DeterministicModel, EmpiricalModel
 from ..spec import AgentSpec
 from . import kernels
 from .dyna_q import BatchedDynaQ
+from .streams import Streams
 
 
 class BatchedRolloutQ(BatchedDynaQ):
@@ -32,10 +34,12 @@ class BatchedRolloutQ(BatchedDynaQ):
 
     Parameters
     ----------
-    q, alpha, gamma, epsilon
-        As for :class:`~tabular_mbrl.batched.dyna_q.BatchedDynaQ`.
-    rng : Generator
-        The batch's one random stream.
+    q, alpha, gamma, epsilon, rng
+        As for :class:`~tabular_mbrl.batched.dyna_q.BatchedDynaQ`: one
+        Generator for the batch, one per block of runs
+        (:class:`~tabular_mbrl.batched.streams.Streams`), or one per run
+        (drawn from in the agent's order: bit-identical to the loop on a maze
+        without slip).
     outcomes : ndarray of int, shape (n_states, n_actions, K)
         The environment's outcome slots (``env.model().next_states``): where
         an observed next state is counted.
@@ -71,12 +75,9 @@ class BatchedRolloutQ(BatchedDynaQ):
         n_rollouts: int | np.ndarray,
         rollout_length: int | np.ndarray,
         empirical: bool | np.ndarray = False,
-        rng: np.random.Generator,
+        rng: np.random.Generator | Streams | list[np.random.Generator],
     ) -> None:
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng == {rng!r}, must be a numpy Generator")
         super().__init__(q, alpha=alpha, gamma=gamma, epsilon=epsilon, rng=rng)
-        self._generator = rng
         runs = (self.n_runs,)
         self.n_rollouts = np.broadcast_to(np.asarray(n_rollouts), runs).copy()
         self.rollout_length = np.broadcast_to(np.asarray(rollout_length), runs).copy()
@@ -125,16 +126,12 @@ class BatchedRolloutQ(BatchedDynaQ):
         cls, specs: list[AgentSpec], *, n_runs: int, maze: Any, rng: Any
     ) -> BatchedRolloutQ:
         """``n_runs`` runs of each of ``specs`` (:class:`RolloutQAgent`
-        settings with as many imagined transitions per real step), checked
-        by the agent (:meth:`AgentSpec.checked`), on ``maze``'s outcome slots
-        (a maze whose walls do not move). ``rng`` is the batch's one
-        Generator."""
-        if maze.change_at is not None:
-            raise ValueError(
-                "the rollouts' twin counts outcomes in the maze's outcome "
-                "slots, which move when its walls do: give it a maze whose "
-                "walls stay"
-            )
+        settings with as many imagined transitions per real step, any mix),
+        checked by the agent (:meth:`AgentSpec.checked`), on ``maze``'s
+        outcome slots (a maze whose walls do not move)."""
+        reason = cls.unsupported_maze(maze)
+        if reason:
+            raise ValueError(f"the rollouts' twin cannot run this maze: {reason}")
         agents = [spec.checked(maze.n_states, maze.n_actions) for spec in specs]
 
         def per_setting(name: str) -> np.ndarray:
@@ -153,6 +150,37 @@ class BatchedRolloutQ(BatchedDynaQ):
             empirical=np.repeat(counted, n_runs),
             rng=rng,
         )
+
+    @staticmethod
+    def fusion_key(spec: AgentSpec) -> str:
+        """Settings that imagine as many transitions per real step share a
+        batch (each transition of the step is one row of array operations)."""
+        hyper = spec.hyperparameters
+        return f"rollouts budget={hyper['n_rollouts'] * hyper['rollout_length']}"
+
+    mixes = False  # one budget of imagined transitions per batch
+
+    @staticmethod
+    def unsupported(spec: AgentSpec, streams: str) -> str:
+        """Why this twin cannot run ``spec`` (a one-line reason), or ``''``."""
+        model = spec.params.get("model")
+        if model not in (None, DeterministicModel, EmpiricalModel):
+            name = model.__name__ if isinstance(model, type) else type(model).__name__
+            return (
+                f"it learns a DeterministicModel or an EmpiricalModel (given as "
+                f"the class), not {name}"
+            )
+        return ""
+
+    @staticmethod
+    def unsupported_maze(maze: Any) -> str:
+        """Why this twin cannot run on ``maze`` (``''``: it can)."""
+        if maze.change_at is not None:
+            return (
+                "it counts outcomes in the maze's outcome slots, which move when "
+                "its walls do"
+            )
+        return ""
 
     @property
     def visited(self) -> np.ndarray:
@@ -214,11 +242,16 @@ class BatchedRolloutQ(BatchedDynaQ):
         # start state.
         explore_at, pick_at, outcome_at, start_at = range(n_actions, n_actions + 4)
         width, budget = n_actions + 4, self.budget
-        todo = np.flatnonzero(~self._idle)
         self.n_planning_updates += budget
+        if self._rngs is not None:  # each run as its own agent, in its order
+            for run, rng in enumerate(self._rngs):
+                for _ in range(int(self.n_rollouts[run])):
+                    self._rollout_of_one_run(run, int(self.rollout_length[run]), rng)
+            return
+        todo = np.flatnonzero(~self._idle)
         if todo.size == 0 or budget == 0:
             return
-        u = self._generator.random((budget, width, todo.size))
+        u = self._draws((budget, width), todo)
         n_states = self.n_states
         # Flat tables and ``take``: each gathered array has one row per action
         # (or outcome slot) and one column per run, so the reductions run
@@ -271,3 +304,55 @@ class BatchedRolloutQ(BatchedDynaQ):
             kernels.backup(q, cell, reward, gamma * ~ended, best_next, alpha)
             ended |= no_action.take(next_row)
             row = np.where(ended, -1, next_row)
+
+    def _draws(self, shape: tuple[int, int], todo: np.ndarray) -> np.ndarray:
+        """Uniform numbers ``shape + (len(todo),)`` for the runs ``todo``
+        (sorted), each block of the batch's streams drawing for its own."""
+        blocks = list(self._rng.blocks())
+        if len(blocks) == 1:  # one stream: one draw
+            return blocks[0][0].random((*shape, todo.size))
+        parts = []
+        for rng, rows in blocks:
+            mine = int(((todo >= rows.start) & (todo < rows.stop)).sum())
+            if mine:
+                parts.append(rng.random((*shape, mine)))
+        return np.concatenate(parts, axis=2)
+
+    def _rollout_of_one_run(self, run: int, length: int, rng) -> None:
+        """One imagined trajectory of run ``run``, in plain Python, drawing
+        from its own Generator as :meth:`RolloutQAgent.rollout
+        <tabular_mbrl.agents.RolloutQAgent.rollout>` does (the same draws,
+        the same arithmetic, so the same bits)."""
+        q, observed = self.q[run], self.observed[run]
+        visits = self._visit_order[run, : self._n_visited[run]].tolist()
+        epsilon, gamma = float(self.epsilon[run]), float(self.gamma[run])
+        alpha = float(self.alpha[run])
+        counts = self.outcome_counts[run]
+        state = -1
+        for _ in range(length):
+            if state < 0:
+                state = visits[rng.integers(len(visits))]
+            known = np.flatnonzero(observed[state]).tolist()
+            if len(known) > 1 and rng.random() < epsilon:
+                action = known[rng.integers(len(known))]
+            else:
+                values = q[state].tolist()
+                best_value = max(values[a] for a in known)
+                best = [a for a in known if values[a] == best_value]
+                action = best[rng.integers(len(best))] if len(best) > 1 else best[0]
+            seen = counts[state, action].tolist()
+            if self.empirical[run]:  # an EmpiricalModel draws its outcome
+                total, draw = sum(seen), rng.random()
+                cumulative = enumerate(itertools.accumulate(seen))
+                slot = next(i for i, running in cumulative if draw < running / total)
+            else:  # a DeterministicModel keeps the last outcome
+                slot = int(np.argmax(seen))
+            reward = float(self._mean_rewards[run, state, action, slot])
+            ended = bool(self.outcome_ends[run, state, action, slot])
+            next_state = int(self.outcomes[state, action, slot])
+            if ended:
+                target = reward
+            else:
+                target = reward + gamma * max(q[next_state].tolist())
+            q[state, action] += alpha * (target - q[state, action])
+            state = -1 if ended or not observed[next_state].any() else next_state

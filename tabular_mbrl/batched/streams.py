@@ -29,7 +29,9 @@ class Streams:
         self.rngs = list(rngs)
         self.counts = np.array(counts, dtype=np.int64)
 
-    def _blocks(self):
+    def blocks(self):
+        """``(rng, rows)`` for each block with rows, ``rows`` a slice of the
+        batch."""
         start = 0
         for rng, count in zip(self.rngs, self.counts, strict=True):
             if count:
@@ -41,7 +43,7 @@ class Streams:
         stacked along the first axis."""
         if len(self.rngs) == 1:  # one block: no parts to stack
             return draw(self.rngs[0], slice(0, int(self.counts[0])))
-        parts = [draw(rng, rows) for rng, rows in self._blocks()]
+        parts = [draw(rng, rows) for rng, rows in self.blocks()]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def columns(self, draw: Callable, n: np.ndarray, most: int) -> np.ndarray:
@@ -51,7 +53,7 @@ class Streams:
         if len(self.rngs) == 1:  # one block: nothing to pad
             return draw(self.rngs[0], most, slice(0, int(self.counts[0])))
         parts = []
-        for rng, rows in self._blocks():
+        for rng, rows in self.blocks():
             m = int(n[rows].max())
             part = np.zeros((most, rows.stop - rows.start), dtype=np.int64)
             if m:
