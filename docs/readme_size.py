@@ -17,26 +17,13 @@ SIZE_GROUPS = {
         "_checks",
         "_version",
         "models",
-        "q_learning",
-        "dyna_q",
-        "dyna_q_plus",
-        "prioritized_sweeping",
-        "replay",
-        "rollouts",
-        "random_walk",
+        "agents",
         "dynamic_programming",
+        "planning",
         "spec",
-        "mpc",
     ],
-    "experiments": [
-        "results",
-        "experiments",
-        "batched",
-        "batched_mpc",
-        "batched_replay",
-        "batched_rollouts",
-        "studies",
-    ],
+    "engine": ["batched"],
+    "experiments": ["results", "probe", "experiments", "studies"],
     "cli": ["__init__", "__main__", "plotting", "bench"],
     "course": ["course"],
 }
@@ -63,14 +50,15 @@ def counts(root: Path = ROOT) -> list[int]:
 
 def sentence(root: Path = ROOT) -> str:
     """The section's text, each count rounded to the nearest 50."""
-    grid, package, algorithms, experiments, cli, course = (
+    grid, package, algorithms, engine, experiments, cli, course = (
         f"{round(n / 50) * 50:,}" for n in counts(root)
     )
     return (
         f"`gridworlds` is about {grid} lines of Python and `tabular_mbrl` about "
         f"{package}, docstrings\nincluded: the algorithms (agents, models, value "
-        f"iteration, MPC, specs) about {algorithms},\nthe experiments (runners, "
-        f"batched engine, results, named studies) about {experiments}, the\nCLI, "
-        f"plots and bench about {cli}, and the course tooling (grader, lecture "
-        f"runner,\nhandout) about {course}."
+        f"iteration, planners, specs) about {algorithms},\ntheir lockstep twins "
+        f"(the batched engine) about {engine}, the experiments (runners,\nresults, "
+        f"named studies) about {experiments}, the CLI, plots and bench about "
+        f"{cli}, and the\ncourse tooling (grader, lecture runner, handout) about "
+        f"{course}."
     )
