@@ -468,17 +468,10 @@ class BatchedDynaQ:
         backup's outcome by its counted frequency, and write its mean reward,
         end flag and next state into the three arrays, in place."""
         u = u[todo].T[: len(flat), counted]
-        pairs = flat[:, counted]
-        counts = self.counts.reshape(-1, self.n_states)[pairs]  # (n, R', S)
-        cumulative = counts.cumsum(axis=2)
-        draw = u * cumulative[..., -1]
-        nxt = (draw[..., None] >= cumulative).sum(axis=2)
-        cells = pairs * self.n_states + nxt
-        reward[:, counted] = (
-            self.reward_sums.reshape(-1)[cells] / self.counts.reshape(-1)[cells]
+        outcome = kernels.sample_counted(
+            self.counts, self.reward_sums, self.ends, flat[:, counted], u
         )
-        ends[:, counted] = self.ends.reshape(-1)[cells]
-        successors[:, counted] = nxt
+        reward[:, counted], ends[:, counted], successors[:, counted] = outcome
 
     def plan(self, n: int | np.ndarray) -> None:
         """``n`` planning backups for every run (or ``n[r]`` for run ``r``);

@@ -11,7 +11,8 @@ form, one run at a time (what a student reads next to the book). The twins of
 - :func:`greedy_with_ties` and :func:`explore`: epsilon-greedy with random
   tie-breaking (S&B section 2.2);
 - :func:`remember_last`: the deterministic model's update, Model(S,A) <- R, S'
-  (step (e) of the Dyna-Q box);
+  (step (e) of the Dyna-Q box); :func:`sample_counted`: an outcome drawn from
+  a counted model by its frequency;
 - :func:`staleness_bonus`: Dyna-Q+'s ``kappa * sqrt(tau)`` (S&B section 8.3);
 - :func:`iterate_values`: value iteration of many deterministic models to
   the per-run agent's tolerance (S&B section 4.4).
@@ -141,6 +142,34 @@ def remember_last(model, observed, cells, next_states, rewards, terminated):
     reward_model[cells] = rewards
     end_model[cells] = terminated
     return new, changed
+
+
+def sample_counted(counts, reward_sums, ends, pairs, u):
+    """Outcomes drawn from counted (empirical) models, each by its frequency,
+    as :meth:`EmpiricalModel.sample <tabular_mbrl.models.EmpiricalModel.sample>`
+    draws one.
+
+    Parameters
+    ----------
+    counts, reward_sums, ends : ndarray, shape (runs, S, A, S)
+        Each run's outcome counts, summed rewards and end flags per next state.
+    pairs : ndarray of int
+        Flat ``(run, state, action)`` indices of the pairs sampled.
+    u : ndarray of float, the shape of ``pairs``
+        One uniform number per sample.
+
+    Returns
+    -------
+    rewards, terminated, next_states : ndarray, the shape of ``pairs``
+        The mean reward, end flag and next state of each drawn outcome.
+    """
+    n_states = counts.shape[-1]
+    cumulative = counts.reshape(-1, n_states)[pairs].cumsum(axis=-1)
+    draw = u * cumulative[..., -1]
+    next_states = (draw[..., None] >= cumulative).sum(axis=-1)
+    cells = pairs * n_states + next_states
+    rewards = reward_sums.reshape(-1)[cells] / counts.reshape(-1)[cells]
+    return rewards, ends.reshape(-1)[cells], next_states
 
 
 def staleness_bonus(kappa, tau):
