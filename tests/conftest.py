@@ -41,6 +41,7 @@ def lecture_at_defaults():
 # idle at the end. The rest follow in collection order.
 SLOWEST_FIRST = (
     "test_lecture_claims.py",
+    "test_twins.py",
     "test_batched.py",
     "test_cli.py",
     "test_grading.py",
