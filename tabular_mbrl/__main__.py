@@ -147,8 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         choices=("auto", "loop", "batched"),
         default="auto",
-        help="batched runs Q-learning/Dyna-Q/Dyna-Q+ runs in lockstep (auto: "
-        "batched when it can, for several runs)",
+        help="batched runs the runs of an agent in lockstep, through its twin "
+        "(auto: batched when it can, for several runs)",
     )
     run.add_argument("--jobs", type=_jobs, default=1, help="settings run in parallel")
     run.add_argument(
