@@ -42,6 +42,7 @@ ORDER = [
     "probe",
     # The lockstep twins: the engine's parts, one module per twin, the table.
     "batched.streams",
+    "batched.settings",
     "batched.kernels",
     "batched.maze",
     "batched.loops",

@@ -37,6 +37,7 @@ from ..agents import DynaQPlusAgent, epsilon_greedy
 from ..models import DeterministicModel, EmpiricalModel, goal_array, unknown_outcomes
 from ..spec import AgentSpec
 from . import kernels
+from .settings import Settings
 from .streams import Streams, size
 
 
@@ -229,28 +230,18 @@ class BatchedDynaQ:
         settings, any mix), the runs of ``specs[0]`` first.
 
         No per-run agent is built: one agent per setting checks its
-        hyperparameters (:meth:`AgentSpec.checked`) and the batch reads them
-        from it, as the agent stores them."""
-        agents = [spec.checked(maze.n_states, maze.n_actions) for spec in specs]
-
-        def per_setting(name: str, default: float) -> np.ndarray:
-            return np.repeat([getattr(a, name, default) for a in agents], n_runs)
-
-        shape = (len(specs) * n_runs, maze.n_states, maze.n_actions)
+        hyperparameters and the batch reads them from it (:class:`~.settings.
+        Settings`)."""
+        settings = Settings(specs, n_runs, maze)
         return cls(
-            # A read-only view: the engine's own copy is the only full table.
-            np.broadcast_to(per_setting("q_init", 0.0)[:, None, None], shape),
-            alpha=per_setting("alpha", 0.0),
-            gamma=per_setting("gamma", 0.0),
-            epsilon=per_setting("epsilon", 0.0),
-            n_planning_steps=per_setting("n_planning_steps", 0),
-            kappa=per_setting("kappa", 0.0),
-            all_actions=np.repeat(
-                [isinstance(a, DynaQPlusAgent) for a in agents], n_runs
-            ),
-            empirical=np.repeat(
-                [_model(spec) is EmpiricalModel for spec in specs], n_runs
-            ),
+            settings.q(),
+            alpha=settings.per_run("alpha"),
+            gamma=settings.per_run("gamma"),
+            epsilon=settings.per_run("epsilon"),
+            n_planning_steps=settings.per_run("n_planning_steps", 0),
+            kappa=settings.per_run("kappa", 0.0),
+            all_actions=settings.where(lambda a: isinstance(a, DynaQPlusAgent)),
+            empirical=settings.where(counted),
             rng=rng,
         )
 
@@ -374,8 +365,8 @@ class BatchedDynaQ:
         # (e) the model remembers the latest outcome of each pair.
         model = (self.model_next, self.model_reward, self.model_terminated)
         new, _ = kernels.remember_last(
-            [part.reshape(-1) for part in model],
-            self.observed.reshape(-1),
+            model,
+            self.observed,
             flat,
             next_states,
             rewards,
@@ -583,6 +574,11 @@ def per_run(name: str, value: Any, n_runs: int) -> np.ndarray:
             f"{name} has shape {values.shape}, must be a number or ({n_runs},)"
         )
     return values.copy()
+
+
+def counted(agent: Any) -> bool:
+    """Whether an agent learns a counted (empirical) model."""
+    return isinstance(getattr(agent, "model", None), EmpiricalModel)
 
 
 def _model(spec: AgentSpec) -> Any:

@@ -124,12 +124,14 @@ def remember_last(model, observed, cells, next_states, rewards, terminated):
     """Model(S,A) <- R, S' for one pair per run (step (e) of the Dyna-Q box):
     the deterministic model keeps the last outcome of each pair.
 
-    ``model`` is the flat ``(next_states, rewards, terminated)`` arrays and
-    ``observed`` the flat mask of pairs seen; ``cells`` the flat pairs.
+    ``model`` is the ``(next_states, rewards, terminated)`` arrays and
+    ``observed`` the mask of pairs seen, each ``(runs, S, A)`` and contiguous,
+    changed in place; ``cells`` are the flat pairs ``(run, state, action)``.
     Returns whether each pair was new (never observed before) and whether
     its model changed (new, or another outcome than the last), ``(runs,)``.
     """
-    next_model, reward_model, end_model = model
+    next_model, reward_model, end_model = (part.reshape(-1) for part in model)
+    observed = observed.reshape(-1)  # views: the arrays are contiguous
     new = ~observed[cells]
     changed = (
         new

@@ -29,6 +29,7 @@ from ..models import goal_array, unknown_outcomes
 from ..planning import RewardFn, candidate_sequences, n_sequences
 from ..spec import AgentSpec
 from . import kernels
+from .settings import Settings
 from .streams import Streams, size
 
 
@@ -131,7 +132,7 @@ class BatchedMPC:
         """``n_runs`` runs of each of ``specs``, MPC settings with one fusion
         key (equal settings: the horizon and the candidates shape the batch),
         checked by the agent (:meth:`AgentSpec.checked`)."""
-        agent = specs[0].checked(maze.n_states, maze.n_actions)
+        agent = Settings(specs[:1], n_runs, maze).agents[0]
         return cls(
             len(specs) * n_runs,
             maze.n_states,
@@ -411,8 +412,8 @@ class BatchedMPC:
         flat = (runs * self.n_states + states) * self.n_actions + actions
         model = (self.model_next, self.model_reward, self.model_terminated)
         _, changed = kernels.remember_last(
-            [part.reshape(-1) for part in model],
-            self.observed.reshape(-1),
+            model,
+            self.observed,
             flat,
             next_states,
             rewards,

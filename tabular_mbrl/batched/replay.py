@@ -20,6 +20,7 @@ import numpy as np
 from ..spec import AgentSpec
 from . import kernels
 from .dyna_q import BatchedDynaQ
+from .settings import Settings
 from .streams import Streams
 
 
@@ -81,19 +82,14 @@ class BatchedReplayQ(BatchedDynaQ):
         """``n_runs`` runs of each of ``specs``, replay settings with one
         fusion key (as many replays, as large a memory), checked by the agent
         (:meth:`AgentSpec.checked`)."""
-        agents = [spec.checked(maze.n_states, maze.n_actions) for spec in specs]
-
-        def per_setting(name: str) -> np.ndarray:
-            return np.repeat([getattr(agent, name) for agent in agents], n_runs)
-
-        shape = (len(specs) * n_runs, maze.n_states, maze.n_actions)
+        settings = Settings(specs, n_runs, maze)
         return cls(
-            np.broadcast_to(per_setting("q_init")[:, None, None], shape),
-            alpha=per_setting("alpha"),
-            gamma=per_setting("gamma"),
-            epsilon=per_setting("epsilon"),
-            n_replay_steps=agents[0].n_replay_steps,
-            capacity=agents[0].capacity,
+            settings.q(),
+            alpha=settings.per_run("alpha"),
+            gamma=settings.per_run("gamma"),
+            epsilon=settings.per_run("epsilon"),
+            n_replay_steps=settings.agents[0].n_replay_steps,
+            capacity=settings.agents[0].capacity,
             rng=rng,
         )
 

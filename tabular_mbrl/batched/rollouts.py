@@ -25,7 +25,8 @@ import numpy as np
 from ..models import DeterministicModel, EmpiricalModel
 from ..spec import AgentSpec
 from . import kernels
-from .dyna_q import BatchedDynaQ
+from .dyna_q import BatchedDynaQ, counted
+from .settings import Settings
 from .streams import Streams
 
 
@@ -132,22 +133,16 @@ class BatchedRolloutQ(BatchedDynaQ):
         reason = cls.unsupported_maze(maze)
         if reason:
             raise ValueError(f"the rollouts' twin cannot run this maze: {reason}")
-        agents = [spec.checked(maze.n_states, maze.n_actions) for spec in specs]
-
-        def per_setting(name: str) -> np.ndarray:
-            return np.repeat([getattr(agent, name) for agent in agents], n_runs)
-
-        shape = (len(specs) * n_runs, maze.n_states, maze.n_actions)
-        counted = [isinstance(agent.model, EmpiricalModel) for agent in agents]
+        settings = Settings(specs, n_runs, maze)
         return cls(
-            np.broadcast_to(per_setting("q_init")[:, None, None], shape),
+            settings.q(),
             outcomes=maze.model_at(0).next_states,
-            alpha=per_setting("alpha"),
-            gamma=per_setting("gamma"),
-            epsilon=per_setting("epsilon"),
-            n_rollouts=per_setting("n_rollouts"),
-            rollout_length=per_setting("rollout_length"),
-            empirical=np.repeat(counted, n_runs),
+            alpha=settings.per_run("alpha"),
+            gamma=settings.per_run("gamma"),
+            epsilon=settings.per_run("epsilon"),
+            n_rollouts=settings.per_run("n_rollouts"),
+            rollout_length=settings.per_run("rollout_length"),
+            empirical=settings.where(counted),
             rng=rng,
         )
 
