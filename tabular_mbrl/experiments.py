@@ -321,15 +321,17 @@ def _settings(
     seed: int | None,
     engine: str,
     progress: Progress | None,
-    run_batch: Callable[[Any], tuple[np.ndarray, ...]],
-    run_loop: Callable[[Any, Progress | None], Any],
-    result: Callable[..., Any],
+    batched: Callable[[Any], Any],
+    loop: Callable[[Any, Progress | None], Any],
 ) -> Any:
-    """The results of ``agent``, or one per spec of a list of specs.
+    """The results of ``agent``, or one per spec of a list of specs: a
+    runner's two forms, ``batched(pieces)`` (every run of a batch, its
+    settings one after another) and ``loop(spec, progress)`` (one setting,
+    run by run).
 
-    Specs the batched engine can run together (Q-learning, Dyna-Q and
-    Dyna-Q+ settings; equal MPC settings) share one batch, with one row of
-    hyperparameters per run; the rest run on the loop. For a list,
+    Specs the batched engine can run together (see
+    :func:`~tabular_mbrl.batched.fusion_key`) share one batch, with one row
+    of hyperparameters per run; the rest run on the loop. For a list,
     ``progress`` counts the runs of all settings."""
     if engine not in ENGINES:
         raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
@@ -366,14 +368,13 @@ def _settings(
             )
             if pieces is None:
                 continue
-            arrays = run_batch(pieces)
+            together = batched(pieces)
             for j, i in enumerate(members):
-                rows = slice(j * n_runs, (j + 1) * n_runs)
-                results[i] = result(*(a[rows] for a in arrays))
+                results[i] = together.runs(slice(j * n_runs, (j + 1) * n_runs))
                 report(n_runs)
     for i, spec in enumerate(specs):
         if results[i] is None:
-            results[i] = run_loop(spec, lambda runs, _: report(1))
+            results[i] = loop(spec, lambda runs, _: report(1))
     return results[0] if single else results
 
 
@@ -424,9 +425,9 @@ def run_episodes(
     n_runs = check_int("n_runs", n_runs, low=1)
     _check_episodes_end(env_factory())
 
-    def batched(pieces) -> tuple[np.ndarray, ...]:
+    def batched(pieces) -> EpisodeResults:
         probe = PolicyProbe.of(env_factory(), seed, n_runs)
-        return run_episodes_batched(*pieces, n_episodes, probe=probe)
+        return EpisodeResults(*run_episodes_batched(*pieces, n_episodes, probe=probe))
 
     def loop(setting: AgentSpec | AgentFactory, progress) -> EpisodeResults:
         shape = (n_runs, n_episodes)
@@ -463,7 +464,6 @@ def run_episodes(
         progress,
         batched,
         loop,
-        EpisodeResults,
     )
 
 
@@ -527,8 +527,8 @@ def run_steps(
     if engine not in ENGINES:
         raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
 
-    def batched(pieces) -> tuple[np.ndarray, ...]:
-        return run_steps_batched(*pieces, n_steps, on_change=on_change)
+    def batched(pieces) -> StepResults:
+        return StepResults(*run_steps_batched(*pieces, n_steps, on_change=on_change))
 
     def loop(setting: AgentSpec | AgentFactory, progress) -> StepResults:
         shape = (n_runs, n_steps)
@@ -558,5 +558,4 @@ def run_steps(
         progress,
         batched,
         loop,
-        StepResults,
     )

@@ -111,3 +111,14 @@ def test_summary_table_of_a_line_study_and_its_csv(tmp_path):
     assert rows == 6 and len(text) == 7
     assert text[0] == ",".join(results.CSV_COLUMNS)
     assert text[1].startswith("a,0,1.5,")
+
+
+def test_results_of_some_runs_keep_every_field_of_those_runs():
+    steps = np.arange(12).reshape(4, 3)
+    results = tm.EpisodeResults(steps, steps * 1.0, steps * 2, steps + 0.5)
+    two = results.runs(slice(1, 3))
+    assert two.steps.tolist() == [[3, 4, 5], [6, 7, 8]]
+    assert two.planning_updates.tolist() == [[6, 8, 10], [12, 14, 16]]
+    assert two.policy_steps.tolist() == [[3.5, 4.5, 5.5], [6.5, 7.5, 8.5]]
+    stepped = tm.StepResults(steps * 1.0, steps, np.array([5, -1, 5, 5]))
+    assert stepped.runs(slice(1, 2)).change_steps.tolist() == [-1]

@@ -11,7 +11,7 @@ read these; they compute nothing themselves.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -36,7 +36,16 @@ T = TypeVar("T")
 
 
 class _Summary:
-    """``mean`` and ``confidence_interval`` of any per-run array field."""
+    """``mean`` and ``confidence_interval`` of any per-run array field, and
+    the results of some of the runs."""
+
+    def runs(self, rows: slice) -> Any:
+        """The results of the runs ``rows`` (every field is per run, along its
+        first axis): how a batch of several settings is split into each
+        setting's results."""
+        return replace(
+            self, **{f.name: getattr(self, f.name)[rows] for f in fields(self)}
+        )
 
     def mean(self, metric: str | None = None) -> np.ndarray:
         """Mean across runs of ``metric`` (default: the main one)."""
