@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .results import summary_table, write_csv
-from .studies import STUDIES, UnknownSeries
+from .studies import STUDIES, Refused, UnknownSeries
 
 
 class _Progress:
@@ -282,11 +282,10 @@ def run(
             f"unknown experiment {name!r}; {hint}known: {', '.join(STUDIES)}"
         )
     entry = STUDIES[name]
-    if engine == "batched" and not entry.batched:
-        raise UsageError(
-            f"experiment {name!r} runs on the loop engine only (--engine batched "
-            "runs Q-learning, Dyna-Q, Dyna-Q+ and random-shooting MPC)"
-        )
+    try:  # before anything is written
+        entry.check(engine=engine, jobs=jobs)
+    except Refused as error:
+        raise UsageError(str(error)) from None
     folder = _output_dir(out)
     targets = [folder / f"{name}.png", folder / f"{name}.csv"]
     for target in targets:

@@ -14,6 +14,7 @@ from gridworlds._checks import check_int, check_real
 
 __all__ = [
     "agent_repr",
+    "cannot_tell",
     "check_int",
     "check_real",
     "check_pair",
@@ -108,3 +109,12 @@ def agent_repr(agent: object) -> str:
             continue
         parts.append(f"{name}={short_repr(value)}")
     return f"{type(agent).__name__}({', '.join(parts)})"
+
+
+def cannot_tell(name: str) -> TypeError:
+    """The error for telling a new goal to an agent (or its twin) ``name``
+    that has no goal to be told: no ``reward_fn`` and no learned model."""
+    return TypeError(
+        f"{name} has no reward_fn and no learned model: it cannot be told a new "
+        f"goal (an agent that can has tell(reward_fn, terminal_fn))"
+    )

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import check_int, check_real
+from ._checks import cannot_tell, check_int, check_real
 from .batched import (
     STREAMS,
     fusion_key,
@@ -489,11 +489,7 @@ def tell(agent: Any, reward_fn: Callable, terminal_fn: Callable) -> None:
     """
     told = getattr(agent, "tell", None)
     if not callable(told):
-        raise TypeError(
-            f"{type(agent).__name__} has no reward_fn and no learned model: "
-            f"it cannot be told a new goal (an agent that can has "
-            f"tell(reward_fn, terminal_fn))"
-        )
+        raise cannot_tell(type(agent).__name__)
     told(reward_fn, terminal_fn)
 
 

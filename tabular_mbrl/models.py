@@ -229,14 +229,21 @@ class EmpiricalModel(_LearnedModel):
         k = 0  # a never-observed pair has one outcome: the rule's, in slot 0
         counts = self.counts[state, action].tolist()
         if self.observed[state, action]:
-            total, draw = sum(counts), rng.random()
-            cumulative = enumerate(itertools.accumulate(counts))
-            k = next(i for i, running in cumulative if draw < running / total)
+            k = draw_outcome(counts, rng)
         return (
             float(self.reward_sums[state, action, k] / max(counts[k], 1)),
             int(self.next_states[state, action, k]),
             bool(self.terminated[state, action, k]),
         )
+
+
+def draw_outcome(counts: list[int], rng: np.random.Generator) -> int:
+    """The index of an outcome drawn by its count (``counts``, at least one
+    positive): one uniform number against the cumulative frequencies, as
+    :func:`gridworlds.sample_outcomes` draws."""
+    total, draw = sum(counts), rng.random()
+    cumulative = enumerate(itertools.accumulate(counts))
+    return next(i for i, running in cumulative if draw < running / total)
 
 
 def relabel(

@@ -473,8 +473,18 @@ def test_cli_run_engine_and_jobs(tmp_path, capsys):
         main(argv + ["--engine", "batched", "--jobs", "2", "--out", str(tmp_path)]) == 0
     )
     assert (tmp_path / "dyna-maze.csv").exists()
+    capsys.readouterr()
     assert main(["run", "model-errors", "--engine", "batched", "--quick"]) == 2
-    assert "runs on the loop engine only" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "tabular-mbrl: error: experiment 'model-errors' cannot run on engine == "
+        "'batched'; it runs on 'auto', 'loop'\n"
+    )
+    assert main(["run", "fig-8-3", "--jobs", "2", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        "tabular-mbrl: error: experiment 'fig-8-3' runs in one process: jobs == 2, "
+        "must be 1\n"
+    )
+    assert not (tmp_path / "fig-8-3.csv").exists()  # refused before writing
     assert main(["run", "dyna-maze", "--jobs", "0"]) == 2
     assert main(["run", "dyna-maze", "--engine", "gpu"]) == 2
 

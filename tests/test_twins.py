@@ -53,9 +53,43 @@ def test_a_twin_builds_itself_from_specs_and_names_its_fusion_key(agent):
     assert fusion_key(spec) == (twin, twin.fusion_key(spec))
 
 
-@pytest.mark.parametrize("agent", ROWS, ids=lambda agent: agent.__name__)
-def test_per_run_streams_reproduce_the_loop_bit_for_bit(agent):
-    spec = tm.AgentSpec(agent)
+#: Per row, a setting far from the defaults: a twin that dropped or misread
+#: a hyperparameter would pass with the defaults alone.
+EXAMPLES = {
+    tm.QLearningAgent: {"alpha": 0.5, "gamma": 0.9, "epsilon": 0.2, "q_init": 0.1},
+    tm.DynaQAgent: {"n_planning_steps": 3, "alpha": 0.7, "epsilon": 0.05},
+    tm.DynaQPlusAgent: {"n_planning_steps": 4, "kappa": 1e-2, "alpha": 0.5},
+    tm.ReplayQAgent: {"n_replay_steps": 3, "capacity": 50, "alpha": 0.5},
+    tm.RolloutQAgent: {
+        "n_rollouts": 2,
+        "rollout_length": 3,
+        "epsilon": 0.2,
+        "model": tm.EmpiricalModel,
+    },
+    tm.RandomShootingAgent: {
+        "horizon": 2,
+        "n_candidates": 10,
+        "epsilon": 0.1,
+        "unknown_value": 0.5,
+        "gamma": 0.9,
+    },
+}
+
+
+def test_every_row_has_an_example_setting():
+    assert set(EXAMPLES) == set(TWINS)
+
+
+SETTINGS = [
+    pytest.param(tm.AgentSpec(agent, **params), id=f"{agent.__name__}-{kind}")
+    for agent in ROWS
+    for kind, params in (("defaults", {}), ("example", EXAMPLES.get(agent, {})))
+]
+
+
+@pytest.mark.parametrize("spec", SETTINGS)
+def test_per_run_streams_reproduce_the_loop_bit_for_bit(spec):
+    agent = spec.agent_class
     episodes = [
         tm.run_episodes(dyna_maze, spec, n_episodes=4, n_runs=3, seed=6, engine=e)
         for e in ("loop", "batched-per-run")
@@ -84,7 +118,7 @@ def test_per_run_streams_reproduce_the_loop_bit_for_bit(agent):
     for name in ("cumulative_reward", "planning_updates", "change_steps"):
         a, b = (getattr(result, name) for result in steps)
         assert np.array_equal(a, b), (agent.__name__, name)
-    assert episodes[0].steps[:, 1:].mean() < episodes[0].steps[:, 0].mean()
+    assert len({run.tobytes() for run in episodes[0].steps}) > 1  # runs differ
 
 
 @pytest.mark.parametrize("agent", ROWS, ids=lambda agent: agent.__name__)
@@ -185,3 +219,63 @@ def test_what_the_agent_refuses_every_engine_refuses_with_its_message(
     for engine in ("loop", "auto", "batched", "batched-per-run"):
         with pytest.raises(ValueError, match=message):
             tm.run_episodes(dyna_maze, spec, n_episodes=1, n_runs=2, engine=engine)
+
+
+@pytest.mark.parametrize("model", [tm.DeterministicModel, tm.EmpiricalModel])
+def test_the_rollouts_twin_is_told_a_goal_as_its_agent_is(model):
+    """Step for step against one RolloutQAgent on the Dyna maze whose models
+    are told at step 150 that the goal is elsewhere: the same actions and the
+    same table, bit for bit (a maze whose goal moves, the runners' way to
+    tell, is one the twin cannot run)."""
+    spec = tm.AgentSpec(
+        tm.RolloutQAgent, n_rollouts=2, rollout_length=3, alpha=0.5, model=model
+    )
+    env = dyna_maze()
+    agent = spec.build(env.n_states, env.n_actions, np.random.default_rng(5))
+    twin = TWINS[tm.RolloutQAgent].from_specs(
+        [spec], n_runs=1, maze=VectorMaze([env]), rng=[np.random.default_rng(5)]
+    )
+    goal = env.to_state(5, 8)
+
+    def reward_fn(s, a, next_s):
+        return (next_s == goal) * 1.0
+
+    def terminal_fn(s, a, next_s):
+        return next_s == goal
+
+    state, _ = env.reset(seed=0)
+    for step in range(400):
+        if step == 150:  # the models are told; the world keeps its goal
+            tm.tell(agent, reward_fn, terminal_fn)
+            tm.tell(twin, reward_fn, terminal_fn)
+        action = agent.select_action(state)
+        assert twin.select_actions(np.array([state]))[0] == action, step
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        agent.update(state, action, reward, next_state, terminated)
+        twin.update(
+            *(np.array([x]) for x in (state, action, reward, next_state, terminated))
+        )
+        assert twin.q[0].tobytes() == agent.q.tobytes(), step
+        state = env.reset()[0] if terminated or truncated else next_state
+    assert agent.q.max() > 0
+
+
+def test_a_batch_of_agents_that_cannot_be_told_refuses_as_they_do():
+    for agent in (tm.QLearningAgent, tm.ReplayQAgent):
+        spec = tm.AgentSpec(agent)
+        pieces = tm.experiments.batch(dyna_maze, [spec], 2, 0, "batched")
+        with pytest.raises(TypeError, match=rf"{agent.__name__} has no reward_fn"):
+            tm.tell(pieces[0], lambda s, a, n: n * 0.0, lambda s, a, n: n < 0)
+        with pytest.raises(TypeError, match=rf"{agent.__name__} has no reward_fn"):
+            tm.tell(
+                spec.build(54, 4, 0), lambda s, a, n: n * 0.0, lambda s, a, n: n < 0
+            )
+
+
+def test_mpc_settings_fuse_only_when_equal_to_the_bit():
+    spec = tm.AgentSpec(tm.RandomShootingAgent, terminal_value=np.zeros(1350))
+    nudged = np.zeros(1350)
+    nudged[700] = 1e-12  # beyond what a repr of the array shows
+    other = spec.replace(terminal_value=nudged)
+    assert fusion_key(spec) != fusion_key(other)
+    assert fusion_key(spec) == fusion_key(spec.replace(terminal_value=np.zeros(1350)))

@@ -120,12 +120,19 @@ class RolloutQAgent(DynaQAgent):
             state = -1 if terminated or not known else next_state
 
     def _imagined_action(self, state: int) -> int:
-        """Epsilon-greedy in ``q[state]`` over the actions the model has seen
-        there, ties broken at random."""
         known = np.flatnonzero(self.model.observed[state]).tolist()
-        if len(known) > 1 and self.rng.random() < self.epsilon:
-            return known[self.rng.integers(len(known))]
-        values = self.q[state].tolist()
-        best_value = max(values[a] for a in known)
-        best = [a for a in known if values[a] == best_value]
-        return best[self.rng.integers(len(best))] if len(best) > 1 else best[0]
+        return imagined_action(self.q[state], known, self.epsilon, self.rng)
+
+
+def imagined_action(
+    q_row: np.ndarray, known: list[int], epsilon: float, rng: np.random.Generator
+) -> int:
+    """The rollout policy's action: epsilon-greedy in ``q_row`` (shape
+    ``(n_actions,)``) over the ``known`` actions (those the model has seen in
+    the state, at least one), ties broken at random."""
+    if len(known) > 1 and rng.random() < epsilon:
+        return known[rng.integers(len(known))]
+    values = q_row.tolist()
+    best_value = max(values[a] for a in known)
+    best = [a for a in known if values[a] == best_value]
+    return best[rng.integers(len(best))] if len(best) > 1 else best[0]

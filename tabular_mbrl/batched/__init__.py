@@ -12,6 +12,7 @@ twin class, and every caller asks it.
 module                    what it holds
 ========================  ===========================================
 :mod:`.streams`           random streams, one per setting of a batch
+:mod:`.settings`          what a batch reads from its specs (agents' checks)
 :mod:`.kernels`           the formulas, each once, in array form
 :mod:`.maze`              the environments of every run, stepped at once
 :mod:`.dyna_q`            :class:`BatchedDynaQ` (Q-learning, Dyna-Q, Dyna-Q+)
@@ -79,17 +80,37 @@ def agent_of(agent_class: type) -> type | None:
     return next((c for c in agent_class.__mro__ if c in TWINS), None)
 
 
+#: What the runners call on an agent besides ``select_action`` and
+#: ``update``: a subclass that adds one changes what runs.
+CALLED_BY_RUNNERS = ("tell", "plan_action")
+
+
 def overridden(agent_class: type, base: type) -> str:
-    """The first method of ``base`` that ``agent_class`` (a subclass)
-    overrides, or ``''``. Any method counts, public, private or special:
-    the twin runs ``base``'s algorithm, and nothing else may change it."""
-    for klass in agent_class.__mro__[: agent_class.__mro__.index(base)]:
-        for name in vars(klass):
-            if not hasattr(base, name):
-                continue  # a method of its own: it changes nothing of base
-            if name.startswith("__") and not callable(getattr(base, name)):
-                continue  # __doc__, __module__, __dict__ ...
-            return name
+    """How ``agent_class`` (a subclass of ``base``) changes ``base``'s
+    algorithm, e.g. ``"overrides select_action() of DynaQAgent"``, or ``''``.
+
+    Any method of ``base`` it overrides counts, public, private or special,
+    then any attribute (``direct_rl``), then a method the runners call that
+    ``base`` lacks (``tell``): the twin runs ``base``'s algorithm, and
+    nothing else may change it. A method of its own that nothing calls
+    changes nothing."""
+    own: dict[str, object] = {}
+    for klass in reversed(agent_class.__mro__[: agent_class.__mro__.index(base)]):
+        own.update(vars(klass))
+    changed = [
+        name
+        for name in own
+        if hasattr(base, name)
+        and not (name.startswith("__") and not callable(getattr(base, name)))
+    ]  # not __doc__, __module__, __dict__ ...
+    methods = [name for name in changed if callable(getattr(base, name))]
+    if methods:
+        return f"overrides {methods[0]}() of {base.__name__}"
+    if changed:
+        return f"overrides {changed[0]} of {base.__name__}"
+    added = [name for name in CALLED_BY_RUNNERS if name in own]
+    if added:
+        return f"adds {added[0]}() to {base.__name__}"
     return ""
 
 
@@ -102,10 +123,7 @@ def unsupported(spec: AgentSpec, streams: str = "batch") -> str:
         return f"it runs {names}, not {cls.__name__}"
     changed = overridden(cls, base)
     if changed:
-        return (
-            f"it runs {names}, not {cls.__name__}, which overrides "
-            f"{changed}() of {base.__name__}"
-        )
+        return f"it runs {names}, not {cls.__name__}, which {changed}"
     return TWINS[base].unsupported(spec, streams)
 
 

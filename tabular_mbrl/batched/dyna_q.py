@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import cannot_tell
 from ..agents import DynaQPlusAgent, epsilon_greedy
 from ..models import DeterministicModel, EmpiricalModel, goal_array, unknown_outcomes
 from ..spec import AgentSpec
@@ -195,6 +196,9 @@ class BatchedDynaQ:
     #: Whether a subclass needs the visited states even without Dyna-Q+ runs.
     _visits_needed = False
 
+    #: The agent of the batch that cannot be told a goal (from_specs), if any.
+    untold: str | None = None
+
     #: Attributes with one row per run, that :meth:`keep` selects from.
     _PER_RUN = (
         "q",
@@ -233,7 +237,7 @@ class BatchedDynaQ:
         hyperparameters and the batch reads them from it (:class:`~.settings.
         Settings`)."""
         settings = Settings(specs, n_runs, maze)
-        return cls(
+        engine = cls(
             settings.q(),
             alpha=settings.per_run("alpha"),
             gamma=settings.per_run("gamma"),
@@ -244,6 +248,8 @@ class BatchedDynaQ:
             empirical=settings.where(counted),
             rng=rng,
         )
+        engine.untold = settings.untold()
+        return engine
 
     @staticmethod
     def fusion_key(spec: AgentSpec) -> str:
@@ -388,7 +394,10 @@ class BatchedDynaQ:
         :meth:`DynaQAgent.tell <tabular_mbrl.agents.DynaQAgent.tell>` does
         for one (:func:`~tabular_mbrl.models.relabel`): observed pairs get
         ``reward_fn(states, actions, next_states)`` and ``terminal_fn(...)``
-        (vectorised, here on arrays ``(R, S, A)``)."""
+        (vectorised, here on arrays ``(R, S, A)``). A batch of agents that
+        cannot be told (Q-learning) refuses, as they do."""
+        if self.untold:
+            raise cannot_tell(self.untold)
         shape = (self.n_states, self.n_actions)
         s, a = (i[None] for i in np.indices(shape))
         seen = self.observed

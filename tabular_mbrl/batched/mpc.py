@@ -132,6 +132,8 @@ class BatchedMPC:
         """``n_runs`` runs of each of ``specs``, MPC settings with one fusion
         key (equal settings: the horizon and the candidates shape the batch),
         checked by the agent (:meth:`AgentSpec.checked`)."""
+        if len({cls.fusion_key(spec) for spec in specs}) > 1:
+            raise ValueError("BatchedMPC runs equal settings only (one fusion key)")
         agent = Settings(specs[:1], n_runs, maze).agents[0]
         return cls(
             len(specs) * n_runs,
@@ -142,9 +144,10 @@ class BatchedMPC:
         )
 
     @staticmethod
-    def fusion_key(spec: AgentSpec) -> str:
-        """Only equal MPC settings share a batch."""
-        return f"mpc {spec.hyperparameters!r}"
+    def fusion_key(spec: AgentSpec) -> tuple:
+        """Only equal MPC settings share a batch: equal to the bit, arrays of
+        terminal values included."""
+        return ("mpc", *((name, _exact(v)) for name, v in spec.hyperparameters.items()))
 
     mixes = False
 
@@ -446,3 +449,12 @@ _SETTINGS = (
     "terminal_value",
     "kappa",
 )
+
+
+def _exact(value: Any) -> Any:
+    """A hyperparameter as a hashable key that tells every value apart: an
+    array (or list) by its dtype, shape and bytes."""
+    if isinstance(value, np.ndarray | list):
+        array = np.asarray(value)
+        return ("array", array.dtype.str, array.shape, array.tobytes())
+    return value

@@ -83,7 +83,7 @@ class BatchedReplayQ(BatchedDynaQ):
         fusion key (as many replays, as large a memory), checked by the agent
         (:meth:`AgentSpec.checked`)."""
         settings = Settings(specs, n_runs, maze)
-        return cls(
+        engine = cls(
             settings.q(),
             alpha=settings.per_run("alpha"),
             gamma=settings.per_run("gamma"),
@@ -92,6 +92,8 @@ class BatchedReplayQ(BatchedDynaQ):
             capacity=settings.agents[0].capacity,
             rng=rng,
         )
+        engine.untold = settings.untold()
+        return engine
 
     @staticmethod
     def fusion_key(spec: AgentSpec) -> str:

@@ -17,12 +17,13 @@ two kinds of model share the batch and the sampling code.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 
-from ..models import DeterministicModel, EmpiricalModel
+from ..agents.q_learning import max_value
+from ..agents.rollouts import imagined_action
+from ..models import DeterministicModel, EmpiricalModel, draw_outcome, goal_array
 from ..spec import AgentSpec
 from . import kernels
 from .dyna_q import BatchedDynaQ, counted
@@ -134,7 +135,7 @@ class BatchedRolloutQ(BatchedDynaQ):
         if reason:
             raise ValueError(f"the rollouts' twin cannot run this maze: {reason}")
         settings = Settings(specs, n_runs, maze)
-        return cls(
+        engine = cls(
             settings.q(),
             outcomes=maze.model_at(0).next_states,
             alpha=settings.per_run("alpha"),
@@ -145,6 +146,8 @@ class BatchedRolloutQ(BatchedDynaQ):
             empirical=settings.where(counted),
             rng=rng,
         )
+        engine.untold = settings.untold()
+        return engine
 
     @staticmethod
     def fusion_key(spec: AgentSpec) -> str:
@@ -213,6 +216,28 @@ class BatchedRolloutQ(BatchedDynaQ):
         )
         if imagine:
             self.rollouts()
+
+    def tell(self, reward_fn, terminal_fn) -> None:
+        """Tell every run's model that the goal moved, as
+        :meth:`RolloutQAgent.tell <tabular_mbrl.agents.RolloutQAgent.tell>`
+        does for one: each outcome a run has observed gets ``reward_fn(states,
+        actions, next_states)`` and ``terminal_fn(...)``, and its rollouts
+        imagine the new goal from then on."""
+        super().tell(reward_fn, terminal_fn)  # the real steps' own model
+        shape = self.outcome_counts.shape
+        s, a = (i[None, ..., None] for i in np.indices(shape[1:3]))
+        successors = np.broadcast_to(self.outcomes, shape)
+        rewards = goal_array(reward_fn, "reward_fn", s, a, successors, float)
+        ends = goal_array(terminal_fn, "terminal_fn", s, a, successors, bool)
+        seen = self.outcome_counts > 0
+        self.outcome_rewards[seen] = (rewards * self.outcome_counts)[seen]
+        self.outcome_ends[seen] = ends[seen]
+        self._mean_rewards[...] = np.divide(
+            self.outcome_rewards,
+            self.outcome_counts,
+            out=np.zeros(shape),
+            where=seen,
+        )
 
     def _next_rows(self) -> np.ndarray:
         """The row of each outcome's next state, flat over (run, state,
@@ -328,18 +353,10 @@ class BatchedRolloutQ(BatchedDynaQ):
             if state < 0:
                 state = visits[rng.integers(len(visits))]
             known = np.flatnonzero(observed[state]).tolist()
-            if len(known) > 1 and rng.random() < epsilon:
-                action = known[rng.integers(len(known))]
-            else:
-                values = q[state].tolist()
-                best_value = max(values[a] for a in known)
-                best = [a for a in known if values[a] == best_value]
-                action = best[rng.integers(len(best))] if len(best) > 1 else best[0]
+            action = imagined_action(q[state], known, epsilon, rng)
             seen = counts[state, action].tolist()
             if self.empirical[run]:  # an EmpiricalModel draws its outcome
-                total, draw = sum(seen), rng.random()
-                cumulative = enumerate(itertools.accumulate(seen))
-                slot = next(i for i, running in cumulative if draw < running / total)
+                slot = draw_outcome(seen, rng)
             else:  # a DeterministicModel keeps the last outcome
                 slot = int(np.argmax(seen))
             reward = float(self._mean_rewards[run, state, action, slot])
@@ -348,6 +365,6 @@ class BatchedRolloutQ(BatchedDynaQ):
             if ended:
                 target = reward
             else:
-                target = reward + gamma * max(q[next_state].tolist())
+                target = reward + gamma * max_value(q[next_state])
             q[state, action] += alpha * (target - q[state, action])
             state = -1 if ended or not observed[next_state].any() else next_state

@@ -48,3 +48,15 @@ class Settings:
         """The initial tables ``(runs, S, A)``, each run's ``q_init``: a
         read-only view (the twin's own copy is the only full table)."""
         return np.broadcast_to(self.per_run("q_init", 0.0)[:, None, None], self.shape)
+
+    def untold(self) -> str | None:
+        """The class name of the first agent that cannot be told a new goal
+        (has no ``tell``), or None."""
+        return next(
+            (
+                type(agent).__name__
+                for agent in self.agents
+                if not callable(getattr(agent, "tell", None))
+            ),
+            None,
+        )

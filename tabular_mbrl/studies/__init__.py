@@ -53,7 +53,7 @@ from .mpc import (
     mpc_budget,
     mpc_real_steps,
 )
-from .registry import STUDIES, Experiment, Run, UnknownSeries, experiment
+from .registry import STUDIES, Experiment, Refused, Run, UnknownSeries, experiment
 from .replanning import replanning
 from .replay import REPLAY_MAZES, REPLAY_VS_DYNA, replay_vs_dyna
 from .rollouts import (
@@ -87,6 +87,7 @@ __all__ = [
     "WAYPOINT_AGENTS",
     "Experiment",
     "MovedGoal",
+    "Refused",
     "Run",
     "UnknownSeries",
     "ablation_specs",

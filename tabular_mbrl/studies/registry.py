@@ -31,6 +31,10 @@ class UnknownSeries(ValueError):
     """``only=`` named a series the experiment does not have."""
 
 
+class Refused(ValueError):
+    """An experiment was asked for an engine or jobs it cannot honour."""
+
+
 @dataclass(frozen=True)
 class Run:
     """How a study runs, apart from what it measures: one value.
@@ -167,6 +171,25 @@ class Experiment:
         """Whether some of its settings can run on the batched engine."""
         return "batched" in self.engines
 
+    def check(self, *, engine: str = "auto", jobs: int = 1) -> None:
+        """Refuse an engine or jobs this experiment cannot honour.
+
+        Raises
+        ------
+        Refused
+            Naming what it can honour instead.
+        """
+        if engine != "auto" and engine not in self.engines:
+            raise Refused(
+                f"experiment {self.name!r} cannot run on engine == {engine!r}; it "
+                f"runs on {', '.join(map(repr, ('auto', *self.engines)))}"
+            )
+        if jobs > 1 and not self.parallel:
+            raise Refused(
+                f"experiment {self.name!r} runs in one process: jobs == {jobs}, "
+                f"must be 1"
+            )
+
 
 #: name -> :class:`Experiment`, the book's first, in the order ``list`` shows.
 STUDIES: dict[str, Experiment] = {}
@@ -209,16 +232,7 @@ def experiment(
                 kwargs = {**budget, **kwargs}
             given = {key: kwargs.pop(key) for key in RUN_KEYWORDS if key in kwargs}
             run = Run(**{"n_runs": runs, **given})
-            if run.engine != "auto" and run.engine not in engines:
-                raise ValueError(
-                    f"experiment {name!r} cannot run on engine == {run.engine!r}; "
-                    f"it runs on {', '.join(map(repr, ('auto', *engines)))}"
-                )
-            if run.jobs > 1 and not parallel:
-                raise ValueError(
-                    f"experiment {name!r} runs in one process: jobs == "
-                    f"{run.jobs}, must be 1"
-                )
+            STUDIES[name].check(engine=run.engine, jobs=run.jobs)
             try:
                 result = function(run, **kwargs)
             except UnknownSeries as error:

@@ -8,7 +8,7 @@ import gridworlds
 
 from .._checks import check_int, check_real
 from ..agents.rollouts import RolloutQAgent
-from ..batched import BatchedRolloutQ, Streams, VectorMaze, run_steps_batched
+from ..batched import TWINS, Streams, VectorMaze, run_steps_batched
 from ..batched.loops import random_walks
 from ..experiments import interact
 from ..models import DeterministicModel, EmpiricalModel, total_variation
@@ -139,7 +139,7 @@ def _batched_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_s
     truth = env.model()
     rows = len(ks)
     maze = VectorMaze([env])
-    batch = BatchedRolloutQ.from_specs(
+    batch = TWINS[RolloutQAgent].from_specs(
         [_spec(empirical, k, budget, alpha) for empirical, k in settings],
         n_runs=n_runs,
         maze=maze,
@@ -158,7 +158,7 @@ def _batched_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_s
             batch.observed[r],
             batch.q[r],
             np.flatnonzero(batch.visited[r]),  # where its rollouts start
-            0.1,
+            float(batch.epsilon[r]),
             int(ks[r]),
         )
         for r in range(rows)

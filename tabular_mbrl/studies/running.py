@@ -47,10 +47,13 @@ def in_parallel(tasks: list[Callable[[], Any]], jobs: int = 1) -> list:
 
 
 def engine_for(spec: AgentSpec, engine: str) -> str:
-    """``engine``, except that a setting the batched engine cannot run (MPC
-    with a goal function, prioritized sweeping) runs on the loop when a study
-    asks for ``"batched"``."""
-    return "loop" if engine == "batched" and unsupported(spec) else engine
+    """``engine``, except that a setting the batched engine cannot run
+    (prioritized sweeping; a counted model on per-run streams) runs on the
+    loop when a study asks for ``"batched"`` or ``"batched-per-run"``."""
+    if engine not in ("batched", "batched-per-run"):
+        return engine
+    streams = "per-run" if engine == "batched-per-run" else "batch"
+    return "loop" if unsupported(spec, streams) else engine
 
 
 def run_settings(
