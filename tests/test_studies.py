@@ -252,3 +252,16 @@ def test_rollout_drift_engines_agree_and_an_exact_model_does_not_drift():
         ValueError, match="'rollout-drift' cannot run on engine == 'batched-per-run'"
     ):
         studies.rollout_drift(engine="batched-per-run")
+
+
+def test_a_setting_per_run_streams_cannot_run_goes_to_the_loop():
+    """replay-vs-dyna's counted Dyna-Q on 'batched-per-run': its setting runs
+    on the loop (which per-run streams reproduce), not an error after the
+    other settings have run."""
+    kwargs = {"n_runs": 2, "n_steps": 300, "blocking_steps": 300, "window": 100}
+    study = studies.replay_vs_dyna(engine="batched-per-run", **kwargs)
+    loop = studies.replay_vs_dyna(engine="loop", **kwargs)
+    assert [s.name for s in study.series] == list(studies.REPLAY_VS_DYNA)
+    for mine, theirs in zip(study.series, loop.series, strict=True):
+        # The Dyna and blocking mazes have no slip: bit for bit there.
+        assert np.array_equal(mine.values[:, [0, 2]], theirs.values[:, [0, 2]])

@@ -159,18 +159,27 @@ class QuietDyna(tm.DynaQAgent):
         return "quiet"
 
 
+class ToldQ(tm.QLearningAgent):
+    """Adds a method the runners call (tell): a changed algorithm."""
+
+    def tell(self, reward_fn, terminal_fn):
+        self.q[:] = 0.0
+
+
 @pytest.mark.parametrize(
-    ("cls", "method", "base"),
-    [(LazyReplay, "replay", "ReplayQAgent"), (MyopicMPC, "plan_action", "Random")],
+    ("cls", "how"),
+    [
+        (LazyReplay, r"overrides replay\(\) of ReplayQAgent"),
+        (MyopicMPC, r"overrides plan_action\(\) of RandomShootingAgent"),
+        (ToldQ, r"adds tell\(\) to QLearningAgent"),
+    ],
 )
-def test_a_subclass_that_overrides_a_method_runs_on_the_loop_or_is_refused(
-    cls, method, base
-):
+def test_a_subclass_that_changes_what_runs_runs_on_the_loop_or_is_refused(cls, how):
     spec = tm.AgentSpec(cls)
     with pytest.raises(
         ValueError,
         match=rf"engine == 'batched' cannot run this experiment: it runs .*, not "
-        rf"{cls.__name__}, which overrides {method}\(\) of {base}",
+        rf"{cls.__name__}, which {how}",
     ):
         tm.run_steps(dyna_maze, spec, n_steps=20, n_runs=2, engine="batched")
     auto, loop = (
