@@ -12,6 +12,7 @@ A self-contained suite (it does not import ``tabular_mbrl``)::
 
 from __future__ import annotations
 
+import importlib
 import importlib.abc
 import importlib.util
 import sys
@@ -36,12 +37,17 @@ if TYPE_CHECKING:
 
 
 def _register_with_gymnasium() -> None:
+    # Importing the adapter registers the ids (gym_adapter.register_envs). An
+    # error is not swallowed: gymnasium.make would then fail later with only
+    # "Namespace gridworlds not found. Have you installed the proper package?".
     try:
-        from .gym_adapter import register_envs
-
-        register_envs()
-    except ImportError:  # a broken gymnasium must not break the environments
-        pass
+        importlib.import_module(f"{__name__}.gym_adapter")
+    except ImportError as error:
+        raise ImportError(
+            f"gridworlds could not register its environments with the installed "
+            f"gymnasium ({error}); reinstall it with: "
+            'pip install "tabular-mbrl[gym]"'
+        ) from error
 
 
 class _RegisterOnImport(importlib.abc.MetaPathFinder):
@@ -65,11 +71,14 @@ class _RegisterOnImport(importlib.abc.MetaPathFinder):
 
 
 # With gymnasium installed, gymnasium.make("gridworlds/DynaMaze-v0") works after
-# ``import gridworlds``, whichever of the two is imported first (ids in
-# gridworlds.gym_adapter.GYM_IDS). Nothing here imports gymnasium itself.
-if "gymnasium" in sys.modules:
+# ``import gridworlds``, whichever of the two is imported first, and
+# gymnasium.make("gridworlds:gridworlds/DynaMaze-v0") works without it (ids in
+# gridworlds.gym_adapter.GYM_IDS). Gymnasium >= 1.0 reads no plugin entry
+# points, so there is nothing to declare in setup.cfg. Nothing here imports
+# gymnasium itself; the adapter registers the ids whenever it is imported.
+if sys.modules.get("gymnasium") is not None:
     _register_with_gymnasium()
-elif importlib.util.find_spec("gymnasium") is not None:
+elif "gymnasium" not in sys.modules and importlib.util.find_spec("gymnasium"):
     sys.meta_path.insert(0, _RegisterOnImport())
 
 __all__ = [
@@ -102,11 +111,14 @@ def to_gymnasium(env: GridWorld, **kwargs: Any) -> GymnasiumGridWorld:
     Raises
     ------
     ImportError
-        If gymnasium is not installed, saying how to install it.
+        If gymnasium is not installed, saying how to install it; if it is
+        installed but fails to import, gymnasium's own error.
     """
     try:
         from .gym_adapter import GymnasiumGridWorld
-    except ImportError as error:
+    except ModuleNotFoundError as error:
+        if error.name != "gymnasium":  # installed but broken: say what broke
+            raise
         raise ImportError(
             "to_gymnasium needs gymnasium, which is not installed; "
             'install it with: pip install "tabular-mbrl[gym]"'

@@ -1,7 +1,9 @@
 """An adapter from a :class:`~gridworlds.GridWorld` to a real ``gymnasium.Env``.
 
 Importing this module needs gymnasium (``pip install "tabular-mbrl[gym]"``);
-:func:`gridworlds.to_gymnasium` says so when it is missing.
+:func:`gridworlds.to_gymnasium` says so when it is missing. Importing it also
+registers the ids of :data:`GYM_IDS` with gymnasium, so ``gymnasium.make`` finds
+them whichever of gridworlds and gymnasium was imported first.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ class GymnasiumGridWorld(gymnasium.Env):
         return self.env.reset(seed=seed, options=options)
 
     def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
-        return self.env.step(int(action))
+        # GridWorld.step checks the action: the same types (an int, a NumPy
+        # integer or an Action; not a str, float or bool) and the same messages.
+        return self.env.step(action)
 
     def render(self) -> str | np.ndarray | None:
         if self.render_mode == "ansi":
@@ -78,6 +82,19 @@ GYM_IDS = {
     "gridworlds/OpenGrid-v0": "open_grid",
 }
 
+#: Each id's default time limit (``max_episode_steps``, Gymnasium's ``TimeLimit``):
+#: 1000 steps for the 6x9 mazes, cliff walking and the 10x10 open grid, 2000 for
+#: the four rooms (169 cells). ``gymnasium.make(id, max_episode_steps=n)`` sets
+#: another, ``max_episode_steps=-1`` none.
+MAX_EPISODE_STEPS = {
+    "gridworlds/DynaMaze-v0": 1000,
+    "gridworlds/BlockingMaze-v0": 1000,
+    "gridworlds/ShortcutMaze-v0": 1000,
+    "gridworlds/CliffWalking-v0": 1000,
+    "gridworlds/FourRooms-v0": 2000,
+    "gridworlds/OpenGrid-v0": 1000,
+}
+
 
 def make_registered(
     name: str, render_mode: str | None = None, **overrides: Any
@@ -90,11 +107,16 @@ def make_registered(
 
 
 def register_envs() -> None:
-    """Register every id of :data:`GYM_IDS` with gymnasium (once)."""
+    """Register every id of :data:`GYM_IDS` with gymnasium (once), each with its
+    time limit from :data:`MAX_EPISODE_STEPS`."""
     for gym_id, name in GYM_IDS.items():
         if gym_id not in gymnasium.registry:
             gymnasium.register(
                 id=gym_id,
                 entry_point="gridworlds.gym_adapter:make_registered",
+                max_episode_steps=MAX_EPISODE_STEPS[gym_id],
                 kwargs={"name": name},
             )
+
+
+register_envs()
