@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 
 def check_int(
@@ -58,3 +59,22 @@ def check_real(
             rule = "finite" if low is None and high is None else f"finite and {rule}"
         raise ValueError(f"{name} == {value:g}, must be {rule}")
     return value
+
+
+def memory_limit() -> int | None:
+    """This machine's physical memory in bytes (None where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX
+        return None
+
+
+def check_memory(what: str, n_bytes: float) -> None:
+    """Refuse, before allocating it, what would need more memory than the
+    machine has: ``what`` names it, e.g. ``"the model of a 5000 x 5000 map"``."""
+    limit = memory_limit()
+    if limit is not None and n_bytes > limit:
+        raise ValueError(
+            f"{what} would need {n_bytes / 2**30:,.1f} GiB of memory, more than "
+            f"this machine's {limit / 2**30:,.1f} GiB"
+        )

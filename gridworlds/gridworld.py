@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_int, check_real
+from ._checks import check_int, check_memory, check_real
 from .layout import CLIFF, GOAL, START, WALL, format_layout, parse_layout
 from .model import TabularModel
 
@@ -24,6 +24,14 @@ class Action(IntEnum):
 
 #: One table of moves, indexed by :class:`Action`, as ``(d_row, d_col)``.
 MOVES = np.array([(-1, 0), (1, 0), (0, -1), (0, 1)])
+
+
+def model_bytes(n_states: int, *, slip: bool) -> int:
+    """About what building the true model of ``n_states`` cells takes at its
+    peak (the arrays ``(S, 4, K)`` and their temporaries), in bytes: what
+    :class:`GridWorld` checks against the machine's memory first."""
+    outcomes = len(MOVES) if slip else 1
+    return n_states * len(MOVES) * (40 + 40 * outcomes)
 
 
 class GridWorld:
@@ -91,7 +99,12 @@ class GridWorld:
         self.step_reward = check_real("step_reward", step_reward)
         self.goal_reward = check_real("goal_reward", goal_reward)
         self.cliff_reward = check_real("cliff_reward", cliff_reward)
-        self._set_grid(parse_layout(layout))
+        grid = parse_layout(layout)
+        check_memory(
+            f"the model of a {grid.shape[0]} x {grid.shape[1]} map",
+            model_bytes(grid.size, slip=self.slip > 0),
+        )
+        self._set_grid(grid)
         self.shape: tuple[int, int] = self.grid.shape
         self.n_states = self.grid.size
         self.start_state = self.to_state(*np.argwhere(self.grid == START)[0])
@@ -243,6 +256,8 @@ class GridWorld:
         if unknown:
             allowed = "'state', 'restart_schedule'"
             raise ValueError(f"unknown reset option {unknown[0]!r}; allowed: {allowed}")
+        if seed is not None:
+            seed = check_int("seed", seed, low=0)
         if seed is not None or self._rng is None:
             self._rng = np.random.default_rng(seed)
         if options.get("restart_schedule", False):

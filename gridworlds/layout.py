@@ -104,11 +104,14 @@ def scale_layout(text: str, factor: int) -> str:
     single cells, at the top-left corner of their block, and the rest of the
     block is free. Used for the growing mazes of S&B Example 8.4.
     """
-    from ._checks import check_int
+    from ._checks import check_int, check_memory
 
     factor = check_int("factor", factor, low=1)
+    grid = parse_layout(text)
+    cells = grid.size * factor**2
+    check_memory(f"a map scaled {factor}x ({cells:,} cells)", cells * 250)
     rows = []
-    for row in parse_layout(text):
+    for row in grid:
         for i in range(factor):
             cells = []
             for char in row:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ._checks import check_int
-from .gridworld import GridWorld
+from ._checks import check_int, check_memory
+from .gridworld import GridWorld, model_bytes
 from .layout import edit_layout, scale_layout
 from .shifting import ShiftingMaze
 
@@ -117,6 +117,10 @@ def open_grid(rows: int = 10, cols: int = 10, **kwargs: Any) -> GridWorld:
     cols = check_int("cols", cols, low=1)
     if rows * cols < 2:
         raise ValueError(f"rows * cols == {rows * cols}, must be >= 2 (start and goal)")
+    check_memory(  # before the map's text is made
+        f"the model of a {rows} x {cols} map",
+        model_bytes(rows * cols, slip=bool(kwargs.get("slip", 0.0))),
+    )
     cells = [["."] * cols for _ in range(rows)]
     cells[0][0], cells[-1][-1] = "S", "G"
     return GridWorld("\n".join("".join(row) for row in cells), **kwargs)

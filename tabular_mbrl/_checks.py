@@ -10,12 +10,15 @@ import inspect
 
 import numpy as np
 
-from gridworlds._checks import check_int, check_real
+from gridworlds._checks import check_int, check_memory, check_real
 
 __all__ = [
     "agent_repr",
     "cannot_tell",
+    "check_generator",
     "check_int",
+    "check_memory",
+    "check_nonempty",
     "check_real",
     "check_pair",
     "check_transition",
@@ -66,15 +69,44 @@ def check_transition(
 
 
 def make_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
-    """Normalise ``rng`` (a Generator, a seed or None) once (SPEC 7)."""
-    if rng is not None and not isinstance(
-        rng, (np.random.Generator, int, np.random.SeedSequence)
+    """Normalise ``rng`` (a Generator, a seed >= 0 or None) once (SPEC 7)."""
+    if isinstance(rng, bool) or (
+        rng is not None
+        and not isinstance(
+            rng, (np.random.Generator, int, np.integer, np.random.SeedSequence)
+        )
     ):
         raise TypeError(
             f"rng must be a numpy Generator, an int seed or None, "
             f"got {type(rng).__name__}"
         )
+    if isinstance(rng, int | np.integer):
+        rng = check_int("rng", rng, low=0)
     return np.random.default_rng(rng)
+
+
+def check_generator(name: str, rng: object) -> np.random.Generator:
+    """A numpy Generator, for a function that draws from it at every call (a
+    seed would give the same draws each time)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy Generator (e.g. np.random.default_rng(0)), "
+            f"got {type(rng).__name__} {rng!r}"
+        )
+    return rng
+
+
+def check_nonempty(name: str, values: object) -> tuple:
+    """A non-empty sequence of settings, as a tuple (``n_planning_steps=()``
+    would run nothing)."""
+    if isinstance(values, str) or not hasattr(values, "__len__"):
+        raise TypeError(
+            f"{name} must be a sequence of settings, got {type(values).__name__}"
+        )
+    values = tuple(values)
+    if not values:
+        raise ValueError(f"{name} == (), must name at least one setting")
+    return values
 
 
 def hyperparameters(agent_class: type) -> dict[str, object]:

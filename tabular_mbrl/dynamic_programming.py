@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 from ._checks import check_int, check_probability, check_real
@@ -75,7 +73,7 @@ def iterate_values(
     gamma = check_probability("gamma", gamma)
     tol = check_real("tol", tol, low=0.0, low_open=True)
     max_iterations = check_int("max_iterations", max_iterations, low=1)
-    next_states, probs, rewards, terminated = outcome_arrays(model)
+    next_states, probs, rewards, terminated = checked_arrays(model)
     for name, array in (("probs", probs), ("rewards", rewards)):
         if not np.isfinite(array).all():
             raise ValueError(
@@ -113,20 +111,26 @@ def shortest_path_length(model: object, start_state: int) -> int | None:
     """Fewest steps from ``start_state`` to a terminating outcome, by breadth-first
     search over outcomes of positive probability (None if none is reachable).
 
-    For a slippery env this is the luckiest path, not the expected one.
+    For a slippery env this is the luckiest path, not the expected one. The
+    search goes level by level, each level in a few array operations, so a
+    2000 x 2000 grid takes seconds, not minutes.
     """
-    next_states, probs, _, terminated = outcome_arrays(model)
-    distance = {int(start_state): 0}
-    queue = deque([int(start_state)])
-    while queue:
-        state = queue.popleft()
-        possible = probs[state] > 0
-        if (terminated[state] & possible).any():
-            return distance[state] + 1
-        for next_state in np.unique(next_states[state][possible]):
-            if int(next_state) not in distance:
-                distance[int(next_state)] = distance[state] + 1
-                queue.append(int(next_state))
+    next_states, probs, _, terminated = checked_arrays(model)
+    n_states = next_states.shape[0]
+    start_state = check_int("start_state", start_state, low=0, high=n_states - 1)
+    possible = probs > 0  # (S, A, K)
+    ends = (terminated & possible).any(axis=(1, 2))  # a step from here can end
+    seen = np.zeros(n_states, dtype=bool)
+    seen[start_state] = True
+    frontier, steps = np.array([start_state]), 0
+    while frontier.size:
+        steps += 1
+        if ends[frontier].any():
+            return steps
+        reached = next_states[frontier][possible[frontier]]
+        reached = np.unique(reached)
+        frontier = reached[~seen[reached]]
+        seen[frontier] = True
     return None
 
 
@@ -146,7 +150,15 @@ def greedy_path_length(q: np.ndarray, model: object, start_state: int) -> int | 
     model : TabularModel or learned model
     start_state : int
     """
-    return greedy_path(np.asarray(q), *likely_outcomes(model), int(start_state))
+    next_states = checked_arrays(model)[0]
+    q = np.asarray(q)
+    if q.shape != next_states.shape[:2]:
+        raise ValueError(
+            f"q has shape {q.shape}, must be (n_states, n_actions) == "
+            f"{next_states.shape[:2]}"
+        )
+    start = check_int("start_state", start_state, low=0, high=len(q) - 1)
+    return greedy_path(q, *likely_outcomes(model), start)
 
 
 def decided_states(q: np.ndarray, env: object) -> np.ndarray:
@@ -223,12 +235,24 @@ def predict_distribution(model: object, state: int, actions: np.ndarray) -> np.n
         Row ``t`` is P(S_{t+1} = s) under the model. Terminating outcomes keep
         their probability in the state they lead to.
     """
-    next_states, probs, _, _ = outcome_arrays(model)
-    n_states = next_states.shape[0]
+    next_states, probs, _, _ = checked_arrays(model)
+    n_states, n_actions = next_states.shape[:2]
+    state = check_int("state", state, low=0, high=n_states - 1)
+    actions = np.asarray(actions)
+    if actions.ndim != 1 or actions.dtype.kind not in "iu":
+        raise TypeError(
+            f"actions must be a 1-D array of ints, got shape {actions.shape} and "
+            f"dtype {actions.dtype}"
+        )
+    if actions.size and (actions.min() < 0 or actions.max() >= n_actions):
+        raise ValueError(
+            f"actions has actions {actions.min()}..{actions.max()}, must be in "
+            f"[0, {n_actions - 1}]"
+        )
     dist = np.zeros(n_states)
-    dist[int(state)] = 1.0
+    dist[state] = 1.0
     rows = []
-    for action in np.asarray(actions).tolist():
+    for action in actions.tolist():
         dist = np.bincount(
             next_states[:, action].ravel(),
             weights=(dist[:, None] * probs[:, action]).ravel(),
@@ -236,3 +260,23 @@ def predict_distribution(model: object, state: int, actions: np.ndarray) -> np.n
         )
         rows.append(dist)
     return np.array(rows)
+
+
+def checked_arrays(
+    model: object,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`~tabular_mbrl.models.outcome_arrays`, with every next state in
+    ``[0, S)``: a planner indexes states by them."""
+    arrays = outcome_arrays(model)
+    next_states = arrays[0]
+    n_states = next_states.shape[0]
+    if next_states.dtype.kind not in "iu":
+        raise TypeError(
+            f"model next_states must be ints, got dtype {next_states.dtype}"
+        )
+    if next_states.size and (next_states.min() < 0 or next_states.max() >= n_states):
+        raise ValueError(
+            f"model next_states are {next_states.min()}..{next_states.max()}, must "
+            f"be in [0, {n_states - 1}] (one row per state)"
+        )
+    return arrays

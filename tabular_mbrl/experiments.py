@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import cannot_tell, check_int, check_real
+from ._checks import cannot_tell, check_int, check_memory, check_real
 from .batched import (
     STREAMS,
     fusion_key,
@@ -258,9 +258,11 @@ def _runs(
     agents = _Fresh("agent", "or pass an AgentSpec, which builds one per run")
     for run, run_seed in enumerate(_seeds(n_runs, seed)):
         env_seed, agent_seed = run_seed.spawn(2)
-        env = env_factory()
+        env = _made("env_factory()", env_factory(), _ENV)
         envs.check(env, run)
-        learner = factory(env, np.random.default_rng(agent_seed))
+        learner = _made(
+            "the agent factory", factory(env, np.random.default_rng(agent_seed)), _AGENT
+        )
         agents.check(learner, run)
         sizes = (learner.n_states, learner.n_actions)
         if sizes != (env.n_states, env.n_actions):
@@ -270,6 +272,37 @@ def _runs(
             )
         env.reset(seed=int(env_seed.generate_state(1)[0]))
         yield env, learner
+
+
+#: What an environment and an agent must have for the runners.
+_ENV = ("reset", "step", "n_states", "n_actions")
+_AGENT = ("select_action", "update", "n_states", "n_actions")
+
+#: Bytes a run keeps per real step or episode in the results (with room to
+#: spare), and for its seeds.
+_BYTES_PER_POINT = 40
+_BYTES_PER_RUN = 1024
+
+
+def _made(what: str, made: Any, needs: tuple[str, ...]) -> Any:
+    """``made`` if it has everything in ``needs``, else a TypeError saying
+    what ``what`` returned."""
+    missing = [name for name in needs if not hasattr(made, name)]
+    if missing:
+        kind = "an environment" if needs is _ENV else "an agent"
+        raise TypeError(
+            f"{what} returned {type(made).__name__} {made!r:.60}, must return "
+            f"{kind} with {', '.join(needs)} (it has no {missing[0]})"
+        )
+    return made
+
+
+def _check_size(n_runs: int, points: int, settings: int = 1) -> None:
+    """Refuse, before making any seed, results that would not fit in memory."""
+    check_memory(
+        f"{settings * n_runs:,} runs of {points:,} points each",
+        settings * n_runs * (points * _BYTES_PER_POINT + _BYTES_PER_RUN),
+    )
 
 
 ENGINES = ("loop", "batched", "auto", "batched-per-run")
@@ -337,6 +370,8 @@ def _settings(
         raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
     single = not isinstance(agent, list | tuple)
     specs = [agent] if single else list(agent)
+    if not specs:
+        raise ValueError(f"agent == {agent!r}, must hold at least one AgentSpec")
     for spec in specs:
         if not single and not isinstance(spec, AgentSpec):
             raise TypeError(
@@ -423,6 +458,9 @@ def run_episodes(
     """
     n_episodes = check_int("n_episodes", n_episodes, low=1)
     n_runs = check_int("n_runs", n_runs, low=1)
+    _check_size(
+        n_runs, n_episodes, len(agent) if isinstance(agent, list | tuple) else 1
+    )
     _check_episodes_end(env_factory())
 
     def batched(pieces) -> EpisodeResults:
@@ -520,6 +558,7 @@ def run_steps(
     """
     n_steps = check_int("n_steps", n_steps, low=1)
     n_runs = check_int("n_runs", n_runs, low=1)
+    _check_size(n_runs, n_steps, len(agent) if isinstance(agent, list | tuple) else 1)
     if engine not in ENGINES:
         raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")
 

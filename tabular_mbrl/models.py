@@ -107,10 +107,18 @@ class _LearnedModel:
             self.n_observed += 1
         return state, action, reward, next_state, terminated
 
+    def _pair(self, state: object, action: object) -> tuple[int, int]:
+        """``(state, action)`` checked against the table's size."""
+        return (
+            check_int("state", state, low=0, high=self.n_states - 1),
+            check_int("action", action, low=0, high=self.n_actions - 1),
+        )
+
     def sample_pairs(self, n: int, rng: np.random.Generator) -> list[list[int]]:
         """``n`` previously observed ``[state, action]`` pairs, each uniformly at
         random (Dyna's search control, S&B section 8.2, step (f)), drawn with one
         call to ``rng``."""
+        n = check_int("n", n, low=0)
         if n == 0:
             return []
         if self.n_observed == 0:
@@ -150,6 +158,7 @@ class DeterministicModel(_LearnedModel):
         self, state: int, action: int, rng: np.random.Generator | None = None
     ) -> tuple[float, int, bool]:
         """The predicted ``(reward, next_state, terminated)``; needs no randomness."""
+        state, action = self._pair(state, action)
         return (
             float(self.rewards[state, action, 0]),
             int(self.next_states[state, action, 0]),
@@ -226,6 +235,7 @@ class EmpiricalModel(_LearnedModel):
         one uniform number, against the cumulative outcome frequencies (as
         :func:`gridworlds.sample_outcomes` draws; plain Python here, since
         Dyna-Q calls this once per planning backup)."""
+        state, action = self._pair(state, action)
         k = 0  # a never-observed pair has one outcome: the rule's, in slot 0
         counts = self.counts[state, action].tolist()
         if self.observed[state, action]:
@@ -281,11 +291,20 @@ def relabel(
 
 def goal_array(fn, name, states, actions, next_states, kind) -> np.ndarray:
     """``fn(states, actions, next_states)`` broadcast to ``next_states``'
-    shape, checked: finite numbers."""
+    shape, checked: finite numbers of a shape that broadcasts."""
+    if not callable(fn):
+        raise TypeError(f"{name} must be callable, got {type(fn).__name__}")
     out = np.asarray(fn(states, actions, next_states))
     if out.dtype.kind not in "biuf" or not np.isfinite(out).all():
         raise ValueError(f"{name} returned NaN, infinite or non-numeric values")
-    return np.broadcast_to(out, next_states.shape).astype(kind)
+    try:
+        out = np.broadcast_to(out, next_states.shape)
+    except ValueError:
+        raise ValueError(
+            f"{name} returned shape {out.shape}, must broadcast to the shape of "
+            f"its arguments {next_states.shape} (it is called on arrays)"
+        ) from None
+    return out.astype(kind)
 
 
 def outcome_arrays(

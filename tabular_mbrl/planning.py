@@ -17,8 +17,8 @@ import numpy as np
 
 from gridworlds import TabularModel, sample_outcomes
 
-from ._checks import check_int, check_probability, check_real
-from .models import optimistic, outcome_arrays
+from ._checks import check_generator, check_int, check_probability, check_real
+from .models import goal_array, optimistic, outcome_arrays
 
 RewardFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
@@ -72,6 +72,8 @@ def rollout_returns(
     if terminal_value is not None:
         terminal_value = check_terminal_value(terminal_value, n_states)
     stochastic = n_outcomes > 1 and (probs[..., 1:] > 0).any()
+    if rng is not None:
+        rng = check_generator("rng", rng)
     if stochastic and rng is None:
         raise ValueError(
             f"rollout_returns needs rng= for a stochastic model "
@@ -210,6 +212,7 @@ def random_shooting(
     """
     horizon = check_int("horizon", horizon, low=1)
     n_candidates = check_int("n_candidates", n_candidates, low=1)
+    rng = check_generator("rng", rng)
     n_actions = outcome_arrays(model)[0].shape[1]
     sequences = candidate_sequences(n_actions, horizon, n_candidates, rng)
     returns = rollout_returns(
@@ -246,6 +249,7 @@ def cross_entropy_method(
     elite_fraction = check_real(
         "elite_fraction", elite_fraction, low=0.0, high=1.0, low_open=True
     )
+    rng = check_generator("rng", rng)
     n_actions = outcome_arrays(model)[0].shape[1]
     n_elite = max(1, int(round(elite_fraction * n_candidates)))
     dist = np.full((horizon, n_actions), 1.0 / n_actions)
@@ -289,13 +293,13 @@ def planning_view(
     every pair.
     """
     next_states, probs, rewards, terminated = outcome_arrays(model)
+    if unknown_value is not None:
+        unknown_value = check_real("unknown_value", unknown_value)
     s, a = (i[..., None] for i in np.indices(next_states.shape[:2]))
     if reward_fn is not None:
-        rewards = np.broadcast_to(reward_fn(s, a, next_states), next_states.shape)
-        if rewards.dtype.kind not in "biuf" or not np.isfinite(rewards).all():
-            raise ValueError("reward_fn returned NaN, infinite or non-numeric values")
+        rewards = goal_array(reward_fn, "reward_fn", s, a, next_states, float)
     if terminal_fn is not None:
-        terminated = np.broadcast_to(terminal_fn(s, a, next_states), next_states.shape)
+        terminated = goal_array(terminal_fn, "terminal_fn", s, a, next_states, bool)
     if bonus is not None:
         rewards = rewards + bonus[..., None]
     observed = getattr(model, "observed", None)

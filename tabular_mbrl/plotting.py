@@ -313,7 +313,18 @@ def plot_policy(
 ) -> Axes:
     """The greedy policy of ``q`` (shape (S, A)) as arrows on the map, over a
     heatmap of max_a Q if ``values``. Cells where all actions tie get no arrow."""
+    if not all(hasattr(env, name) for name in ("grid", "n_states", "n_actions")):
+        raise TypeError(
+            f"env must be a GridWorld (plot_policy(env, q): the env first), got "
+            f"{type(env).__name__}"
+        )
     q = np.asarray(q)
+    expected = (env.n_states, env.n_actions)
+    if q.shape != expected:
+        raise ValueError(
+            f"q has shape {q.shape}, must be (n_states, n_actions) == {expected} "
+            f"(plot_policy(env, q): the env first)"
+        )
     ax = (
         plot_grid_values(env, q.max(axis=1), ax=ax, label="max Q")
         if values

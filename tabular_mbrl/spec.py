@@ -68,6 +68,17 @@ class AgentSpec:
                 f"{type(agent_class).__name__} {agent_class!r}"
             )
         name = agent_class.__name__
+        missing = [
+            method
+            for method in ("select_action", "update")
+            if not callable(getattr(agent_class, method, None))
+        ]
+        if missing:
+            raise TypeError(
+                f"agent_class must be an agent class such as DynaQAgent, with "
+                f"select_action() and update(); {name} has no "
+                f"{' and no '.join(m + '()' for m in missing)}"
+            )
         known = hyperparameters(agent_class)
         if "rng" in params:
             raise TypeError(
@@ -81,6 +92,14 @@ class AgentSpec:
                 f"hyperparameters are {', '.join(known) or 'none'}"
             )
         for key, value in params.items():
+            if isinstance(value, type) and not (
+                hasattr(value, "update") and hasattr(value, "sample")
+            ):
+                raise TypeError(
+                    f"{key} == {value.__name__} is a class; only a learned model "
+                    f"is given as its class (model=EmpiricalModel), to be built "
+                    f"for every run"
+                )
             if not isinstance(value, type) and hasattr(value, "update"):
                 raise TypeError(
                     f"{key} == {type(value).__name__}(...) is an object that "

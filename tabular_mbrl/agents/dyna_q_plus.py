@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .._checks import check_real, check_transition
+from .._checks import check_int, check_real, check_transition
 from ..models import DeterministicModel, EmpiricalModel
 from .dyna_q import DynaQAgent
 
@@ -78,6 +78,7 @@ class DynaQPlusAgent(DynaQAgent):
         super().update(state, action, reward, next_state, terminated)
 
     def plan(self, n: int) -> None:
+        n = check_int("n", n, low=0)
         visited = self._visited_states
         if n and not visited:
             raise RuntimeError(

@@ -393,6 +393,7 @@ class ReplanningAgent:
     def select_action(self, state: int) -> int:
         """The next action of the current plan, after planning again if it is
         used up (or ``replan_every`` of its actions have been taken)."""
+        check_int("state", state, low=0, high=self.n_states - 1)
         if self._left == 0 or not self._plan:
             self._plan = self.plan(state)
             every = self.replan_every

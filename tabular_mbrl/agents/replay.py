@@ -97,8 +97,13 @@ class ReplayQAgent(QLearningAgent):
 
     def replay(self, n: int) -> None:
         """``n`` backups on transitions drawn uniformly from the memory."""
-        if n == 0:
+        if check_int("n", n, low=0) == 0:
             return
+        if not self._memory:
+            raise RuntimeError(
+                "replay() called before any real step; call update() with a real "
+                "transition first"
+            )
         for i in self.rng.integers(len(self._memory), size=n).tolist():
             self.backup(*self._memory[i])
             self.n_planning_updates += 1

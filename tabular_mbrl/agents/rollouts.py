@@ -107,6 +107,11 @@ class RolloutQAgent(DynaQAgent):
     def rollout(self, length: int) -> None:
         """``length`` imagined transitions along the policy, backed up in
         order; restarts from a visited state after a terminal or unknown one."""
+        if check_int("length", length, low=0) and not self._visited:
+            raise RuntimeError(
+                "rollout() called before any real step; call update() with a real "
+                "transition first"
+            )
         state = -1
         for _ in range(length):
             if state < 0:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import cannot_tell
+from .._checks import cannot_tell, check_memory
 from ..agents import DynaQPlusAgent, epsilon_greedy
 from ..models import DeterministicModel, EmpiricalModel, goal_array, unknown_outcomes
 from ..spec import AgentSpec
@@ -137,6 +137,11 @@ class BatchedDynaQ:
         self.empirical = np.broadcast_to(np.asarray(empirical, dtype=bool), (runs,))
         self.empirical = self.empirical.copy()
         self._counted = bool(self.empirical.any())
+        cells = self.n_runs * self.n_states * self.n_actions
+        check_memory(  # the tables, the model, and counts per next state
+            f"a batch of {self.n_runs:,} runs on {self.n_states:,} states",
+            cells * (56 + (13 * self.n_states if self._counted else 0)),
+        )
         if isinstance(rng, list):
             if len(rng) != self.n_runs:
                 raise ValueError(

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_memory
 from ..agents.mpc import VALUE_TOLERANCE
 from ..models import goal_array, unknown_outcomes
 from ..planning import RewardFn, candidate_sequences, n_sequences
@@ -99,6 +100,10 @@ class BatchedMPC:
                 f"Streams over the {n_runs} runs"
             )
         shape = (n_runs, n_states, n_actions)
+        check_memory(
+            f"a batch of {n_runs:,} MPC runs on {n_states:,} states",
+            n_runs * (n_states + 1) * n_actions * 64,
+        )
         self.model_next, self.model_reward, self.model_terminated = (
             np.broadcast_to(rule, shape).copy()
             for rule in unknown_outcomes(n_states, n_actions)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_memory
 from ..spec import AgentSpec
 from . import kernels
 from .dyna_q import BatchedDynaQ
@@ -60,6 +61,10 @@ class BatchedReplayQ(BatchedDynaQ):
         super().__init__(q, alpha=alpha, gamma=gamma, epsilon=epsilon, rng=rng)
         self.n_replay_steps = int(n_replay_steps)
         self.capacity = int(capacity)
+        check_memory(
+            f"{self.n_runs:,} replay memories of {self.capacity:,} transitions",
+            self.n_runs * self.capacity * 40,
+        )
         shape = (self.n_runs, self.capacity)
         self.memory_states = np.zeros(shape, dtype=np.int64)
         self.memory_actions = np.zeros(shape, dtype=np.int64)

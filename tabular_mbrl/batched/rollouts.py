@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import check_memory
 from ..agents.q_learning import max_value
 from ..agents.rollouts import imagined_action
 from ..models import DeterministicModel, EmpiricalModel, draw_outcome, goal_array
@@ -98,6 +99,9 @@ class BatchedRolloutQ(BatchedDynaQ):
                 f"n_actions, K) == ({q.shape[1]}, {q.shape[2]}, K)"
             )
         shape = (self.n_runs, self.n_states, self.n_actions, self.outcomes.shape[2])
+        check_memory(
+            f"the counted models of {self.n_runs:,} runs", int(np.prod(shape)) * 48
+        )
         self.outcome_counts = np.zeros(shape, dtype=np.int64)
         self.outcome_rewards = np.zeros(shape)
         self.outcome_ends = np.zeros(shape, dtype=bool)

@@ -48,7 +48,7 @@ def confidence_interval(
     low, high : ndarray, shape (...)
         NaN with a single run, where the spread is unknown.
     """
-    values = np.asarray(values, dtype=float)
+    values = _runs("values", values)
     n_resamples = check_int("n_resamples", n_resamples, low=1)
     n_runs = values.shape[0]
     if n_runs < 2:
@@ -74,7 +74,7 @@ def median_interval(
 ) -> tuple[float, float]:
     """95 % percentile-bootstrap interval of the median of ``values`` (one per
     run), seeded like :func:`confidence_interval`; NaN with fewer than 2."""
-    values = np.asarray(values, dtype=float).reshape(-1)
+    values = _runs("values", values).reshape(-1)
     n_resamples = check_int("n_resamples", n_resamples, low=1)
     if len(values) < 2:
         return float("nan"), float("nan")
@@ -258,3 +258,13 @@ class Convergence:
         if not self.n_runs:
             return "-"
         return (">= " if self.censored else "") + f"{self.median:,.0f}"
+
+
+def _runs(name: str, values: object) -> np.ndarray:
+    """``values`` as floats with at least one run (axis 0)."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim == 0 or values.shape[0] == 0:
+        raise ValueError(
+            f"{name} has shape {values.shape}, must have at least one run (axis 0)"
+        )
+    return values

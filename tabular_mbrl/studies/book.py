@@ -14,6 +14,7 @@ import numpy as np
 
 import gridworlds
 
+from .._checks import check_nonempty
 from ..agents import DynaQAgent, DynaQPlusAgent, PrioritizedSweepingAgent
 from ..dynamic_programming import shortest_path_length
 from ..experiments import backups_until_optimal, q_midway, run_steps
@@ -71,6 +72,7 @@ def dyna_maze(
     maze. ``engine`` as for :func:`~tabular_mbrl.run_episodes` (``"auto"``:
     batched for several runs); ``jobs`` settings run in parallel processes.
     """
+    n_planning_steps = check_nonempty("n_planning_steps", n_planning_steps)
     specs = [dyna_q_spec(n) for n in n_planning_steps]
     run.series([spec.label for spec in specs])
     series = episode_settings(
@@ -273,6 +275,7 @@ def figure_8_3(run: Run, *, n_planning_steps: tuple[int, ...] = (0, 50)) -> Stud
     runs add Q tables (the plot shows the first)."""
     env = gridworlds.make("dyna_maze")
     free = np.isin(env.grid.ravel(), [".", "S"])  # the states a policy covers
+    n_planning_steps = check_nonempty("n_planning_steps", n_planning_steps)
     run.series([f"n={n}" for n in n_planning_steps])
     series, lines = [], []
     for n in n_planning_steps:
@@ -337,6 +340,7 @@ def sweeping_backups(
     does to prioritized sweeping. The measure checks the greedy path after
     every real step, so it runs on the loop engine; ``jobs`` runs the agents
     side by side."""
+    scales = check_nonempty("scales", scales)
     alphas = [alpha, 1.0] if exact and alpha != 1.0 else [alpha]
     specs = [
         spec

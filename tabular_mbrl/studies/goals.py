@@ -10,6 +10,7 @@ import numpy as np
 
 import gridworlds
 
+from .._checks import check_int
 from ..experiments import interact, run_steps, tell
 from ..results import Series, Study
 from ..spec import AgentSpec
@@ -80,6 +81,8 @@ def goal_change(
     model's rewards relabelled, beside Dyna-Q that is not told and must
     unlearn the old goal from experience. The values are the cumulative reward
     counted from the change, against real steps since it."""
+    n_steps = check_int("n_steps", n_steps, low=2)
+    change_at = check_int("change_at", change_at, low=1, high=n_steps - 1)
     maze = goal_change_maze(change_at)
 
     def told(env: object, agent: object) -> None:
@@ -165,6 +168,9 @@ def waypoints(
     the real steps a leg took (a leg stops after ``max_steps``: a run that
     never got there counts them). The legs need the loop engine."""
     maze = _dyna_maze()
+    n_tours = check_int("n_tours", n_tours, low=1)
+    warmup = check_int("warmup", warmup, low=0)
+    max_steps = check_int("max_steps", max_steps, low=1)
     legs, begin = [], maze.to_cell(maze.start_state)  # each leg from the last goal
     for goal in WAYPOINTS * n_tours:
         legs.append((begin, goal))

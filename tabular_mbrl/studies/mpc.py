@@ -10,6 +10,7 @@ import numpy as np
 
 import gridworlds
 
+from .._checks import check_nonempty
 from ..agents import QLearningAgent
 from ..results import Series, Study
 from ..spec import AgentSpec
@@ -219,6 +220,8 @@ def mpc_budget(
             planning_updates=float(np.mean([c.planning_updates for c in curves])),
         ), f"{count} candidates: {converged}"
 
+    horizons = check_nonempty("horizons", horizons)
+    n_candidates = check_nonempty("n_candidates", n_candidates)
     names = [f"{count} candidates" for count in n_candidates]
     chosen = run.series(names)
     results = in_parallel(

@@ -228,7 +228,12 @@ def experiment(
 
         @functools.wraps(function)
         def study(**kwargs: Any) -> Study:
-            if kwargs.get("quick", False):
+            quick = kwargs.get("quick", False)
+            if not isinstance(quick, bool):
+                raise TypeError(
+                    f"quick must be a bool, got {type(quick).__name__} {quick!r}"
+                )
+            if quick:
                 kwargs = {**budget, **kwargs}
             given = {key: kwargs.pop(key) for key in RUN_KEYWORDS if key in kwargs}
             run = Run(**{"n_runs": runs, **given})

@@ -7,7 +7,7 @@ import numpy as np
 
 import gridworlds
 
-from .._checks import check_int, check_real
+from .._checks import check_int, check_nonempty, check_real
 from ..agents import ReplanningAgent
 from ..batched.loops import walk_counts
 from ..experiments import interact
@@ -52,6 +52,8 @@ def replanning(
     goal after ``budget`` real steps is stopped and counts ``budget``. Each
     value is a run's mean steps per episode; the note gives the episodes
     that reached the goal within the budget (k/N)."""
+    slips = check_nonempty("slips", slips)
+    every = check_nonempty("every", every)
     slips = tuple(check_real("slip", s, low=0.0, high=1.0) for s in slips)
     budget = check_int("budget", budget, low=1)
     n_runs = run.n_runs
