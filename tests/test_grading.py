@@ -8,6 +8,8 @@ scenarios are graded once, two at a time, in a module-scoped fixture.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import signal
 import sys
@@ -18,7 +20,14 @@ import pytest
 
 from tabular_mbrl.__main__ import main
 from tabular_mbrl.course import _runner
-from tabular_mbrl.course.grading import GradeReport, GradingError, grade
+from tabular_mbrl.course.authoring import check_points
+from tabular_mbrl.course.grading import (
+    MAX_TEST_FILE_BYTES,
+    GradeReport,
+    GradingError,
+    grade,
+    points,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "lectures" / "exercises"
@@ -246,17 +255,240 @@ def test_a_missing_module_scores_zero_with_a_reason(tmp_path):
     assert note == f"ex05_dyna_q_plus_bonus.py not found in {folder}"
 
 
-def test_points_must_be_positive(tmp_path):
+# -- what the grader refuses before any test runs ----------------------------------
+ONE_TEST = "def test_ok():\n    pass\n"
+
+# how a value is written in a test file -> (the value, why it is refused)
+INVALID_POINTS = {
+    "-3": (-3, r"points == -3, must be in \(0, inf\]"),
+    "0": (0, r"points == 0, must be in \(0, inf\]"),
+    "float('nan')": (float("nan"), r"points == nan, must be finite and in \(0, inf\]"),
+    "'3'": ("3", r"points must be a real number, got str '3'"),
+    "True": (True, r"points must be a real number, got bool True"),
+}
+
+
+@pytest.mark.parametrize("written", list(INVALID_POINTS))
+def test_points_must_be_a_finite_number_above_zero(written):
+    value, message = INVALID_POINTS[written]
+    with pytest.raises((TypeError, ValueError), match=f"^{message}$"):
+        points(value)  # refused before the mark is made
+    assert check_points(2.5) == 2.5 and check_points(3) == 3.0
+
+
+@pytest.mark.parametrize(
+    "value, form",
+    [(value, "mark") for value in INVALID_POINTS]
+    + [("-3", "points"), ("True", "points")],
+)
+def test_a_test_worth_invalid_points_stops_grading_naming_it(tmp_path, value, form):
+    # Before: a valid test beside it was "not run", 0 of 1 points, exit 0, no
+    # reason (and nan points made the total nan).
+    (tmp_path / "test_a.py").write_text(ONE_TEST)
+    decorator = "pytest.mark.points" if form == "mark" else "points"
     (tmp_path / "test_bad.py").write_text(
-        "import pytest\n\n@pytest.mark.points(0)\ndef test_x():\n    pass\n"
+        "import pytest\n\nfrom tabular_mbrl.course import points\n\n\n"
+        f"@{decorator}({value})\ndef test_x():\n    pass\n"
     )
-    with pytest.raises(GradingError, match=r"points == 0, must be a number > 0"):
+    message = f"^test_bad.py::test_x: {INVALID_POINTS[value][1]}$"
+    with pytest.raises(GradingError, match=message):
         grade(tmp_path)
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+    (path / "test_inner.py").write_text(ONE_TEST)
+
+
+def _loop(path: Path) -> None:
+    path.symlink_to(path.name)
+
+
+def _dangling(path: Path) -> None:
+    path.symlink_to("nowhere.py")
+
+
+def _device(path: Path) -> None:
+    path.symlink_to("/dev/zero")  # reading it would never end
+
+
+def _huge(path: Path) -> None:
+    with path.open("wb") as file:  # sparse: no disk used
+        file.truncate(MAX_TEST_FILE_BYTES + 1)
+
+
+RULE = "not a regular file: the grader reads only regular files as tests"
+# name -> (how it is made, the line the grader refuses it with)
+NOT_TEST_FILES = {
+    "fifo": (_fifo, "test_x.py in {} is a named pipe, " + RULE),
+    "folder": (_folder, "test_x.py in {} is a folder, " + RULE),
+    "symlink loop": (
+        _loop,
+        "test_x.py in {} is a symlink loop: the grader reads only regular files "
+        "as tests",
+    ),
+    "dangling symlink": (
+        _dangling,
+        "test_x.py in {} is a symlink to nothing (nowhere.py): the grader reads "
+        "only regular files as tests",
+    ),
+    "device": (_device, "test_x.py in {} is a symlink to a character device, " + RULE),
+    "huge": (
+        _huge,
+        "test_x.py in {} holds more than 4,194,304 bytes, the most a test file "
+        "may hold",
+    ),
+}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX file types")
+@pytest.mark.timeout(60)  # a grader that opens the pipe waits for ever
+@pytest.mark.parametrize("name", ["test_x.py", "conftest.py"])
+@pytest.mark.parametrize("kind", list(NOT_TEST_FILES))
+def test_the_grader_refuses_what_is_not_a_regular_test_file(
+    tmp_path, capsys, kind, name
+):
+    (tmp_path / "test_a.py").write_text(ONE_TEST)
+    make, message = NOT_TEST_FILES[kind]
+    make(tmp_path / name)
+    message = message.format(tmp_path).replace("test_x.py", name)
+    with pytest.raises(GradingError, match=f"^{re.escape(message)}$"):
+        grade(tmp_path)
+    assert main(["grade", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"tabular-mbrl: error: {message}\n"
+
+
+def test_a_test_file_linked_from_elsewhere_is_graded_and_stays_a_link(tmp_path):
+    # Links are followed, as before: the course's tests may be linked into a
+    # grading folder (who can place a link there can place a test file).
+    (tmp_path / "course").mkdir()
+    (tmp_path / "course" / "test_shared.py").write_text(ONE_TEST)
+    folder = tmp_path / "grading"
+    folder.mkdir()
+    (folder / "test_shared.py").symlink_to(tmp_path / "course" / "test_shared.py")
+    report = grade(folder)
+    assert report.score == report.max_score == 1.0
+    assert (folder / "test_shared.py").is_symlink()
+
+
+# -- an exercise's maximum does not depend on its test files' fate ------------------
+def test_a_test_file_that_cannot_be_collected_keeps_its_exercises_maximum(tmp_path):
+    # Before: "0 of 70", the broken exercise dropped from the maximum.
+    folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
+    broken = folder / "test_ex03_deterministic_model.py"
+    broken.write_text("import no_such_module\n" + broken.read_text())
+    skipped = folder / "test_ex05_dyna_q_plus_bonus.py"
+    skipped.write_text(
+        "import pytest\n\npytest.skip('later', allow_module_level=True)\n"
+        + skipped.read_text()
+    )
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()  # a hidden file of the same name as a visible one, broken too
+    (hidden / "test_ex01_epsilon_greedy.py").write_text(
+        "import no_such_module\nimport pytest\n\n\nclass TestMore:\n"
+        "    @pytest.mark.parametrize('n', [1, 2, 3])\n"
+        "    @pytest.mark.points(2)\n    def test_n(self, n):\n        pass\n"
+    )
+    report = grade(folder, hidden=hidden, timeout=5.0)
+    table = report.by_exercise()
+    missing = "ModuleNotFoundError: No module named 'no_such_module'"
+    assert table["ex03_deterministic_model"] == (
+        0.0,
+        10.0,
+        f"could not collect test_ex03_deterministic_model.py: {missing}",
+    )
+    assert table["ex05_dyna_q_plus_bonus"] == (
+        0.0,
+        10.0,
+        "could not collect test_ex05_dyna_q_plus_bonus.py: skipped: later",
+    )
+    assert table["ex01_epsilon_greedy"] == (10.0, 16.0, "1 of 7 tests failed")
+    lost = [t for t in report.tests if t.name == "TestMore::test_n"]
+    assert [(t.max_score, t.visibility) for t in lost] == [(6.0, "after_published")]
+    assert report.max_score == MAX_SCORE + 6 and report.score == MAX_SCORE - 20
+
+
+def test_an_unparsable_test_file_stops_grading(tmp_path):
+    (tmp_path / "test_a.py").write_text(ONE_TEST)
+    (tmp_path / "test_b.py").write_text("def test_(:\n")
+    with pytest.raises(
+        GradingError,
+        match=r"^could not collect test_b.py: SyntaxError: .* \(and its source does "
+        r"not show its tests and their points, so they cannot be counted as lost\)$",
+    ):
+        grade(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "source, declared",
+    [
+        ("def test_a():\n    pass\n", {"test_a": 1.0}),
+        (
+            "import pytest\nfrom tabular_mbrl.course import points\n\n"
+            "pytestmark = pytest.mark.points(2)\n\n"
+            "@points(3)\ndef test_a():\n    pass\n\n"
+            "def test_b():\n    pass\n\n"
+            "def helper():\n    pass\n\n"
+            "class TestC:\n    @pytest.mark.parametrize('x', [(1, 2), (3, 4)])\n"
+            "    def test_d(self, x):\n        pass\n\n"
+            "class Helper:\n    def test_e(self):\n        pass\n\n"
+            "class TestInit:\n    def __init__(self):\n        pass\n"
+            "    def test_f(self):\n        pass\n",
+            {"test_a": 3.0, "test_b": 2.0, "TestC::test_d": 4.0},
+        ),
+        ("def test_(:\n", None),  # does not parse
+        ("import pytest\n@pytest.mark.points(N)\ndef test_a():\n    pass\n", None),
+        (
+            "import pytest\n@pytest.mark.parametrize('x', X)\ndef test_a(x): pass\n",
+            None,
+        ),
+        ("def pytest_generate_tests(metafunc):\n    pass\n", None),
+        ("from helpers import *\n", None),
+        ("test_a = lambda: None\n", None),
+        ("if True:\n    def test_a():\n        pass\n", None),
+        ("class TestB(Base):\n    pass\n", None),
+    ],
+)
+def test_the_points_a_test_file_declares_are_read_from_its_source(source, declared):
+    assert _runner._declared(Path("test_x.py"), source.encode(), None) == declared
+
+
+def test_the_handouts_declared_points_are_the_points_it_grades(reports):
+    graded = {(t.exercise, t.name): t.max_score for t in reports["reference"].tests}
+    declared = {
+        (path.stem.removeprefix("test_"), name): worth
+        for path in sorted(EXERCISES.glob("test_ex*.py"))
+        for name, worth in _runner._declared(path, path.read_bytes(), None).items()
+    }
+    assert declared == graded and sum(declared.values()) == MAX_SCORE
+
+
+def test_a_declared_test_worth_invalid_points_stops_grading():
+    source = b"import pytest\n\n@pytest.mark.points(-3)\ndef test_a():\n    pass\n"
+    with pytest.raises(
+        GradingError, match=r"^test_x.py::test_a: points == -3, must be in \(0, inf\]$"
+    ):
+        _runner._declared(Path("test_x.py"), source, None)
+
+
+def test_a_fixture_with_params_in_the_conftest_hides_the_declared_points():
+    conftest = (
+        b"import pytest\n\n@pytest.fixture(params=[1, 2])\ndef n(request): pass\n"
+    )
+    assert _runner._declared(Path("test_x.py"), ONE_TEST.encode(), conftest) is None
 
 
 def test_bad_arguments(tmp_path):
     with pytest.raises(GradingError, match="must be an existing folder"):
         grade(tmp_path / "nope")
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(GradingError, match=r"^folder == '.*loop', must be an exis"):
+        grade(tmp_path / "loop")  # before: RuntimeError: Symlink loop
+    (tmp_path / "loop").unlink()
     with pytest.raises(GradingError, match="no tests found"):
         grade(tmp_path)
     with pytest.raises(ValueError, match=r"timeout == 0, must be > 0"):

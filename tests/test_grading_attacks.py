@@ -386,3 +386,34 @@ def test_attack_planting_modules_and_tests_gains_nothing(tmp_path):
     assert (folder / "planted").exists() and (folder / "hmac.py").exists()
     assert not (folder / "ran").exists()  # neither file ever ran
     assert report.score == 0.0 and report.max_score == 10.0, report.table()
+
+
+SWAP_THE_TEST_FILES = '''
+"""Attack: put a folder in the test file's place and an 8 GiB (sparse) file in
+the conftest's, hoping the grader's clean-up, which puts the tests back after
+the run, crashes on the one or runs out of memory on the other."""
+import os
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    test = HERE / "test_ex01_epsilon_greedy.py"
+    if not test.is_dir():
+        test.unlink()
+        test.mkdir()
+        (test / "inside").write_text("planted")
+        with (HERE / "conftest.py").open("wb") as conftest:
+            conftest.truncate(8 * 2**30)
+    raise NotImplementedError("exercise 1")
+'''
+
+
+def test_attack_swapping_the_test_files_for_a_folder_and_a_huge_file(tmp_path):
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", SWAP_THE_TEST_FILES)
+    conftest = (folder / "conftest.py").read_bytes()
+    report = grade(folder, timeout=5.0)  # before: IsADirectoryError after the run
+    assert report.score == 0.0 and report.max_score == 10.0, report.table()
+    assert (folder / "test_ex01_epsilon_greedy.py" / "inside").exists()  # left
+    assert (folder / "conftest.py").read_bytes() == conftest  # put back

@@ -8,8 +8,11 @@ dies half-way still leaves a record of every test it finished:
 - ``{"kind": "test", ...}`` once per collected test: its points and visibility;
 - ``{"kind": "start", "nodeid": ...}`` when a test starts;
 - ``{"kind": "result", "nodeid": ..., "passed": ..., "output": ...}`` when it ends;
-- ``{"kind": "collect_error", "path": ..., "output": ...}`` for a test file that
-  could not be collected.
+- ``{"kind": "collect_error", "path": ..., "file": ..., "output": ...}`` for a
+  test file (or a part of one) that could not be collected, or was skipped
+  whole;
+- ``{"kind": "error", "message": ...}`` when grading must not go on: a test
+  worth an invalid number of points (no test runs then).
 
 Each record carries a sequence number and, after a space, its HMAC under a key
 the grader hands this process in ``TABULAR_MBRL_GRADE_KEY``. The key is taken
@@ -31,14 +34,16 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
+import traceback
 from pathlib import Path
 
 import pytest
 
 from . import authoring
 from ._runner import KEY_ENV, set_dumpable
-from .authoring import GradingTimeout, failure_line
+from .authoring import GradingTimeout, check_points, failure_line
 from .report import exercise_of
 
 POINTS_HELP = "points(n): the test is worth n points when the grader runs it"
@@ -60,15 +65,42 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _points(item: pytest.Item) -> float:
+    """The test's worth from its closest ``points`` mark (1 without one), or
+    ``TypeError``/``ValueError`` saying why the mark is invalid."""
     marker = item.get_closest_marker("points")
     if marker is None:
         return 1.0
-    value = marker.args[0] if marker.args else marker.kwargs.get("n")
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise pytest.UsageError(
-            f"{item.nodeid}: points == {value!r}, must be a number > 0"
+    given = [*marker.args, *marker.kwargs.values()]
+    if len(given) != 1 or set(marker.kwargs) - {"n"}:
+        raise TypeError(
+            f"points takes one number, got args {marker.args!r}, "
+            f"kwargs {marker.kwargs!r}"
         )
-    return float(value)
+    return check_points(given[0])
+
+
+#: The start of a definition, to name the test a bad ``@points(...)`` decorates.
+_DEFINITION = re.compile(r"\s*(?:async\s+def|def|class)\s+(\w+)")
+
+
+def _points_error(path: Path, error: BaseException) -> str | None:
+    """``FILE::TEST: why`` when collecting ``path`` failed in
+    :func:`.authoring.check_points` (a ``@points(...)`` with a bad value),
+    else None."""
+    frames = list(traceback.walk_tb(error.__traceback__))
+    if not any(frame.f_code is check_points.__code__ for frame, _ in frames):
+        return None
+    here = path.resolve()
+    lines = [n for f, n in frames if Path(f.f_code.co_filename).resolve() == here]
+    if not lines:
+        return f"{path.name}: {error}"
+    source = path.read_text(errors="replace").splitlines()[lines[-1] - 1 :]
+    name = None
+    if source and source[0].lstrip().startswith("@"):  # the test it decorates
+        names = (_DEFINITION.match(line) for line in source)
+        name = next((match[1] for match in names if match), None)
+    where = f"{path.name}::{name}" if name else f"{path.name}:{lines[-1]}"
+    return f"{where}: {error}"
 
 
 class _Grading:
@@ -81,6 +113,11 @@ class _Grading:
         self.log = open(path, "a", buffering=1) if path else None  # noqa: SIM115
         self.seconds = config.getoption("--grade-timeout")
         self.failures: dict[str, str] = {}
+        #: The collectors whose collection failed or was skipped: the file they
+        #: come from, and why grading must stop (a bad ``@points(...)``) if so.
+        self.collect_files: dict[int, str] = {}
+        self.collect_stops: dict[int, str] = {}
+        self.stopped = False  # an "error" record was written
         self.key = os.environ.pop(KEY_ENV, "").encode()
         self.sequence = 0
 
@@ -105,6 +142,19 @@ class _Grading:
                 items=[item for item in items if item.nodeid not in wanted]
             )
             items[:] = [item for item in items if item.nodeid in wanted]
+        worth, invalid = {}, []
+        for item in items:
+            try:
+                worth[item] = _points(item)
+            except (TypeError, ValueError) as error:
+                invalid.append(f"{item.nodeid}: {error}")
+        if invalid:
+            more = f" (and {len(invalid) - 1} more)" if len(invalid) > 1 else ""
+            self.write({"kind": "error", "message": invalid[0] + more})
+        if invalid or self.stopped:  # no test runs: the grade would mean nothing
+            self.config.hook.pytest_deselected(items=list(items))
+            items.clear()
+            return
         hidden = self.config.getoption("--grade-hidden")
         hidden_dir = Path(hidden).resolve() if hidden else None
         for item in items:
@@ -113,22 +163,55 @@ class _Grading:
                 {
                     "kind": "test",
                     "nodeid": item.nodeid,
+                    "file": str(item.path),
                     "name": item.name,
                     "exercise": exercise_of(item.path),
-                    "points": _points(item),
+                    "points": worth[item],
                     "visibility": "after_published" if is_hidden else "visible",
                 }
             )
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector):
+        outcome = yield
+        report = outcome.get_result()
+        if not report.passed:
+            self.collect_files[id(report)] = str(collector.path)
+
+    def pytest_exception_interact(
+        self, node: pytest.Item | pytest.Collector, call: pytest.CallInfo, report
+    ) -> None:
+        if isinstance(report, pytest.CollectReport) and call.excinfo is not None:
+            stop = _points_error(node.path, call.excinfo.value)
+            if stop:
+                self.collect_stops[id(report)] = stop
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
+        stop = self.collect_stops.pop(id(report), None)
+        file = self.collect_files.pop(id(report), None)
+        if stop:
+            self.write({"kind": "error", "message": stop})
+            self.stopped = True
+        elif report.failed:
             lines = str(report.longrepr).strip().splitlines() or ["collection failed"]
             self.write(
                 {
                     "kind": "collect_error",
                     "path": report.nodeid,
+                    "file": file,
                     # pytest's last line, without its "E   " margin
                     "output": lines[-1].removeprefix("E").strip(),
+                }
+            )
+        elif report.skipped:  # a file skipped whole earns nothing either
+            reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
+            reason = str(reason).removeprefix("Skipped: ")
+            self.write(
+                {
+                    "kind": "collect_error",
+                    "path": report.nodeid,
+                    "file": file,
+                    "output": f"skipped: {reason}".strip(),
                 }
             )
 

@@ -5,11 +5,16 @@ arguments, runs pytest with the grading plugin (:mod:`._grading_plugin`) on
 fresh copies of the tests, under the keeper process (:mod:`._keeper`) and a
 timeout, reads back the signed log, starts again past a test that took its
 process down, and returns a :class:`.report.GradeReport`. Also the helpers
-around it: the log key, :func:`set_dumpable`, putting the tests back.
+around it: the log key, :func:`set_dumpable`, reading the tests (regular
+files only, of bounded size, before anything runs), counting the points of a
+test file that could not be collected, putting the tests back.
 """
 
 from __future__ import annotations
 
+import ast
+import errno
+import fnmatch
 import hashlib
 import hmac
 import json
@@ -17,6 +22,7 @@ import os
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -24,10 +30,17 @@ import time
 from pathlib import Path
 
 from . import _keeper
-from .authoring import SUBMISSION_ENV
-from .report import GradeReport, TestResult
+from .authoring import SUBMISSION_ENV, check_points
+from .report import GradeReport, TestResult, exercise_of
 
-__all__ = ["KEY_ENV", "MAX_TIMEOUT", "GradingError", "grade", "set_dumpable"]
+__all__ = [
+    "KEY_ENV",
+    "MAX_TEST_FILE_BYTES",
+    "MAX_TIMEOUT",
+    "GradingError",
+    "grade",
+    "set_dumpable",
+]
 
 #: Extra seconds, past the per-test timeout, before a stuck test process is killed.
 _GRACE_SECONDS = 5.0
@@ -36,6 +49,9 @@ _STARTUP_SECONDS = 120.0
 
 #: The longest per-test timeout, in seconds (a longer one overflows the timer).
 MAX_TIMEOUT = 3600.0
+
+#: The most a test file or conftest may hold: the grader reads each whole.
+MAX_TEST_FILE_BYTES = 4 * 2**20
 
 #: Environment variable that hands the test process the key it signs its log
 #: records with (it removes it from its environment before any test runs).
@@ -78,7 +94,20 @@ def grade(
     Raises
     ------
     GradingError
-        When grading cannot run: a missing folder, no tests, no pytest.
+        When grading cannot run: a missing folder, no tests, no pytest; a
+        ``test_*.py`` or ``conftest.py`` that is not a regular file (a folder,
+        a named pipe, a device, a symlink loop; a symlink to a regular file is
+        read) or holds more than :data:`MAX_TEST_FILE_BYTES`; a test worth
+        an invalid number of points; a test file that could not be collected
+        and whose points its source does not show (see below).
+
+    Notes
+    -----
+    An exercise's maximum does not depend on what happens when its tests
+    run: a test file that cannot be collected (or is skipped whole) loses the
+    points its source declares, test by test, with the reason; if its source
+    does not show them (a syntax error, tests made at run time), grading
+    stops rather than leave them out of the maximum.
     """
     started = time.perf_counter()
     folder = _check_folder("folder", folder)
@@ -114,6 +143,10 @@ def _grade(
         originals = _snapshot(folder, hidden)
         copies = scratch / "tests"
         hidden_copies = scratch / "hidden" if hidden else None
+        copy_of = {
+            path: (copies if path.parent == folder else hidden_copies) / path.name
+            for path in originals
+        }
         for attempt in range(1, 1000):
             # Every test process collects fresh copies of the tests as they
             # were read, from a folder that holds nothing else: not a file a
@@ -170,6 +203,7 @@ def _grade(
                         f"pytest could not run (exit status {status}): "
                         + (lines[-1].strip() if lines else "no output")
                     )
+                _count_lost(records, originals, copy_of, hidden, tests)
             finished = _results(records, tests)
             started_last = [
                 r["nodeid"]
@@ -199,8 +233,11 @@ def _grade(
 def _check_folder(name: str, folder: object) -> Path:
     if not isinstance(folder, str | os.PathLike):
         raise TypeError(f"{name} == {folder!r}, must be a path to a folder")
-    path = Path(folder).resolve()
-    if not path.is_dir():
+    try:
+        path = Path(folder).resolve()
+    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before 3.13)
+        path = None
+    if path is None or not path.is_dir():
         raise GradingError(f"{name} == {str(folder)!r}, must be an existing folder")
     return path
 
@@ -288,15 +325,105 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 def _snapshot(*folders: Path | None) -> dict[Path, bytes]:
     """The test files and conftests of ``folders``, read once, before any
-    submission code runs."""
+    submission code runs (see :func:`_read_test_file`)."""
     files = {}
     for folder in folders:
-        if folder is not None:
-            for path in sorted(folder.glob("test_*.py")) + sorted(
-                folder.glob("conftest.py")
-            ):
-                files[path] = path.read_bytes()
+        if folder is None:
+            continue
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(entry.name for entry in entries)
+        except OSError as error:
+            raise GradingError(f"cannot list {folder}: {error.strerror}") from None
+        tests = [name for name in names if fnmatch.fnmatchcase(name, "test_*.py")]
+        for name in tests + [name for name in names if name == "conftest.py"]:
+            files[folder / name] = _read_test_file(folder / name)
     return files
+
+
+_RULE = "the grader reads only regular files as tests"
+
+_KINDS = [
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+]
+
+
+def _read_test_file(path: Path) -> bytes:
+    """The bytes of the test file (or conftest) ``path``, or a one-line
+    :class:`GradingError`: only a regular file is opened (a folder, a named
+    pipe, a device or a symlink loop named like a test is refused; reading a
+    pipe would wait for ever), and at most :data:`MAX_TEST_FILE_BYTES` are
+    read.
+
+    A symlink to a regular file is read, wherever it points, as before: an
+    instructor may link the course's test files into a grading folder, and
+    refusing links would protect nothing, since whoever can put a link named
+    ``test_*.py`` there can put a test file there, which runs as the grader's
+    own code. What a link points to is read once, here, like any test file.
+    """
+    where = f"{path.name} in {path.parent}"
+    try:
+        link = stat.S_ISLNK(os.lstat(path).st_mode)
+        info = os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise GradingError(f"{where} is a symlink loop: {_RULE}") from None
+        if error.errno in (errno.ENOENT, errno.ENOTDIR) and os.path.islink(path):
+            raise GradingError(
+                f"{where} is a symlink to nothing ({os.readlink(path)}): {_RULE}"
+            ) from None
+        raise GradingError(f"{where} cannot be read: {error.strerror}") from None
+    _check_regular(where, info, link)
+    try:
+        # Non-blocking: should a pipe have taken the file's place since the
+        # check, opening and reading it returns at once instead of waiting.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            _check_regular(where, os.fstat(fd), link)  # what was opened
+            data = _read_at_most(fd, MAX_TEST_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
+    except OSError as error:
+        raise GradingError(f"{where} cannot be read: {error.strerror}") from None
+    if len(data) > MAX_TEST_FILE_BYTES:  # it grew since it was looked at
+        raise _too_big(where)
+    return data
+
+
+def _check_regular(where: str, info: os.stat_result, link: bool) -> None:
+    """Refuse what is not a regular file of at most
+    :data:`MAX_TEST_FILE_BYTES`, in one line."""
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), None)
+        to = "a symlink to " if link else ""
+        raise GradingError(
+            f"{where} is {to}{kind or 'a special file'}, not a regular file: {_RULE}"
+        )
+    if info.st_size > MAX_TEST_FILE_BYTES:
+        raise _too_big(where)
+
+
+def _too_big(where: str) -> GradingError:
+    return GradingError(
+        f"{where} holds more than {MAX_TEST_FILE_BYTES:,} bytes, "
+        "the most a test file may hold"
+    )
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``fd``, to its end."""
+    chunks, size = [], 0
+    while size < limit:
+        chunk = os.read(fd, limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _copy_out(files: dict[Path, bytes], folder: Path, target: Path) -> None:
@@ -308,12 +435,34 @@ def _copy_out(files: dict[Path, bytes], folder: Path, target: Path) -> None:
             (target / path.name).write_bytes(data)
 
 
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether ``path`` is (or links to) a regular file holding ``data``; it is
+    read only then, and no further than ``data``'s length."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+            return False
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            return _read_at_most(fd, len(data) + 1) == data
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+
+
 def _restore(files: dict[Path, bytes]) -> None:
-    """Put the tests back as they were read, in case a submission rewrote them."""
+    """Put the tests back as they were read, in case a submission rewrote them.
+    As far as it can: the grade never depended on these files, so what cannot
+    be put back (a folder planted in a test file's place) is left as it is."""
     for path, data in files.items():
-        if not path.is_file() or path.read_bytes() != data:
+        if _holds(path, data):
+            continue
+        try:
             path.unlink(missing_ok=True)
             path.write_bytes(data)
+        except OSError:
+            pass
 
 
 def _read_log(log: Path, key: str) -> list[dict]:
@@ -340,6 +489,9 @@ def _collect(
     collect_errors: list[tuple[str, str]],
 ) -> None:
     for record in records:
+        if record["kind"] == "error":  # e.g. a test worth -3 points
+            raise GradingError(record["message"])
+    for record in records:
         if record["kind"] == "test":
             tests[record["nodeid"]] = TestResult(
                 record["nodeid"],
@@ -361,3 +513,213 @@ def _results(records: list[dict], tests: dict[str, TestResult]) -> set[str]:
             test.output = record["output"]
             finished.add(record["nodeid"])
     return finished
+
+
+def _count_lost(
+    records: list[dict],
+    originals: dict[Path, bytes],
+    copy_of: dict[Path, Path],
+    hidden: Path | None,
+    tests: dict[str, TestResult],
+) -> None:
+    """Add to ``tests``, as failed, every test that a test file's source
+    declares and that was not collected because collecting (part of) the file
+    failed or was skipped: each exercise keeps its maximum, whatever its test
+    files do when they are imported.
+
+    Raises
+    ------
+    GradingError
+        If the source of such a file does not show its tests and their points
+        (see :func:`_declared`): leaving them out would raise the percentage.
+    """
+    collected: dict[Path, set[str]] = {}  # per copy: the tests collected from it
+    for record in records:
+        if record["kind"] == "test":
+            inside = record["nodeid"].partition("::")[2].partition("[")[0]
+            collected.setdefault(Path(record["file"]).resolve(), set()).add(inside)
+    copies = {path: copy.resolve() for path, copy in copy_of.items()}
+    conftests = {
+        p.parent: data for p, data in originals.items() if p.name == "conftest.py"
+    }
+    for record in records:
+        if record["kind"] != "collect_error" or not record.get("file"):
+            continue
+        failed = Path(record["file"]).resolve()
+        inside = record["path"].partition("::")[2]  # "" for a whole file
+        reason = f"could not collect {record['path']}: {record['output']}"
+        for path, copy in copies.items():
+            if path.name == "conftest.py" or (
+                copy != failed and failed not in copy.parents
+            ):
+                continue
+            declared = _declared(path, originals[path], conftests.get(path.parent))
+            if declared is None:
+                raise GradingError(
+                    f"{reason} (and its source does not show its tests and their "
+                    "points, so they cannot be counted as lost)"
+                )
+            seen = collected.get(copy, set())
+            for test_id, worth in declared.items():
+                if (
+                    inside
+                    and test_id != inside
+                    and not test_id.startswith(f"{inside}::")
+                ):
+                    continue
+                if test_id in seen:
+                    continue
+                nodeid = f"{path.name}::{test_id}"
+                key = nodeid if nodeid not in tests else f"{path}::{test_id}"
+                tests[key] = TestResult(
+                    nodeid,
+                    test_id,
+                    exercise_of(path),
+                    worth,
+                    "after_published" if path.parent == hidden else "visible",
+                    output=reason,
+                )
+                seen.add(test_id)
+
+
+class _Unknown(Exception):
+    """A test file's source does not show its tests, or their points."""
+
+
+def _declared(
+    path: Path, data: bytes, conftest: bytes | None
+) -> dict[str, float] | None:
+    """The tests the test file ``path`` declares, read from its source
+    ``data`` without running it, with the points each is worth in all:
+    ``{"test_f": 3.0, "TestC::test_g": 2.0}``, as pytest collects them
+    (functions named ``test*``, and their like in classes named ``Test*``;
+    a test parametrised over a list of n cases is worth n times its points).
+
+    None when the source does not show them: it does not parse, or it makes
+    tests at run time (``pytest_generate_tests``, a fixture with ``params``,
+    here or in the conftest; a ``points`` or ``parametrize`` argument that
+    is not written out; a test class that inherits; a ``test*`` name bound by
+    anything but ``def``).
+
+    Raises
+    ------
+    GradingError
+        If a test is declared worth an invalid number of points.
+    """
+    try:
+        tree = ast.parse(data, filename=path.name)
+        trees = [tree] + ([ast.parse(conftest)] if conftest is not None else [])
+        for node in (node for t in trees for node in ast.walk(t)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                node.name == "pytest_generate_tests"
+                or any(
+                    _mark_name(d) == "fixture" and "params" in _keywords(d)
+                    for d in node.decorator_list
+                )
+            ):
+                return None
+        tests: dict[str, float] = {}
+        _declare(path.name, tree.body, "", [], tests)
+        return tests
+    except (SyntaxError, ValueError, RecursionError, MemoryError, _Unknown):
+        return None
+
+
+def _declare(
+    file: str, body: list[ast.stmt], prefix: str, outer: list[ast.expr], out: dict
+) -> None:
+    """Add the tests of a module's or a test class's ``body`` to ``out``;
+    ``outer`` are the marks around it, closest first."""
+    marks = [mark for node in body for mark in _pytestmark(node)] + outer
+    for node in body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if node.name.startswith("test"):
+                test_id = prefix + node.name
+                own = list(reversed(node.decorator_list))
+                out[test_id] = _worth(f"{file}::{test_id}", own + marks)
+        elif isinstance(node, ast.ClassDef):
+            if not node.name.startswith("Test"):
+                continue
+            if node.bases or node.keywords:
+                raise _Unknown
+            defined = {n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+            if defined & {"__init__", "__new__"}:  # pytest does not collect it
+                continue
+            own = list(reversed(node.decorator_list))
+            _declare(file, node.body, f"{prefix}{node.name}::", own + marks, out)
+        elif any(name.startswith(("test", "Test")) for name in _bound(node)):
+            raise _Unknown  # e.g. test_x = make_test(), or a def under an if
+
+
+def _bound(node: ast.stmt) -> set[str]:
+    """The names a statement binds, in it or in the statements it holds."""
+    names = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(child.name)
+        elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+            names.add(child.id)
+        elif isinstance(child, ast.alias):
+            names.add("test" if child.name == "*" else child.asname or child.name)
+    return names
+
+
+def _pytestmark(node: ast.stmt) -> list[ast.expr]:
+    """The marks a ``pytestmark = ...`` statement sets."""
+    if not (
+        isinstance(node, ast.Assign | ast.AnnAssign)
+        and any(
+            isinstance(t, ast.Name) and t.id == "pytestmark"
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        )
+    ):
+        return []
+    value = node.value
+    return list(value.elts) if isinstance(value, ast.List | ast.Tuple) else [value]
+
+
+def _mark_name(node: ast.expr) -> str | None:
+    """``points`` for ``points(3)``, ``@pytest.mark.points(3)`` or
+    ``@pytest.mark.points``; None for what is not a name or a call of one."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Name):
+        return node.id
+    return node.attr if isinstance(node, ast.Attribute) else None
+
+
+def _keywords(node: ast.expr) -> set[str | None]:
+    return {k.arg for k in node.keywords} if isinstance(node, ast.Call) else set()
+
+
+def _worth(where: str, marks: list[ast.expr]) -> float:
+    """A test's points in all, from its marks (closest first)."""
+    worth, cases = None, 1
+    for mark in marks:
+        name = _mark_name(mark)
+        if name == "points" and worth is None:
+            given = [*mark.args, *mark.keywords] if isinstance(mark, ast.Call) else []
+            if len(given) != 1 or isinstance(given[0], ast.Starred):
+                raise _Unknown
+            value = given[0].value if isinstance(given[0], ast.keyword) else given[0]
+            try:
+                value = ast.literal_eval(value)
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                raise _Unknown from None
+            try:
+                worth = check_points(value)
+            except (TypeError, ValueError) as error:
+                raise GradingError(f"{where}: {error}") from None
+        elif name == "parametrize":
+            values = None
+            if isinstance(mark, ast.Call) and len(mark.args) > 1:
+                values = mark.args[1]
+            elif isinstance(mark, ast.Call):
+                kw = [k.value for k in mark.keywords if k.arg == "argvalues"]
+                values = kw[0] if kw else None
+            if not isinstance(values, ast.List | ast.Tuple) or any(
+                isinstance(e, ast.Starred) for e in values.elts
+            ):
+                raise _Unknown
+            cases *= max(len(values.elts), 1)  # no cases: one skipped test
+    return (1.0 if worth is None else worth) * cases

@@ -20,6 +20,7 @@ import traceback
 from pathlib import Path
 from types import ModuleType, TracebackType
 
+from .._checks import check_real
 from . import _client, _sandbox
 from ._sandbox import repeat
 
@@ -28,6 +29,7 @@ __all__ = [
     "GradingTimeout",
     "Submission",
     "SubmissionImportError",
+    "check_points",
     "failure_line",
     "isolate",
     "points",
@@ -53,11 +55,24 @@ class SubmissionImportError(Exception):
     """The student's module is missing or raised while being imported."""
 
 
+def check_points(n: object) -> float:
+    """``n`` as a test's worth: a finite real number > 0 (not a bool, not a
+    string), or ``TypeError``/``ValueError`` saying why not."""
+    return check_real("points", n, low=0.0, low_open=True)
+
+
 def points(n: float):
     """Mark a test as worth ``n`` points: ``@points(2)``, the same as
-    ``@pytest.mark.points(2)``. Unmarked tests are worth 1 point."""
+    ``@pytest.mark.points(2)``. Unmarked tests are worth 1 point.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``n`` is not a finite real number > 0 (see :func:`check_points`).
+    """
     import pytest
 
+    check_points(n)
     return pytest.mark.points(n)
 
 

@@ -47,7 +47,14 @@ names:
 from __future__ import annotations
 
 from ._client import SubmissionCrashed
-from ._runner import KEY_ENV, MAX_TIMEOUT, GradingError, grade, set_dumpable
+from ._runner import (
+    KEY_ENV,
+    MAX_TEST_FILE_BYTES,
+    MAX_TIMEOUT,
+    GradingError,
+    grade,
+    set_dumpable,
+)
 from .authoring import (
     SUBMISSION_ENV,
     GradingTimeout,
@@ -63,6 +70,7 @@ from .report import GradeReport, TestResult, exercise_of
 
 __all__ = [
     "KEY_ENV",
+    "MAX_TEST_FILE_BYTES",
     "MAX_TIMEOUT",
     "SUBMISSION_ENV",
     "GradeReport",
