@@ -14,6 +14,13 @@ endings) and prints a table of what the experiment measures per series; the
 CSV and the table are made by :mod:`tabular_mbrl.results.report`. Bad
 arguments give a one-line error and exit status 2.
 
+Every file is written whole (a temporary file in its folder, renamed over the
+target when complete, :mod:`tabular_mbrl._files`), and a run's two files only
+once both are complete. An output that cannot be written is refused before
+the run; one that fails after it (disk full) is kept in a new temporary
+folder, named in the one-line error (exit status 2). Ctrl-C prints one line
+saying what was and was not written (exit status 130).
+
 ``grade`` scores the exercise tests in a folder (see
 :mod:`tabular_mbrl.course.grading`): a table per exercise, the total, and with
 ``--json`` a Gradescope ``results.json``. Its exit status is 0 whenever grading
@@ -24,12 +31,18 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
+from ._files import Staged, folder_problem, output_problem, stage, write_atomically
 from ._version import __version__
-from .results import summary_table, write_csv
+from .results import summary_table
+from .results.report import write_csv_rows
 from .studies import STUDIES, Refused, UnknownSeries
 
 
@@ -40,6 +53,13 @@ class _Progress:
     def __init__(self, name: str, started: float, stream) -> None:
         self.name, self.started, self.stream = name, started, stream
         self.live = hasattr(stream, "isatty") and stream.isatty()
+        self.open_line = False  # a live line not ended yet
+
+    def end_line(self) -> None:
+        """End a live line (before a message, after Ctrl-C)."""
+        if self.open_line:
+            print(file=self.stream, flush=True)
+            self.open_line = False
 
     def __call__(self, setting: str, done: int, total: int) -> None:
         line = (
@@ -49,12 +69,17 @@ class _Progress:
         if self.live:
             end = "\n" if done == total else ""
             print(f"\r\x1b[K{line}", end=end, file=self.stream, flush=True)
+            self.open_line = done != total
         elif done == total:
             print(line, file=self.stream, flush=True)
 
 
 class UsageError(Exception):
     """A bad command line: reported in one line, exit status 2."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C: what was and was not written, in one line; exit status 130."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -186,22 +211,61 @@ def bench(*, quick: bool, json: str | None, jobs: int) -> int:
     from .bench import bench as run_bench
     from .bench import format_table
 
-    if json is not None:
-        target = Path(json)
-        if not target.parent.is_dir() or target.is_dir():
-            raise UsageError(f"--json {json!r}: not a file path in an existing folder")
+    _check_json(json)
     started = time.perf_counter()
 
     def progress(case: str, done: int, total: int) -> None:
         elapsed = time.perf_counter() - started
         print(f"bench: {done}/{total} {case}, {elapsed:.1f} s", file=sys.stderr)
 
-    rows = run_bench(quick=quick, jobs=jobs, progress=progress)
+    try:
+        rows = run_bench(quick=quick, jobs=jobs, progress=progress)
+    except KeyboardInterrupt:
+        raise Interrupted(_nothing_written(json)) from None
     print(format_table(rows))
     if json is not None:
-        Path(json).write_text(json_module.dumps(rows, indent=2) + "\n")
-        print(f"wrote {json}")
+        text = json_module.dumps(rows, indent=2) + "\n"
+
+        def save(path: str | Path) -> None:
+            write_atomically(path, lambda handle: handle.write(text))
+
+        _write_json(json, save, "bench.json")
     return 0
+
+
+def _check_json(json: str | None) -> None:
+    """Refuse a ``--json`` path that could not be written, before any work."""
+    if json is None:
+        return
+    if not json or not Path(json).absolute().parent.is_dir():
+        raise UsageError(f"--json {json!r}: not a file path in an existing folder")
+    problem = output_problem(json)
+    if problem:
+        raise UsageError(f"--json {json!r} {problem}")
+
+
+def _nothing_written(json: str | None) -> str:
+    if json is None:
+        return "nothing to write"
+    was = "is as it was" if os.path.lexists(json) else "was not written"
+    return f"nothing written; {json} {was}"
+
+
+def _write_json(json: str, save: Callable[[str | Path], object], name: str) -> None:
+    """``save(json)`` (which writes whole); if that fails (disk full, the
+    permission changed meanwhile), ``save`` into a new temporary folder
+    instead, and a :class:`UsageError` saying where."""
+    try:
+        save(json)
+    except KeyboardInterrupt:
+        raise Interrupted(_nothing_written(json)) from None
+    except OSError as error:
+        kept = _keep_elsewhere({name: save})
+        raise UsageError(
+            f"--json {json!r}: {error.strerror or error}; {kept}; {json} "
+            f"{'is as it was' if os.path.lexists(json) else 'was not written'}"
+        ) from None
+    print(f"wrote {json}")
 
 
 def grade(folder: str, *, hidden: str | None, json: str | None, timeout: float) -> int:
@@ -213,21 +277,16 @@ def grade(folder: str, *, hidden: str | None, json: str | None, timeout: float) 
 
     if importlib.util.find_spec("pytest") is None:
         raise UsageError("grading needs pytest: pip install 'tabular-mbrl[test]'")
-    if json is not None:
-        target = Path(json)
-        if not target.parent.is_dir() or target.is_dir():
-            raise UsageError(f"--json {json!r}: not a file path in an existing folder")
+    _check_json(json)
     try:
         report = run_grader(folder, hidden=hidden, timeout=timeout)
     except GradingError as error:
         raise UsageError(str(error).splitlines()[0]) from None
+    except KeyboardInterrupt:
+        raise Interrupted(_nothing_written(json)) from None
     print(report.table())
     if json is not None:
-        try:
-            report.write_json(json)
-        except OSError as error:
-            raise UsageError(f"--json {json!r}: {error.strerror or error}") from None
-        print(f"wrote {json}")
+        _write_json(json, report.write_json, "results.json")
     return 0
 
 
@@ -248,18 +307,58 @@ def copy_out(kind: str, folder: str, *, force: bool) -> int:
     return 0
 
 
+def _keep_elsewhere(saves: dict[str, Callable[[Path], object]]) -> str:
+    """Each ``save(path)`` into a new temporary folder, for output that could
+    not be written where asked; what became of it, for the error line."""
+    try:
+        keep = Path(tempfile.mkdtemp(prefix="tabular-mbrl-"))
+        for name, save in saves.items():
+            save(keep / name)
+    except OSError as error:
+        return f"could not keep the results elsewhere either ({error})"
+    return f"the results are kept in {keep} ({', '.join(saves)})"
+
+
 def _output_dir(out: str) -> Path:
+    """The ``--out`` folder, made if missing and checked writable with a
+    uniquely named temporary file (no file of the user's names is made)."""
+    if not out:
+        raise UsageError("--out '' is empty; give a folder")
     path = Path(out)
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_text("")
-        probe.unlink()
     except OSError as error:
-        raise UsageError(
-            f"--out {out!r} is not a writable directory ({error.strerror or error})"
-        ) from None
+        why: str | None = error.strerror or str(error)
+    else:
+        why = folder_problem(path)
+    if why:
+        raise UsageError(f"--out {out!r} is not a writable directory ({why})")
     return path
+
+
+def _pair(paths: list[Path]) -> str:
+    """``results/x.png and .csv`` (one folder and stem), else ``a and b``."""
+    if len(paths) == 2 and paths[0].with_suffix("") == paths[1].with_suffix(""):
+        return f"{paths[0]} and {paths[1].suffix}"
+    return " and ".join(map(str, paths))
+
+
+def _what_was_written(
+    targets: list[Path], written: list[Path], existed: list[Path]
+) -> str:
+    """``wrote ...; ... is as it was; ... not written``, for the one line that
+    reports an interruption or an output error."""
+    wrote = f"wrote {_pair(written)}" if written else "nothing written"
+    kept = [t for t in targets if t not in written and t in existed]
+    missing = [t for t in targets if t not in written and t not in existed]
+    parts = [wrote]
+    if kept:
+        parts.append(
+            f"{_pair(kept)} {'is as it was' if len(kept) == 1 else 'are as they were'}"
+        )
+    if missing and written:
+        parts.append(f"{_pair(missing)} not written")
+    return "; ".join(parts)
 
 
 def run(
@@ -288,56 +387,107 @@ def run(
         raise UsageError(str(error)) from None
     folder = _output_dir(out)
     targets = [folder / f"{name}.png", folder / f"{name}.csv"]
-    for target in targets:
-        if target.is_dir():
-            raise UsageError(f"--out {out!r}: {target} is a folder, not a file")
-    existing = [target.name for target in targets if target.exists()]
-    import matplotlib
-
-    if not show:
-        matplotlib.use("Agg")  # files only: no display needed
-    import matplotlib.pyplot as plt
-
-    from .plotting import plot_study
-
-    started = time.perf_counter()
-
-    progress = _Progress(name, started, sys.stderr)
-
-    kwargs = {
-        "seed": seed,
-        "progress": None if quiet else progress,
-        "engine": engine,
-        "jobs": jobs,
-        "quick": quick,
-    }
-    if runs is not None:
-        kwargs["n_runs"] = runs
-    if only is not None:
-        kwargs["only"] = [part.strip() for part in only.split(",") if part.strip()]
+    for target in targets:  # before the run, so that its work is not lost
+        problem = output_problem(target)
+        if problem:
+            raise UsageError(f"--out {out!r}: {target} {problem}")
+    existed = [target for target in targets if os.path.lexists(target)]
+    written: list[Path] = []  # each target as it is replaced
+    progress = None
     try:
-        study = entry.function(**kwargs)
-    except UnknownSeries as error:
-        raise UsageError(f"--only {only!r}: {error}") from None
-    width = 7 * max(1, len(study.panel_labels))  # side-by-side panels: wider
-    fig, ax = plt.subplots(figsize=(width, 4.5))
-    plot_study(study, ax=ax)
-    fig.tight_layout()
-    fig.savefig(folder / f"{name}.png", dpi=120)
-    rows = write_csv(study, folder / f"{name}.csv")
-    print(summary_table(study))
-    if study.note:
-        print(study.note)
-    if existing:
-        print(f"(overwrote {' and '.join(existing)} in {folder})")
-    print(
-        f"wrote {folder / (name + '.png')} and {folder / (name + '.csv')} "
-        f"({rows} rows) in {time.perf_counter() - started:.1f} s"
-    )
-    if show:
-        plt.show()
-    plt.close(fig)
+        import matplotlib
+
+        if not show:
+            matplotlib.use("Agg")  # files only: no display needed
+        import matplotlib.pyplot as plt
+
+        from .plotting import plot_study
+
+        started = time.perf_counter()
+        progress = _Progress(name, started, sys.stderr)
+        kwargs = {
+            "seed": seed,
+            "progress": None if quiet else progress,
+            "engine": engine,
+            "jobs": jobs,
+            "quick": quick,
+        }
+        if runs is not None:
+            kwargs["n_runs"] = runs
+        if only is not None:
+            kwargs["only"] = [p.strip() for p in only.split(",") if p.strip()]
+        try:
+            study = entry.function(**kwargs)
+        except UnknownSeries as error:
+            raise UsageError(f"--only {only!r}: {error}") from None
+        except ValueError as error:  # a value the study refuses
+            progress.end_line()
+            lines = str(error).strip().splitlines() or [type(error).__name__]
+            raise UsageError(lines[0]) from None
+        width = 7 * max(1, len(study.panel_labels))  # side-by-side panels: wider
+        fig, ax = plt.subplots(figsize=(width, 4.5))
+        plot_study(study, ax=ax)
+        fig.tight_layout()
+        print(summary_table(study))
+        if study.note:
+            print(study.note)
+        rows = _write_outputs(study, fig, targets, written, existed)
+        if existed:
+            print(f"(overwrote {' and '.join(t.name for t in existed)} in {folder})")
+        print(
+            f"wrote {targets[0]} and {targets[1]} ({rows} rows) in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        if show:
+            plt.show()
+        plt.close(fig)
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.end_line()
+        raise Interrupted(_what_was_written(targets, written, existed)) from None
     return 0
+
+
+def _write_outputs(
+    study, fig, targets: list[Path], written: list[Path], existed: list[Path]
+) -> int:
+    """The run's PNG and CSV, both complete before either replaces its old
+    file; ``written`` gets each as it is replaced. If one cannot be written,
+    the two are kept in a new temporary folder and a :class:`UsageError` says
+    where. Returns the CSV's rows."""
+
+    def png(handle) -> None:
+        fig.savefig(handle, format="png", dpi=120)
+
+    def csv(handle) -> int:
+        return write_csv_rows(study, handle)
+
+    parts = [(targets[0], png, True), (targets[1], csv, False)]
+    staged: list[Staged] = []
+    results = []
+    try:
+        for target, write, binary in parts:
+            current = target
+            each, result = stage(target, write, binary=binary)
+            staged.append(each)
+            results.append(result)
+        for each in staged:
+            current = each.path
+            each.commit()
+            written.append(each.path)
+    except OSError as error:
+        kept = _keep_elsewhere(
+            {t.name: partial(write_atomically, write=w, binary=b) for t, w, b in parts}
+        )
+        raise UsageError(
+            f"could not write {current} ({error.strerror or error}); {kept}; "
+            f"{_what_was_written(targets, written, existed)}"
+        ) from None
+    finally:
+        for each in staged:
+            if each.path not in written:
+                each.discard()
+    return results[1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -376,7 +526,11 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"tabular-mbrl: error: {error}", file=sys.stderr)
         return 2
+    except Interrupted as interrupted:
+        print(f"tabular-mbrl: interrupted: {interrupted}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
+        print("tabular-mbrl: interrupted", file=sys.stderr)
         return 130
 
 

@@ -20,6 +20,7 @@ ORDER = [
     # The ground every wing stands on: checks, models, planning on a model.
     "_version",
     "_checks",
+    "_files",
     "models",
     "dynamic_programming",
     "planning",

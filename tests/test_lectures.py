@@ -1,13 +1,16 @@
 """Every lecture's main(Config(<tiny budget>)) runs and returns a figure."""
 
 import dataclasses
+import errno
 import importlib.util
 import pathlib
+import re
 
 import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
+import tabular_mbrl.course.lectures as lectures
 from tabular_mbrl.course import run_lecture
 
 LECTURES = pathlib.Path(__file__).parents[1] / "lectures"
@@ -112,3 +115,121 @@ def test_lecture_help_lists_the_fields(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "--set FIELD=VALUE" in out and "n_runs = 30" in out
+
+
+@pytest.mark.parametrize(
+    "lecture, setting",
+    [
+        ("02_dyna_q_planning_steps", "n_runs=0"),
+        ("02_dyna_q_planning_steps", "seed=-1"),
+        ("02_dyna_q_planning_steps", "n_episodes=-5"),
+        ("08_model_errors", "slip=nan"),
+        ("08_model_errors", "slip=2"),
+    ],
+)
+def test_a_set_value_the_study_refuses_exits_2_with_one_line(
+    lecture, setting, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    module = load(lecture)
+    argv = ["--quick", "--set", setting]
+    with pytest.raises(SystemExit) as exit_:
+        run_lecture(
+            module.main, module.Config(), "demo.py", argv=argv, quick=module.QUICK
+        )
+    assert exit_.value.code == 2
+    field, value = setting.split("=")
+    err = capsys.readouterr().err
+    # The library's message, naming the field and its value, and the --set.
+    with_set = re.escape(f"(with --set {setting})")
+    pattern = rf"demo\.py: error: {field} == {value}, must be [^\n]+ {with_set}\n"
+    assert re.fullmatch(pattern, err), err
+    assert list(tmp_path.iterdir()) == []  # no figure
+
+
+@pytest.mark.parametrize("setting", ["n_planning_steps=", "n_planning_steps=,"])
+def test_an_empty_tuple_is_refused_before_the_run(setting, capsys):
+    module = load("02_dyna_q_planning_steps")
+    with pytest.raises(SystemExit) as exit_:
+        run_lecture(module.main, module.Config(), "02_demo.py", argv=["--set", setting])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        f"02_demo.py: error: --set {setting}: needs at least one int "
+        "(comma-separated)\n"
+    )
+
+
+def test_an_error_without_set_is_a_bug_and_keeps_its_traceback(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def main(config):
+        raise ValueError("a bug in the lecture")
+
+    with pytest.raises(ValueError, match="a bug in the lecture"):
+        run_lecture(main, 3, "demo.py", argv=["--quick"])
+
+
+def figure_of(config):
+    fig, ax = plt.subplots()
+    ax.plot([0, config])
+    return fig
+
+
+def test_a_figure_that_cannot_be_written_is_refused_before_the_run(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo.png").mkdir()
+
+    def main(config):
+        raise AssertionError("the lecture ran")
+
+    with pytest.raises(SystemExit) as exit_:
+        run_lecture(main, 3, "demo.py", argv=[])
+    assert exit_.value.code == 2
+    assert (
+        capsys.readouterr().err == "demo.py: error: demo.png is a folder, not a file\n"
+    )
+
+
+def test_ctrl_c_in_a_lecture_leaves_the_old_figure(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo.png").write_bytes(b"old figure")
+
+    def main(config):
+        raise KeyboardInterrupt
+
+    with pytest.raises(SystemExit) as exit_:
+        run_lecture(main, 3, "demo.py", argv=[])
+    assert exit_.value.code == 130
+    assert capsys.readouterr().err == (
+        "demo.py: interrupted: nothing written; demo.png is as it was\n"
+    )
+    assert (tmp_path / "demo.png").read_bytes() == b"old figure"
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.png"]
+
+
+def test_a_figure_that_fails_to_write_is_kept_elsewhere(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    (tmp_path / "demo.png").write_bytes(b"old figure")
+    write = lectures.write_atomically
+    calls = []
+
+    def full_once(path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(path, *args, **kwargs)
+
+    monkeypatch.setattr(lectures, "write_atomically", full_once)
+    with pytest.raises(SystemExit) as exit_:
+        run_lecture(figure_of, 3, "demo.py", argv=[])
+    assert exit_.value.code == 2
+    kept = calls[1]
+    assert capsys.readouterr().err == (
+        "demo.py: error: could not write demo.png (No space left on device); the "
+        f"figure is kept in {kept}; demo.png is as it was\n"
+    )
+    assert kept.read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "demo.png").read_bytes() == b"old figure"

@@ -8,8 +8,11 @@ from that one folder.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+
+from .._files import output_problem, write_atomically
 
 #: What each command copies, as glob patterns relative to the handout root.
 MATERIAL = {
@@ -52,21 +55,33 @@ def copy_material(kind: str, folder: str | Path, *, force: bool = False) -> list
     Raises
     ------
     HandoutError
-        If a file of that name exists in ``folder`` and ``force`` is False
-        (nothing is copied then), or ``folder`` is an existing file.
+        If a file of that name exists in ``folder`` and ``force`` is False,
+        if a target cannot be written (a folder, a dangling or looping
+        symlink, read-only: :func:`~tabular_mbrl._files.output_problem`);
+        nothing is copied then. Or if ``folder`` is an existing file.
+
+    Each file is written whole or not at all (a temporary file in
+    ``folder``, renamed over the target when complete).
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise HandoutError(f"{str(folder)!r} is a file, not a folder")
     files = material(kind)
     targets = [folder / path.name for path in files]
-    clashes = [target for target in targets if target.exists()]
+    clashes = [target for target in targets if os.path.lexists(target)]
     if clashes and not force:
         raise HandoutError(
             f"{len(clashes)} file(s) exist in {str(folder)!r}, e.g. "
             f"{clashes[0].name!r}; nothing copied (--force overwrites them)"
         )
     folder.mkdir(parents=True, exist_ok=True)
+    for target in targets:  # every one before any is copied
+        problem = output_problem(target)
+        if problem:
+            raise HandoutError(f"{str(target)!r} {problem}; nothing copied")
     for path, target in zip(files, targets, strict=True):
-        shutil.copyfile(path, target)
+        with path.open("rb") as source:
+            write_atomically(
+                target, lambda handle: shutil.copyfileobj(source, handle), binary=True
+            )
     return targets

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
+import tempfile
 import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from .._files import output_problem, write_atomically
 
 
 class LectureUsageError(Exception):
@@ -32,10 +36,16 @@ class _Parser(argparse.ArgumentParser):
 
 def _convert(kind: Any, text: str, name: str) -> Any:
     """``text`` as a value of the annotation ``kind`` (int, float, bool, str or
-    a tuple of them)."""
+    a tuple of them, of one value at least)."""
     if typing.get_origin(kind) is tuple:
         item = typing.get_args(kind)[0]
-        return tuple(_convert(item, part, name) for part in text.split(",") if part)
+        values = tuple(_convert(item, part, name) for part in text.split(",") if part)
+        if not values:
+            label = getattr(item, "__name__", str(item))
+            raise LectureUsageError(
+                f"--set {name}={text}: needs at least one {label} (comma-separated)"
+            )
+        return values
     try:
         if kind is bool:
             if text.lower() not in ("true", "false", "1", "0"):
@@ -89,6 +99,15 @@ def run_lecture(
     config, and ``--help`` lists the fields with their defaults. A bad command
     line prints one line and exits with status 2.
 
+    A value that parses but the study refuses (``--set n_runs=0``: the
+    ``ValueError`` or ``TypeError`` raised while running with a ``--set``)
+    prints one line and exits with status 2 too. The PNG is written whole (a
+    temporary file renamed over it when complete) and refused up front if it
+    could not be (a folder of that name, a dangling symlink, read-only); if
+    writing it fails after the run, it is kept in a new temporary folder, named
+    in the one-line error (exit status 2). Ctrl-C prints one line saying the
+    PNG was not written, and exits with status 130.
+
     Returns the path of the saved PNG.
     """
     argv = sys.argv[1:] if argv is None else argv
@@ -118,6 +137,12 @@ def run_lecture(
         metavar="FIELD=VALUE",
         help="change a field of Config (repeatable)",
     )
+    path = Path(Path(script).stem + ".png")
+
+    def fail(message: str, status: int = 2, kind: str = "error") -> typing.NoReturn:
+        print(f"{name}: {kind}: {message}", file=sys.stderr)
+        raise SystemExit(status)
+
     try:
         args = parser.parse_args(argv)
         if args.quick and quick is not None:
@@ -125,19 +150,59 @@ def run_lecture(
         if args.set:
             config = apply_settings(config, args.set)
     except LectureUsageError as error:
-        print(f"{name}: error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
-    import matplotlib
+        fail(str(error))
+    problem = output_problem(path)
+    if problem:
+        fail(f"{path} {problem}")
+    existed = os.path.lexists(path)
+    as_it_was = f"{path} {'is as it was' if existed else 'was not written'}"
+    saved = False
+    try:
+        import matplotlib
 
-    if not args.show:
-        matplotlib.use("Agg")  # saving only: no display needed
-    import matplotlib.pyplot as plt
+        if not args.show:
+            matplotlib.use("Agg")  # saving only: no display needed
+        import matplotlib.pyplot as plt
 
-    figure = main(config)
-    path = Path(Path(script).stem + ".png")
-    figure.savefig(path, dpi=120)
-    print(f"saved {path}")
-    if args.show:
-        plt.show()
-    plt.close(figure)
+        try:
+            figure = main(config)
+        except (ValueError, TypeError) as error:
+            if not args.set:  # not the user's value: a bug, with its traceback
+                raise
+            fail(f"{_first_line(error)} (with --set {' '.join(args.set)})")
+
+        def save(target: str | os.PathLike) -> None:
+            write_atomically(
+                target, lambda h: figure.savefig(h, format="png", dpi=120), binary=True
+            )
+
+        try:
+            save(path)
+        except OSError as error:
+            kept = _keep_elsewhere(save, path.name)
+            why = error.strerror or error
+            fail(f"could not write {path} ({why}); {kept}; {as_it_was}")
+        saved = True
+        print(f"saved {path}")
+        if args.show:
+            plt.show()
+        plt.close(figure)
+    except KeyboardInterrupt:
+        done = f"saved {path}" if saved else f"nothing written; {as_it_was}"
+        fail(done, status=130, kind="interrupted")
     return path
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _keep_elsewhere(save: Callable[[Path], None], filename: str) -> str:
+    """``save`` into a new temporary folder; where, for the error line."""
+    try:
+        keep = Path(tempfile.mkdtemp(prefix="lecture-")) / filename
+        save(keep)
+    except OSError as error:
+        return f"could not keep it elsewhere either ({error})"
+    return f"the figure is kept in {keep}"

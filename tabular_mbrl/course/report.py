@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._files import write_atomically
+
 __all__ = ["GradeReport", "TestResult", "exercise_of"]
 
 #: The " (exNN_file.py:LINE, in test_file.py:LINE)" that
@@ -126,5 +128,7 @@ class GradeReport:
         }
 
     def write_json(self, path: str | os.PathLike) -> None:
-        """Write :meth:`gradescope` to ``path``."""
-        Path(path).write_text(json.dumps(self.gradescope(), indent=2) + "\n")
+        """Write :meth:`gradescope` to ``path``, whole or not at all (a
+        temporary file in its folder, renamed over it when complete)."""
+        text = json.dumps(self.gradescope(), indent=2) + "\n"
+        write_atomically(path, lambda handle: handle.write(text))

@@ -1,15 +1,18 @@
 """A study as the CLI writes it: the CSV of its curves and the table it prints.
 
 :func:`write_csv` writes every series' mean and bootstrap band per x
-(:data:`CSV_COLUMNS`); :func:`summary_table` prints, per series, what the
-experiment measures. Both only format what the :class:`~.study.Study` holds.
+(:data:`CSV_COLUMNS`), whole or not at all; :func:`summary_table` prints, per
+series, what the experiment measures. Both only format what the
+:class:`~.study.Study` holds.
 """
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import IO
 
+from .._files import write_atomically
 from .statistics import CONVERGENCE_FACTOR, FINAL_EPISODES
 from .study import Series, Study, by_kind, greedy_directions
 
@@ -33,6 +36,29 @@ Column = tuple[str, list[str]]
 def write_csv(study: Study, path: str | Path) -> int:
     """Write the study's mean curves and bootstrap bands; return the row count.
 
+    The file is written whole or not at all (a temporary file in its folder,
+    renamed over it when complete): a reader, a second run or Ctrl-C sees the
+    old file or the new one. The rows are :func:`write_csv_rows`'.
+
+    Parameters
+    ----------
+    study : Study
+        Each series' ``values`` of shape (n_runs, len(x)).
+    path : str or Path
+        The file to write (replaced).
+
+    Returns
+    -------
+    int
+        The rows below the header: the sum of ``len(series.x)``.
+    """
+    return write_atomically(path, lambda handle: write_csv_rows(study, handle))
+
+
+def write_csv_rows(study: Study, handle: IO[str]) -> int:
+    """Write the CSV of :func:`write_csv` to an open text stream; return the
+    row count.
+
     One row per series and x, LF line endings. ``converged`` is ``k/N``, the
     runs that converged, and ``median_real_steps`` their median real steps to
     convergence, with ``>=`` where runs that did not converge make it a lower
@@ -42,8 +68,8 @@ def write_csv(study: Study, path: str | Path) -> int:
     ----------
     study : Study
         Each series' ``values`` of shape (n_runs, len(x)).
-    path : str or Path
-        The file to write (overwritten).
+    handle : text stream
+        Opened with ``newline=""`` (the rows end in "\\n" already).
 
     Returns
     -------
@@ -51,26 +77,25 @@ def write_csv(study: Study, path: str | Path) -> int:
         The rows below the header: the sum of ``len(series.x)``.
     """
     rows = 0
-    with Path(path).open("w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for series in study.series:
-            low, high = series.confidence_interval()
-            done = series.convergence
-            extra = [done.fraction, done.text().replace(",", "")] if done else ["", ""]
-            for x, mean, lo, hi in zip(series.x, series.mean(), low, high, strict=True):
-                writer.writerow(
-                    [
-                        series.name,
-                        f"{x:g}",
-                        f"{mean:.6g}",
-                        f"{lo:.6g}",
-                        f"{hi:.6g}",
-                        series.n_runs,
-                        *extra,
-                    ]
-                )
-                rows += 1
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for series in study.series:
+        low, high = series.confidence_interval()
+        done = series.convergence
+        extra = [done.fraction, done.text().replace(",", "")] if done else ["", ""]
+        for x, mean, lo, hi in zip(series.x, series.mean(), low, high, strict=True):
+            writer.writerow(
+                [
+                    series.name,
+                    f"{x:g}",
+                    f"{mean:.6g}",
+                    f"{lo:.6g}",
+                    f"{hi:.6g}",
+                    series.n_runs,
+                    *extra,
+                ]
+            )
+            rows += 1
     return rows
 
 
