@@ -60,6 +60,9 @@ def model_errors(
     No agent learns here: it runs on the loop, in one process.
     """
     more_data = check_int("more_data", more_data, low=1)
+    horizon = check_int("horizon", horizon, low=1)
+    n_learning_steps = check_int("n_learning_steps", n_learning_steps, low=1)
+    n_sequences = check_int("n_sequences", n_sequences, low=1)
     env = gridworlds.make("dyna_maze", slip=slip)
     truth = env.model()
     likely = most_likely_model(truth)

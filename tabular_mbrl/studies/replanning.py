@@ -56,6 +56,8 @@ def replanning(
     every = check_nonempty("every", every)
     slips = tuple(check_real("slip", s, low=0.0, high=1.0) for s in slips)
     budget = check_int("budget", budget, low=1)
+    n_episodes = check_int("n_episodes", n_episodes, low=1)
+    n_learning_steps = check_int("n_learning_steps", n_learning_steps, low=1)
     n_runs = run.n_runs
     run.series([_replan_label(k) for k in every])  # one walk per run: all run
     steps = np.zeros((len(every), n_runs, len(slips)))

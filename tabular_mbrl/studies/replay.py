@@ -60,6 +60,8 @@ def replay_vs_dyna(
     the goals a run reached in its last ``window`` real steps: what it has
     learned, or re-learned, by the end.
     """
+    n_steps = check_int("n_steps", n_steps, low=1)
+    blocking_steps = check_int("blocking_steps", blocking_steps, low=1)
     window = check_int("window", window, low=1, high=min(n_steps, blocking_steps))
     common = {"alpha": alpha}
     specs = [

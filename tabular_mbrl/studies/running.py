@@ -4,6 +4,7 @@ the runners together so that the batched engine fuses what it can."""
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,12 @@ def _run_task(index: int) -> Any:
     return _TASKS[index]()
 
 
+def _ignore_sigint() -> None:
+    """Ctrl-C is the parent's to report (once); the pool's workers ignore it
+    and are ended with the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def in_parallel(tasks: list[Callable[[], Any]], jobs: int = 1) -> list:
     """``[task() for task in tasks]``, in up to ``jobs`` processes.
 
@@ -40,7 +47,7 @@ def in_parallel(tasks: list[Callable[[], Any]], jobs: int = 1) -> list:
     _TASKS[:] = tasks
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(tasks))) as pool:
+        with context.Pool(min(jobs, len(tasks)), initializer=_ignore_sigint) as pool:
             return pool.map(_run_task, range(len(tasks)))
     finally:
         _TASKS.clear()
