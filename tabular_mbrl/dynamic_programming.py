@@ -167,6 +167,11 @@ def decided_states(q: np.ndarray, env: object) -> np.ndarray:
     tied. Boolean, shape (S,). Figure 8.3 counts these."""
     q = np.asarray(q)
     cells = np.asarray(env.grid).ravel()
+    if q.ndim != 2 or len(q) != len(cells) or not q.shape[1]:
+        raise ValueError(
+            f"q has shape {q.shape}, must be (n_states, n_actions) with n_states "
+            f"== {len(cells)}, the cells of env's map"
+        )
     return ~np.all(q == q[:, :1], axis=1) & np.isin(cells, [".", "S"])
 
 

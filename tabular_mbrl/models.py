@@ -30,7 +30,7 @@ import numpy as np
 
 from gridworlds import TabularModel
 
-from ._checks import check_int, check_transition
+from ._checks import check_int, check_real, check_transition
 
 
 def unknown_outcomes(
@@ -47,7 +47,10 @@ def unknown_outcomes(
     terminated : ndarray of bool
         All False.
     """
-    shape = (n_states, n_actions)
+    shape = (
+        check_int("n_states", n_states, low=1),
+        check_int("n_actions", n_actions, low=1),
+    )
     next_states = np.broadcast_to(np.arange(n_states)[:, None], shape).copy()
     return next_states, np.zeros(shape), np.zeros(shape, dtype=bool)
 
@@ -78,7 +81,14 @@ def optimistic(
         np.array(terminated, dtype=bool),
         np.array(probs, dtype=float),
     )
-    unknown = ~np.asarray(observed, dtype=bool)
+    observed = np.asarray(observed)
+    if observed.shape != next_states.shape[:2]:
+        raise ValueError(
+            f"observed has shape {observed.shape}, must be (n_states, n_actions) "
+            f"== {next_states.shape[:2]}"
+        )
+    unknown_value = check_real("unknown_value", unknown_value)
+    unknown = ~observed.astype(bool)
     rewards[unknown], terminated[unknown], probs[unknown] = 0.0, True, 0.0
     rewards[unknown, 0], probs[unknown, 0] = unknown_value, 1.0
     return TabularModel(next_states, probs, rewards, terminated)
@@ -343,7 +353,13 @@ def outcome_arrays(
 def total_variation(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Total variation distance ``0.5 * sum |p - q|`` over the last axis (0 for
     equal distributions, 1 for disjoint ones)."""
-    return 0.5 * np.abs(np.asarray(p) - np.asarray(q)).sum(axis=-1)
+    p, q = np.asarray(p), np.asarray(q)
+    if p.shape != q.shape:
+        raise ValueError(
+            f"p and q have shapes {p.shape} and {q.shape}, must be the same "
+            f"(distributions over the same states)"
+        )
+    return 0.5 * np.abs(p - q).sum(axis=-1)
 
 
 def transition_error(model: object, other: object) -> np.ndarray:
@@ -360,6 +376,12 @@ def transition_error(model: object, other: object) -> np.ndarray:
     ndarray of float, shape (S, A)
         Total variation distance between p(. | s, a) of the two models.
     """
+    sizes = [outcome_arrays(m)[0].shape[:2] for m in (model, other)]
+    if sizes[0] != sizes[1]:
+        raise ValueError(
+            f"model and other have (n_states, n_actions) == {sizes[0]} and "
+            f"{sizes[1]}, must be the same"
+        )
     dense = [
         TabularModel(*outcome_arrays(m)).transition_matrix() for m in (model, other)
     ]

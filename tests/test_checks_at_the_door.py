@@ -83,6 +83,58 @@ def ends(s, a, n):
             ValueError,
             r"values has shape \(0,\), must have at least one run",
         ),
+        (
+            lambda: tm.steps_to_convergence(np.zeros((0, 5)), 14),
+            ValueError,
+            r"steps has shape \(0, 5\), must have at least one run",
+        ),
+        (
+            lambda: tm.Series("a", np.arange(3), np.zeros((2, 4))),
+            ValueError,
+            r"series 'a': values has shape \(2, 4\) and x \(3,\), must be",
+        ),
+        # Shapes that do not match, once a NumPy broadcasting message.
+        (
+            lambda: tm.total_variation(np.ones(3), np.ones(4)),
+            ValueError,
+            r"p and q have shapes \(3,\) and \(4,\), must be the same",
+        ),
+        (
+            lambda: tm.transition_error(MODEL, gridworlds.make("four_rooms").model()),
+            ValueError,
+            r"model and other have \(n_states, n_actions\) == \(54, 4\) and "
+            r"\(169, 4\), must be the same",
+        ),
+        (
+            lambda: tm.optimistic(MODEL, np.zeros((3, 3), bool), 1.0),
+            ValueError,
+            r"observed has shape \(3, 3\), must be \(n_states, n_actions\)",
+        ),
+        (
+            lambda: tm.optimistic(MODEL, np.zeros((54, 4), bool), np.nan),
+            ValueError,
+            r"unknown_value == nan, must be finite",
+        ),
+        (
+            lambda: tm.decided_states(np.zeros((3, 4)), maze()),
+            ValueError,
+            r"q has shape \(3, 4\), must be \(n_states, n_actions\) with n_states",
+        ),
+        (
+            lambda: tm.unknown_outcomes(0, 4),
+            ValueError,
+            r"n_states == 0, must be in \[1, inf\]",
+        ),
+        (
+            lambda: tm.epsilon_greedy(np.zeros(4), 2.0, RNG),
+            ValueError,
+            r"epsilon == 2, must be in \[0, 1\]",
+        ),
+        (
+            lambda: tm.greedy_action(np.zeros(0), RNG),
+            ValueError,
+            r"q_row is empty, must hold a value per action",
+        ),
         # States and counts out of range, once wrapped or deep in NumPy.
         (
             lambda: tm.DeterministicModel(3, 2).sample(-1, 0),

@@ -31,6 +31,8 @@ def greedy_action(q_row: np.ndarray, rng: np.random.Generator) -> int:
     ties broken uniformly at random. ``np.argmax`` would always pick the first,
     which on a zero-initialised table means "always UP" for the early episodes."""
     values = q_row.tolist()  # plain floats: see max_value
+    if not values:
+        raise ValueError("q_row is empty, must hold a value per action")
     best_value = max(values)
     best = [a for a, value in enumerate(values) if value == best_value]
     return best[rng.integers(len(best))] if len(best) > 1 else best[0]
@@ -39,6 +41,8 @@ def greedy_action(q_row: np.ndarray, rng: np.random.Generator) -> int:
 def epsilon_greedy(q_row: np.ndarray, epsilon: float, rng: np.random.Generator) -> int:
     """With probability ``epsilon`` a uniformly random action, else a greedy one
     (S&B section 2.2)."""
+    if not 0.0 <= epsilon <= 1.0:  # also NaN; a number in range passes at once
+        check_probability("epsilon", epsilon)
     if rng.random() < epsilon:
         return int(rng.integers(len(q_row)))
     return greedy_action(q_row, rng)

@@ -126,6 +126,10 @@ def steps_to_convergence(
             f"steps has shape {steps.shape}, must be (n_runs, n_episodes); "
             "for one run use steps[None, :]"
         )
+    if steps.shape[0] == 0:
+        raise ValueError(
+            f"steps has shape {steps.shape}, must have at least one run (axis 0)"
+        )
     optimal_length = check_int("optimal_length", optimal_length, low=1)
     factor = check_real("factor", factor, low=1.0)
     window = check_int("window", window, low=1, high=steps.shape[1])

@@ -170,6 +170,14 @@ class Series:
     #: Which panel of a "panels" study the series is drawn in.
     panel: int = 0
 
+    def __post_init__(self) -> None:
+        x, values = np.asarray(self.x), np.asarray(self.values)
+        if x.ndim != 1 or values.ndim != 2 or values.shape[1] != len(x):
+            raise ValueError(
+                f"series {self.name!r}: values has shape {values.shape} and x "
+                f"{x.shape}, must be (n_runs, len(x)) and (len(x),)"
+            )
+
     @property
     def n_runs(self) -> int:
         return self.values.shape[0]
