@@ -177,7 +177,7 @@ class GridWorld:
         terminated = cells[next_states] == GOAL
         # Goal cells are absorbing with reward 0, so values there are 0.
         goals = cells == GOAL
-        next_states[goals] = states[goals, None]
+        next_states[goals] = states[goals, None, None]
         rewards[goals] = 0.0
         probs[goals] = 0.0
         probs[goals, :, 0] = 1.0

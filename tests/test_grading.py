@@ -260,9 +260,13 @@ ONE_TEST = "def test_ok():\n    pass\n"
 
 # how a value is written in a test file -> (the value, why it is refused)
 INVALID_POINTS = {
-    "-3": (-3, r"points == -3, must be in \(0, inf\]"),
-    "0": (0, r"points == 0, must be in \(0, inf\]"),
-    "float('nan')": (float("nan"), r"points == nan, must be finite and in \(0, inf\]"),
+    "-3": (-3, r"points == -3, must be in \(0, 1000\]"),
+    "0": (0, r"points == 0, must be in \(0, 1000\]"),
+    "1e308": (1e308, r"points == 1e\+308, must be in \(0, 1000\]"),
+    "float('nan')": (
+        float("nan"),
+        r"points == nan, must be finite and in \(0, 1000\]",
+    ),
     "'3'": ("3", r"points must be a real number, got str '3'"),
     "True": (True, r"points must be a real number, got bool True"),
 }
@@ -470,7 +474,7 @@ def test_the_handouts_declared_points_are_the_points_it_grades(reports):
 def test_a_declared_test_worth_invalid_points_stops_grading():
     source = b"import pytest\n\n@pytest.mark.points(-3)\ndef test_a():\n    pass\n"
     with pytest.raises(
-        GradingError, match=r"^test_x.py::test_a: points == -3, must be in \(0, inf\]$"
+        GradingError, match=r"^test_x.py::test_a: points == -3, must be in \(0, 1000\]$"
     ):
         _runner._declared(Path("test_x.py"), source, None)
 

@@ -417,3 +417,39 @@ def test_attack_swapping_the_test_files_for_a_folder_and_a_huge_file(tmp_path):
     assert report.score == 0.0 and report.max_score == 10.0, report.table()
     assert (folder / "test_ex01_epsilon_greedy.py" / "inside").exists()  # left
     assert (folder / "conftest.py").read_bytes() == conftest  # put back
+
+
+STUCK_AT_IMPORT = '''
+"""A submission that spins for ever when imported, and says where it runs."""
+import os
+from pathlib import Path
+
+Path(__file__).with_name("stuck.pid").write_text(str(os.getpid()))
+while True:
+    pass
+'''
+
+
+@pytest.mark.timeout(90)
+def test_sigterm_to_the_grader_leaves_no_test_process_running(tmp_path):
+    """``timeout 10 tabular-mbrl grade ...`` on a submission stuck in a loop:
+    the grader's SIGTERM ends the keeper and the test process with it."""
+    import signal
+    import subprocess
+
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", STUCK_AT_IMPORT)
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "tabular_mbrl", "grade", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    pid_file = folder / "stuck.pid"
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pid_file.exists(), "the submission never started"
+    grader.send_signal(signal.SIGTERM)
+    assert grader.wait(timeout=30) == 128 + signal.SIGTERM
+    if not Path("/proc").is_dir():
+        pytest.skip("no /proc to look at processes")
+    _wait_until_dead(int(pid_file.read_text()))

@@ -264,3 +264,15 @@ def test_a_variant_of_a_named_map_moves_its_start_and_goals():
 def test_a_variant_names_the_cell_it_cannot_use(kwargs, error, message):
     with pytest.raises(error, match=message):
         gridworlds.variant("dyna_maze", **kwargs)
+
+
+@pytest.mark.parametrize("slip", [0.0, 0.2])
+def test_a_map_with_several_goals_makes_each_one_absorbing(slip):
+    env = GridWorld("S.G.G\n.....", slip=slip)
+    model = env.model()
+    for goal in env.goal_states:
+        assert (model.next_states[goal] == goal).all()
+        assert model.terminated[goal].all() and not model.rewards[goal].any()
+    variant = gridworlds.variant("dyna_maze", goals=[(0, 8), (5, 8)])
+    assert len(variant.goal_states) == 2
+    gridworlds.check_env(env)

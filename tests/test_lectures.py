@@ -147,6 +147,26 @@ def test_a_set_value_the_study_refuses_exits_2_with_one_line(
     assert list(tmp_path.iterdir()) == []  # no figure
 
 
+def test_any_error_a_set_value_causes_is_one_line_and_exit_2(
+    tmp_path, monkeypatch, capsys
+):
+    """A value that gets past the library and breaks the lecture's own code
+    (here an IndexError): still one line, naming the error and the --set."""
+    monkeypatch.chdir(tmp_path)
+    module = load("02_dyna_q_planning_steps")
+    argv = ["--quick", "--set", "n_planning_steps=0"]
+    with pytest.raises(SystemExit) as exit_:
+        run_lecture(
+            module.main, module.Config(), "demo.py", argv=argv, quick=module.QUICK
+        )
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(
+        r"demo\.py: error: IndexError: [^\n]+ \(with --set n_planning_steps=0\)\n",
+        err,
+    ), err
+
+
 @pytest.mark.parametrize("setting", ["n_planning_steps=", "n_planning_steps=,"])
 def test_an_empty_tuple_is_refused_before_the_run(setting, capsys):
     module = load("02_dyna_q_planning_steps")

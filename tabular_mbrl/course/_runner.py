@@ -26,6 +26,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -268,6 +269,7 @@ def _run(
             start_new_session=_POSIX,
         )
         seen, since, stuck = 0, time.monotonic(), False
+        terminated = _on_sigterm_exit()  # so that the finally below runs
         try:
             while process.poll() is None:
                 time.sleep(0.02)
@@ -280,8 +282,24 @@ def _run(
                     stuck = True
         finally:
             _kill_group(process)
+            terminated()
         output.seek(0)
         return process.returncode, output.read(), stuck
+
+
+def _on_sigterm_exit():
+    """While a test process runs, SIGTERM to the grader (``timeout``, a job
+    scheduler) exits through Python, so that the test process's session is
+    killed and the temporary folders removed, not left running; returns what
+    puts the old handler back. (Only the main thread can set a handler.)"""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def leave(signum, frame):
+        raise SystemExit(128 + signum)
+
+    old = signal.signal(signal.SIGTERM, leave)
+    return lambda: signal.signal(signal.SIGTERM, old)
 
 
 def _stop_keeper(process: subprocess.Popen) -> None:

@@ -56,9 +56,14 @@ class SubmissionImportError(Exception):
 
 
 def check_points(n: object) -> float:
-    """``n`` as a test's worth: a finite real number > 0 (not a bool, not a
-    string), or ``TypeError``/``ValueError`` saying why not."""
-    return check_real("points", n, low=0.0, low_open=True)
+    """``n`` as a test's worth: a real number in (0, 1000] (not a bool, not a
+    string; no total of tests can overflow), or ``TypeError``/``ValueError``
+    saying why not."""
+    return check_real("points", n, low=0.0, high=MAX_POINTS, low_open=True)
+
+
+#: The most a test can be worth.
+MAX_POINTS = 1000.0
 
 
 def points(n: float):

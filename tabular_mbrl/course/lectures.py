@@ -166,10 +166,15 @@ def run_lecture(
 
         try:
             figure = main(config)
-        except (ValueError, TypeError) as error:
+        except Exception as error:  # noqa: BLE001 (reported in one line)
             if not args.set:  # not the user's value: a bug, with its traceback
                 raise
-            fail(f"{_first_line(error)} (with --set {' '.join(args.set)})")
+            kind = (
+                ""
+                if isinstance(error, ValueError | TypeError)
+                else f"{type(error).__name__}: "
+            )
+            fail(f"{kind}{_first_line(error)} (with --set {' '.join(args.set)})")
 
         def save(target: str | os.PathLike) -> None:
             write_atomically(
