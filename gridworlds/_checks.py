@@ -78,3 +78,10 @@ def check_memory(what: str, n_bytes: float) -> None:
             f"{what} would need {n_bytes / 2**30:,.1f} GiB of memory, more than "
             f"this machine's {limit / 2**30:,.1f} GiB"
         )
+
+
+def check_bool(name: str, value: object) -> bool:
+    """A bool (a string such as ``"no"`` would otherwise count as True)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+    return value

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_int, check_memory, check_real
+from ._checks import check_bool, check_int, check_memory, check_real
 from .layout import CLIFF, GOAL, START, WALL, format_layout, parse_layout
 from .model import TabularModel
 
@@ -260,7 +260,7 @@ class GridWorld:
             seed = check_int("seed", seed, low=0)
         if seed is not None or self._rng is None:
             self._rng = np.random.default_rng(seed)
-        if options.get("restart_schedule", False):
+        if check_bool("restart_schedule", options.get("restart_schedule", False)):
             self.total_steps = 0
             self._on_restart()
         state = self.start_state

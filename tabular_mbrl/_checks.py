@@ -10,11 +10,13 @@ import inspect
 
 import numpy as np
 
-from gridworlds._checks import check_int, check_memory, check_real
+from gridworlds._checks import check_bool, check_int, check_memory, check_real
 
 __all__ = [
     "agent_repr",
     "cannot_tell",
+    "check_bool",
+    "check_callable",
     "check_generator",
     "check_int",
     "check_memory",
@@ -150,3 +152,12 @@ def cannot_tell(name: str) -> TypeError:
         f"{name} has no reward_fn and no learned model: it cannot be told a new "
         f"goal (an agent that can has tell(reward_fn, terminal_fn))"
     )
+
+
+def check_callable(name: str, value: object) -> object:
+    """A callable or None (a progress report, a hook)."""
+    if value is not None and not callable(value):
+        raise TypeError(
+            f"{name} must be callable or None, got {type(value).__name__} {value!r}"
+        )
+    return value

@@ -19,7 +19,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import cannot_tell, check_int, check_memory, check_real
+from ._checks import (
+    cannot_tell,
+    check_callable,
+    check_int,
+    check_memory,
+    check_real,
+)
 from .batched import (
     STREAMS,
     fusion_key,
@@ -458,6 +464,7 @@ def run_episodes(
     """
     n_episodes = check_int("n_episodes", n_episodes, low=1)
     n_runs = check_int("n_runs", n_runs, low=1)
+    check_callable("progress", progress)
     _check_size(
         n_runs, n_episodes, len(agent) if isinstance(agent, list | tuple) else 1
     )
@@ -558,6 +565,8 @@ def run_steps(
     """
     n_steps = check_int("n_steps", n_steps, low=1)
     n_runs = check_int("n_runs", n_runs, low=1)
+    check_callable("progress", progress)
+    check_callable("on_change", on_change)
     _check_size(n_runs, n_steps, len(agent) if isinstance(agent, list | tuple) else 1)
     if engine not in ENGINES:
         raise ValueError(f"engine == {engine!r}, must be one of {list(ENGINES)}")

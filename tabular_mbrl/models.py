@@ -30,7 +30,13 @@ import numpy as np
 
 from gridworlds import TabularModel
 
-from ._checks import check_int, check_real, check_transition
+from ._checks import (
+    check_generator,
+    check_int,
+    check_memory,
+    check_real,
+    check_transition,
+)
 
 
 def unknown_outcomes(
@@ -50,6 +56,9 @@ def unknown_outcomes(
     shape = (
         check_int("n_states", n_states, low=1),
         check_int("n_actions", n_actions, low=1),
+    )
+    check_memory(
+        f"{shape[0] * shape[1]:,} state-action pairs", shape[0] * shape[1] * 24
     )
     next_states = np.broadcast_to(np.arange(n_states)[:, None], shape).copy()
     return next_states, np.zeros(shape), np.zeros(shape, dtype=bool)
@@ -100,6 +109,8 @@ class _LearnedModel:
     def __init__(self, n_states: int, n_actions: int) -> None:
         self.n_states = check_int("n_states", n_states, low=1)
         self.n_actions = check_int("n_actions", n_actions, low=1)
+        cells = self.n_states * self.n_actions
+        check_memory(f"a model of {cells:,} state-action pairs", cells * 64)
         self.observed = np.zeros((self.n_states, self.n_actions), dtype=bool)
         # Observed pairs in order of first observation, for O(1) uniform sampling.
         self._pairs = np.empty((self.n_states * self.n_actions, 2), dtype=np.int64)
@@ -129,6 +140,8 @@ class _LearnedModel:
         random (Dyna's search control, S&B section 8.2, step (f)), drawn with one
         call to ``rng``."""
         n = check_int("n", n, low=0)
+        if not isinstance(rng, np.random.Generator):
+            check_generator("rng", rng)
         if n == 0:
             return []
         if self.n_observed == 0:
@@ -249,6 +262,8 @@ class EmpiricalModel(_LearnedModel):
         k = 0  # a never-observed pair has one outcome: the rule's, in slot 0
         counts = self.counts[state, action].tolist()
         if self.observed[state, action]:
+            if not isinstance(rng, np.random.Generator):
+                check_generator("rng", rng)
             k = draw_outcome(counts, rng)
         return (
             float(self.reward_sums[state, action, k] / max(counts[k], 1)),

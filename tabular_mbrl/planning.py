@@ -17,7 +17,13 @@ import numpy as np
 
 from gridworlds import TabularModel, sample_outcomes
 
-from ._checks import check_generator, check_int, check_probability, check_real
+from ._checks import (
+    check_generator,
+    check_int,
+    check_memory,
+    check_probability,
+    check_real,
+)
 from .models import goal_array, optimistic, outcome_arrays
 
 RewardFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -213,6 +219,10 @@ def random_shooting(
     horizon = check_int("horizon", horizon, low=1)
     n_candidates = check_int("n_candidates", n_candidates, low=1)
     rng = check_generator("rng", rng)
+    check_memory(
+        f"{n_candidates:,} sequences of {horizon:,} actions",
+        n_candidates * horizon * 40,
+    )
     n_actions = outcome_arrays(model)[0].shape[1]
     sequences = candidate_sequences(n_actions, horizon, n_candidates, rng)
     returns = rollout_returns(
@@ -250,6 +260,10 @@ def cross_entropy_method(
         "elite_fraction", elite_fraction, low=0.0, high=1.0, low_open=True
     )
     rng = check_generator("rng", rng)
+    check_memory(
+        f"{n_candidates:,} sequences of {horizon:,} actions",
+        n_candidates * horizon * 40,
+    )
     n_actions = outcome_arrays(model)[0].shape[1]
     n_elite = max(1, int(round(elite_fraction * n_candidates)))
     dist = np.full((horizon, n_actions), 1.0 / n_actions)

@@ -133,7 +133,68 @@ def ends(s, a, n):
         (
             lambda: tm.greedy_action(np.zeros(0), RNG),
             ValueError,
-            r"q_row is empty, must hold a value per action",
+            r"q_row has shape \(0,\), must be \(n_actions,\), n_actions >= 1",
+        ),
+        # From the second audit: other cases of the same classes.
+        (
+            lambda: tm.epsilon_greedy(np.zeros(4), 0.1, 0),
+            TypeError,
+            r"rng must be a numpy Generator",
+        ),
+        (lambda: tm.greedy_action(np.zeros(4), 7), TypeError, r"rng must be a numpy"),
+        (
+            lambda: tm.greedy_action(np.array([np.nan, 1.0]), RNG),
+            ValueError,
+            r"q_row has NaN values, must be numbers",
+        ),
+        (
+            lambda: tm.greedy_action(np.zeros((2, 2)), RNG),
+            ValueError,
+            r"q_row has shape \(2, 2\), must be \(n_actions,\)",
+        ),
+        (
+            lambda: tm.DeterministicModel(3, 2).sample_pairs(2, 0),
+            TypeError,
+            r"rng must be a numpy Generator",
+        ),
+        (
+            lambda: studies.blocking_maze(mpc="no", quick=True),
+            TypeError,
+            r"mpc must be a bool, got str 'no'",
+        ),
+        (
+            lambda: studies.sweeping_backups(exact="yes", quick=True),
+            TypeError,
+            r"exact must be a bool, got str 'yes'",
+        ),
+        (
+            lambda: maze().reset(options={"restart_schedule": "no"}),
+            TypeError,
+            r"restart_schedule must be a bool, got str 'no'",
+        ),
+        (
+            lambda: tm.run_episodes(
+                maze, tm.AgentSpec(tm.DynaQAgent), n_episodes=1, progress=5
+            ),
+            TypeError,
+            r"progress must be callable or None, got int 5",
+        ),
+        (
+            lambda: tm.run_steps(
+                maze, tm.AgentSpec(tm.DynaQAgent), n_steps=5, on_change=5
+            ),
+            TypeError,
+            r"on_change must be callable or None, got int 5",
+        ),
+        (
+            lambda: studies.dyna_maze(progress=5, quick=True),
+            TypeError,
+            r"progress must be callable or None, got int 5",
+        ),
+        (
+            lambda: tm.confidence_interval(np.zeros(3), seed=-1),
+            ValueError,
+            r"seed == -1, must be in \[0, inf\]",
         ),
         # States and counts out of range, once wrapped or deep in NumPy.
         (
@@ -341,6 +402,18 @@ def test_a_numpy_integer_seed_is_a_seed():
         (
             lambda: gridworlds.make("dyna_maze", scale=10**4),
             r"a map scaled 10000x \(5,400,000,000 cells\) would need",
+        ),
+        (
+            lambda: tm.QLearningAgent(10**6, 10**5),
+            r"a table of 1,000,000 x 100,000 would need",
+        ),
+        (
+            lambda: tm.RandomShootingAgent(3, 4, horizon=10**6, n_candidates=10**6),
+            r"1,000,000 sequences of 1,000,000 actions would need",
+        ),
+        (
+            lambda: tm.confidence_interval(np.zeros((3, 4)), n_resamples=10**9),
+            r"1,000,000,000 resamples of 12 values would need",
         ),
         (
             lambda: gridworlds.make("open_grid", rows=50_000, cols=50_000),

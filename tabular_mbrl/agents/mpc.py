@@ -17,6 +17,7 @@ from gridworlds import TabularModel
 from .._checks import (
     agent_repr,
     check_int,
+    check_memory,
     check_probability,
     check_real,
     check_transition,
@@ -148,6 +149,10 @@ class RandomShootingAgent:
         self.n_actions = check_int("n_actions", n_actions, low=1)
         self.horizon = check_int("horizon", horizon, low=1)
         self.n_candidates = check_int("n_candidates", n_candidates, low=1)
+        check_memory(
+            f"{self.n_candidates:,} sequences of {self.horizon:,} actions",
+            self.n_candidates * self.horizon * 40,
+        )
         self.gamma = check_probability("gamma", gamma)
         self.epsilon = check_probability("epsilon", epsilon)
         self.rng = make_rng(rng)

@@ -10,7 +10,9 @@ import numpy as np
 
 from .._checks import (
     agent_repr,
+    check_generator,
     check_int,
+    check_memory,
     check_probability,
     check_real,
     check_transition,
@@ -30,9 +32,15 @@ def greedy_action(q_row: np.ndarray, rng: np.random.Generator) -> int:
     """An action with the largest value in ``q_row`` (shape ``(n_actions,)``),
     ties broken uniformly at random. ``np.argmax`` would always pick the first,
     which on a zero-initialised table means "always UP" for the early episodes."""
-    values = q_row.tolist()  # plain floats: see max_value
-    if not values:
-        raise ValueError("q_row is empty, must hold a value per action")
+    if not isinstance(rng, np.random.Generator):
+        check_generator("rng", rng)
+    values = np.asarray(q_row).tolist()  # plain floats: see max_value
+    if not isinstance(values, list) or not values or isinstance(values[0], list):
+        raise ValueError(
+            f"q_row has shape {np.shape(q_row)}, must be (n_actions,), n_actions >= 1"
+        )
+    if any(value != value for value in values):
+        raise ValueError("q_row has NaN values, must be numbers")
     best_value = max(values)
     best = [a for a, value in enumerate(values) if value == best_value]
     return best[rng.integers(len(best))] if len(best) > 1 else best[0]
@@ -43,6 +51,8 @@ def epsilon_greedy(q_row: np.ndarray, epsilon: float, rng: np.random.Generator) 
     (S&B section 2.2)."""
     if not 0.0 <= epsilon <= 1.0:  # also NaN; a number in range passes at once
         check_probability("epsilon", epsilon)
+    if not isinstance(rng, np.random.Generator):
+        check_generator("rng", rng)
     if rng.random() < epsilon:
         return int(rng.integers(len(q_row)))
     return greedy_action(q_row, rng)
@@ -99,6 +109,10 @@ class QLearningAgent:
         self.gamma = check_probability("gamma", gamma)
         self.epsilon = check_probability("epsilon", epsilon)
         self.q_init = check_real("q_init", q_init)
+        check_memory(
+            f"a table of {self.n_states:,} x {self.n_actions:,}",
+            self.n_states * self.n_actions * 8,
+        )
         self.rng = make_rng(rng)
         self.q = np.full((self.n_states, self.n_actions), self.q_init)
         self.n_real_steps = 0

@@ -63,6 +63,8 @@ def copy_material(kind: str, folder: str | Path, *, force: bool = False) -> list
     Each file is written whole or not at all (a temporary file in
     ``folder``, renamed over the target when complete).
     """
+    if not str(folder).strip():
+        raise HandoutError("the folder is empty (''), must name a folder")
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise HandoutError(f"{str(folder)!r} is a file, not a folder")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import check_int, check_real
+from .._checks import check_int, check_memory, check_real
 
 #: Resamples of the bootstrap band, and the seed it draws them with.
 BOOTSTRAP_RESAMPLES = 1000
@@ -50,7 +50,12 @@ def confidence_interval(
     """
     values = _runs("values", values)
     n_resamples = check_int("n_resamples", n_resamples, low=1)
+    seed = check_int("seed", seed, low=0)
     n_runs = values.shape[0]
+    check_memory(
+        f"{n_resamples:,} resamples of {values.size:,} values",
+        n_resamples * (n_runs + 2 * max(values.size // max(n_runs, 1), 1)) * 8,
+    )
     if n_runs < 2:
         nan = np.full(values.shape[1:], np.nan)
         return nan, nan.copy()
@@ -76,6 +81,11 @@ def median_interval(
     run), seeded like :func:`confidence_interval`; NaN with fewer than 2."""
     values = _runs("values", values).reshape(-1)
     n_resamples = check_int("n_resamples", n_resamples, low=1)
+    seed = check_int("seed", seed, low=0)
+    check_memory(
+        f"{n_resamples:,} resamples of {len(values):,} runs",
+        n_resamples * len(values) * 16,
+    )
     if len(values) < 2:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)

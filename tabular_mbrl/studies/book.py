@@ -14,7 +14,7 @@ import numpy as np
 
 import gridworlds
 
-from .._checks import check_nonempty
+from .._checks import check_bool, check_nonempty
 from ..agents import DynaQAgent, DynaQPlusAgent, PrioritizedSweepingAgent
 from ..dynamic_programming import shortest_path_length
 from ..experiments import backups_until_optimal, q_midway, run_steps
@@ -166,6 +166,7 @@ def blocking_maze(
 ) -> Study:
     """Figure 8.4: the short path closes at step 1000 (S&B Example 8.2), or at
     ``change_at`` if given."""
+    mpc = check_bool("mpc", mpc)
     return _changing_maze(
         "blocking-maze",
         "Blocking maze (S&B Figure 8.4)",
@@ -198,6 +199,7 @@ def shortcut_maze(
     ``change_at`` if given. With ``mpc``, MPC and MPC+ (MPC with the
     staleness bonus ``kappa * sqrt(tau)`` in its rollouts) run too. The
     study's note counts the runs that took the shortcut, and says why."""
+    mpc = check_bool("mpc", mpc)
     study = _changing_maze(
         "shortcut-maze",
         "Shortcut maze (S&B Figure 8.5)",
@@ -340,6 +342,7 @@ def sweeping_backups(
     does to prioritized sweeping. The measure checks the greedy path after
     every real step, so it runs on the loop engine; ``jobs`` runs the agents
     side by side."""
+    exact = check_bool("exact", exact)
     scales = check_nonempty("scales", scales)
     alphas = [alpha, 1.0] if exact and alpha != 1.0 else [alpha]
     specs = [

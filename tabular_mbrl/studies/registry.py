@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
-from .._checks import check_int
+from .._checks import check_callable, check_int
 from ..experiments import ENGINES, Progress
 from ..results import Study
 
@@ -71,6 +71,7 @@ class Run:
         check_int("n_runs", self.n_runs, low=1)
         check_int("seed", self.seed, low=0)
         check_int("jobs", self.jobs, low=1)
+        check_callable("progress", self.progress)
         if self.engine not in ENGINES:
             raise ValueError(
                 f"engine == {self.engine!r}, must be one of {list(ENGINES)}"
