@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -22,6 +21,7 @@ import matplotlib
 matplotlib.use("Agg")  # a script that only writes files
 
 from tabular_mbrl.__main__ import main  # noqa: E402
+from tabular_mbrl._files import write_atomically  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs"))  # its neighbour, also when imported by path
@@ -57,13 +57,16 @@ def main_job(folder: Path) -> str:
 def update() -> None:
     with tempfile.TemporaryDirectory() as folder:
         stdout = main_job(Path(folder))
-        shutil.copyfile(Path(folder) / "compare.png", ROOT / "docs" / "compare.png")
+        png = (Path(folder) / "compare.png").read_bytes()
+        write_atomically(
+            ROOT / "docs" / "compare.png", lambda h: h.write(png), binary=True
+        )
     readme = (ROOT / "README.md").read_text()
     head, rest = readme.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     block = f"{BEGIN}\n```\n{table_of(stdout)}\n```\n{END}"
     readme = with_size(head + block + tail)
-    (ROOT / "README.md").write_text(readme)
+    write_atomically(ROOT / "README.md", lambda h: h.write(readme))
     print(f"updated README.md and docs/compare.png:\n{table_of(stdout)}")
 
 

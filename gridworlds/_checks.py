@@ -6,6 +6,7 @@ parameter, the value and the rule, e.g. ``slip == 1.5, must be in [0, 1]``.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import os
@@ -61,6 +62,7 @@ def check_real(
     return value
 
 
+@functools.cache
 def memory_limit() -> int | None:
     """This machine's physical memory in bytes (None where it cannot be read)."""
     try:

@@ -181,7 +181,13 @@ class DeterministicModel(_LearnedModel):
         self, state: int, action: int, rng: np.random.Generator | None = None
     ) -> tuple[float, int, bool]:
         """The predicted ``(reward, next_state, terminated)``; needs no randomness."""
-        state, action = self._pair(state, action)
+        if not (  # plain ints in range (planning, every backup) pass at once
+            type(state) is int
+            and type(action) is int
+            and 0 <= state < self.n_states
+            and 0 <= action < self.n_actions
+        ):
+            state, action = self._pair(state, action)
         return (
             float(self.rewards[state, action, 0]),
             int(self.next_states[state, action, 0]),
@@ -258,7 +264,13 @@ class EmpiricalModel(_LearnedModel):
         one uniform number, against the cumulative outcome frequencies (as
         :func:`gridworlds.sample_outcomes` draws; plain Python here, since
         Dyna-Q calls this once per planning backup)."""
-        state, action = self._pair(state, action)
+        if not (  # plain ints in range (planning, every backup) pass at once
+            type(state) is int
+            and type(action) is int
+            and 0 <= state < self.n_states
+            and 0 <= action < self.n_actions
+        ):
+            state, action = self._pair(state, action)
         k = 0  # a never-observed pair has one outcome: the rule's, in slot 0
         counts = self.counts[state, action].tolist()
         if self.observed[state, action]:

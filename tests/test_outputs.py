@@ -384,11 +384,12 @@ def test_ctrl_c_while_writing_says_what_was_written(
 
 
 def test_sigint_during_a_run_leaves_the_old_files_intact(tmp_path):
-    # A run of a few seconds (10 runs on the loop), interrupted as soon as its
-    # first setting has finished: seconds of computing are still ahead of it.
+    # A run of many seconds (30 runs on the loop), interrupted as soon as its
+    # first setting has finished: seconds of computing are still ahead of it,
+    # on any machine (n = 5 and n = 50 take about 10 s here).
     png, csv = old_files(tmp_path, "dyna-maze")
     child = subprocess.Popen(
-        [sys.executable, "-m", "tabular_mbrl", "run", "dyna-maze", "--runs", "10",
+        [sys.executable, "-m", "tabular_mbrl", "run", "dyna-maze", "--runs", "30",
          "--engine", "loop", "--out", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "MPLBACKEND": "Agg"},
@@ -398,7 +399,7 @@ def test_sigint_during_a_run_leaves_the_old_files_intact(tmp_path):
         ready, _, _ = select.select([child.stderr], [], [], 120)
         assert ready, "no progress line in 120 s"
         first = child.stderr.readline()
-        assert re.fullmatch(r"dyna-maze: n=\d+: 10/10 runs, [\d.]+ s\n", first)
+        assert re.fullmatch(r"dyna-maze: n=\d+: 30/30 runs, [\d.]+ s\n", first)
         child.send_signal(signal.SIGINT)
         output, err = child.communicate(timeout=120)
     finally:

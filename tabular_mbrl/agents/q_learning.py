@@ -39,7 +39,8 @@ def greedy_action(q_row: np.ndarray, rng: np.random.Generator) -> int:
         raise ValueError(
             f"q_row has shape {np.shape(q_row)}, must be (n_actions,), n_actions >= 1"
         )
-    if any(value != value for value in values):
+    total = sum(values)  # NaN if any is (one sum: this runs every real step)
+    if total != total and any(value != value for value in values):
         raise ValueError("q_row has NaN values, must be numbers")
     best_value = max(values)
     best = [a for a, value in enumerate(values) if value == best_value]
