@@ -75,7 +75,8 @@ def plot_curves(
     **style: Any,
 ) -> Axes:
     """Mean curves with 95 % confidence bands, one per series (x ticks on
-    whole numbers when every x is one).
+    whole numbers when every x is one), each labelled with its model work per
+    real step where the series counts it.
 
     ``data`` is a :class:`Study`, a :class:`Series`, or a dict mapping labels to
     ``run_episodes``/``run_steps`` results. ``change_step`` (or a study's or
@@ -87,7 +88,7 @@ def plot_curves(
     ax = _axes(ax)
     whole = True  # every x a whole number (episodes, steps, horizons)
     for series in _series(data):
-        (line,) = ax.plot(series.x, series.mean(), label=series.name, **style)
+        (line,) = ax.plot(series.x, series.mean(), label=_label(series), **style)
         whole = whole and np.all(np.mod(series.x, 1) == 0)
         if band and series.n_runs > 1:
             low, high = series.confidence_interval()
@@ -115,6 +116,13 @@ def plot_curves(
             ax.xaxis.set_minor_locator(NullLocator())
     ax.legend()
     return ax
+
+
+def _label(series: Series) -> str:
+    """The series' name, with its model work per real step where counted: the
+    cost beside every curve of real steps."""
+    work = series.model_work_per_step
+    return series.name if work != work else f"{series.name} ({work:,.0f} work/step)"
 
 
 def _change_step(data: Curves) -> int | None:
@@ -153,7 +161,8 @@ def plot_cumulative_reward(
 
 def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> Axes:
     """Bars of the median real steps to convergence per agent, labelled with
-    their x (which a study's x label names; else their planning budget) and
+    their x (which a study's x label names; else their planning budget), their
+    measured model work per real step where it is not their x, and
     with "k/N", the runs that converged. A run that did not converge counts
     its real steps (a lower bound); where that can move the median, the bar is
     hatched and its label reads ">=". Error bars:
@@ -181,7 +190,9 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
     ax.bar_label(bars, labels=labels, padding=3)
     ax.margins(y=0.12)  # room for the labels above the tallest bar
     if isinstance(data, Study):  # each tick shows x, which the x label names
-        ticks = [f"{textwrap.fill(s.name, 18)}\n{s.x[0]:,.0f}" for s in series]
+        ticks = [
+            f"{textwrap.fill(s.name, 18)}\n{s.x[0]:,.0f}" + _work(s) for s in series
+        ]
         ax.set_xticks(positions, ticks)
         ax.set_xlabel(data.x_label)
         ax.set_title(data.title)
@@ -189,6 +200,15 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
         ax.set_xticks(positions, [f"{s.name}\n(budget {s.x[0]:g})" for s in series])
     ax.set_ylabel("median real steps to convergence")
     return ax
+
+
+def _work(series: Series) -> str:
+    """A bar's measured model work per real step, where counted and not
+    already its x."""
+    work = series.model_work_per_step
+    if work != work or np.isclose(work, series.x[0]):
+        return ""
+    return f"\n({work:,.0f} work/step)"
 
 
 def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:

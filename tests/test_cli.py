@@ -112,9 +112,9 @@ def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
     assert (tmp_path / f"{name}.png").stat().st_size > 1000
     with (tmp_path / f"{name}.csv").open() as handle:
         rows = list(csv.reader(handle))
-    # The first six columns as they always were, then convergence.
+    # The first six columns as they always were, then convergence and work.
     assert rows[0][:6] == ["series", "x", "mean", "ci_low", "ci_high", "n_runs"]
-    assert rows[0][6:] == ["converged", "median_real_steps"]
+    assert rows[0][6:] == ["converged", "median_real_steps", "model_work_per_step"]
     for row in rows[1:]:
         assert float(row[3]) <= float(row[2]) <= float(row[4])  # inside its band
         assert row[6] == "" or re.fullmatch(r"[0-2]/2", row[6])

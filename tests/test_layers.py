@@ -37,6 +37,7 @@ ORDER = [
     "agents",
     # What experiments measure, and the reports of it.
     "results.statistics",
+    "results.verdicts",
     "results.study",
     "results.report",
     "results",

@@ -7,6 +7,10 @@
   :class:`StepResults`, :class:`Series`, :class:`Study`), the kinds of study
   (:data:`KINDS`) and the one switch on them (:func:`by_kind`), and Figure
   8.3's count (:func:`greedy_directions`).
+- :mod:`.verdicts`: how two series are compared, in one place: a 95 %
+  bootstrap interval of the difference (:func:`compare`,
+  :func:`compare_proportions`, :class:`Verdict`) and ratios of censored
+  medians as bounds (:func:`ratio_text`).
 - :mod:`.report`: the CSV and the table of ``tabular-mbrl run``
   (:func:`write_csv`, :func:`summary_table`).
 
@@ -25,6 +29,7 @@ from .statistics import (
     median_interval,
     policy_convergence,
     steps_to_convergence,
+    work_per_step,
 )
 from .study import (
     KINDS,
@@ -36,6 +41,15 @@ from .study import (
     first_q_table,
     greedy_directions,
 )
+from .verdicts import (
+    LESS,
+    MORE,
+    SAME,
+    Verdict,
+    compare,
+    compare_proportions,
+    ratio_text,
+)
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
@@ -44,18 +58,26 @@ __all__ = [
     "CSV_COLUMNS",
     "FINAL_EPISODES",
     "KINDS",
+    "LESS",
+    "MORE",
+    "SAME",
     "Convergence",
     "EpisodeResults",
     "Series",
     "StepResults",
     "Study",
+    "Verdict",
     "by_kind",
+    "compare",
+    "compare_proportions",
     "confidence_interval",
     "first_q_table",
     "greedy_directions",
     "median_interval",
     "policy_convergence",
+    "ratio_text",
     "steps_to_convergence",
     "summary_table",
+    "work_per_step",
     "write_csv",
 ]

@@ -17,7 +17,8 @@ from .statistics import CONVERGENCE_FACTOR, FINAL_EPISODES
 from .study import Series, Study, by_kind, greedy_directions
 
 #: The CSV's columns: the first six as they always were, then the
-#: convergence of series that measure it.
+#: convergence of series that measure it, then the model work per real step
+#: of series that count it.
 CSV_COLUMNS = [
     "series",
     "x",
@@ -27,6 +28,7 @@ CSV_COLUMNS = [
     "n_runs",
     "converged",
     "median_real_steps",
+    "model_work_per_step",
 ]
 
 #: A table column: its header and one cell per series.
@@ -63,6 +65,8 @@ def write_csv_rows(study: Study, handle: IO[str]) -> int:
     runs that converged, and ``median_real_steps`` their median real steps to
     convergence, with ``>=`` where runs that did not converge make it a lower
     bound; both are empty for series that do not measure convergence.
+    ``model_work_per_step`` is the series' mean over runs of model work divided
+    by real steps, empty where the study does not count it.
 
     Parameters
     ----------
@@ -83,6 +87,8 @@ def write_csv_rows(study: Study, handle: IO[str]) -> int:
         low, high = series.confidence_interval()
         done = series.convergence
         extra = [done.fraction, done.text().replace(",", "")] if done else ["", ""]
+        work = series.model_work_per_step
+        extra.append("" if work != work else f"{work:.6g}")
         for x, mean, lo, hi in zip(series.x, series.mean(), low, high, strict=True):
             writer.writerow(
                 [
@@ -135,7 +141,8 @@ def summary_table(study: Study) -> str:
     Per series, what the experiment measures: the runs that converged (k/N)
     and their median real steps to convergence (">=" where runs that did not
     converge make it a lower bound), the first episode and the mean of the
-    last :data:`~.statistics.FINAL_EPISODES`, planning work; then what the
+    last :data:`~.statistics.FINAL_EPISODES`, planning work, model work per
+    real step; then what the
     study's kind adds: the last mean ("line"), the first and the last mean
     ("panels"), the states with a greedy direction in the first run's Q table
     ("policy", :func:`~.study.greedy_directions`), nothing more ("bar").
@@ -166,6 +173,13 @@ def summary_table(study: Study) -> str:
         )
     if any(s.planning_updates == s.planning_updates for s in series):
         columns.append(("planning", [_number(s.planning_updates) for s in series]))
+    if any(s.model_work_per_step == s.model_work_per_step for s in series):
+        columns.append(
+            (
+                "model work / real step",
+                [_number(s.model_work_per_step, 1) for s in series],
+            )
+        )
     columns += by_kind(  # what the study's kind adds
         study,
         line=_line_columns,

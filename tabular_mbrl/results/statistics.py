@@ -274,6 +274,34 @@ class Convergence:
         return (">= " if self.censored else "") + f"{self.median:,.0f}"
 
 
+def work_per_step(model_work: np.ndarray, real_steps: np.ndarray) -> float:
+    """Model work per real step: the mean over runs of each run's model work
+    (backups, simulated transitions, value-iteration sweeps' backups) divided
+    by its real steps. The other half of every comparison of real steps.
+
+    Parameters
+    ----------
+    model_work, real_steps : ndarray, shape (n_runs,)
+        Each run's totals; every run took at least one real step.
+
+    Returns
+    -------
+    float
+    """
+    model_work = _runs("model_work", model_work).reshape(-1)
+    real_steps = _runs("real_steps", real_steps).reshape(-1)
+    if model_work.shape != real_steps.shape:
+        raise ValueError(
+            f"model_work and real_steps have shapes {model_work.shape} and "
+            f"{real_steps.shape}, must both be (n_runs,)"
+        )
+    if not (real_steps >= 1).all():
+        raise ValueError(
+            f"real_steps == {real_steps.min():g} in some run, must be >= 1"
+        )
+    return float(np.mean(model_work / real_steps))
+
+
 def _runs(name: str, values: object) -> np.ndarray:
     """``values`` as floats with at least one run (axis 0)."""
     values = np.asarray(values, dtype=float)

@@ -157,7 +157,10 @@ class Series:
     run needed to converge (:class:`Convergence`, k/N and a censored median);
     ``first_episode`` and ``final_episodes``, the mean length of the first
     episode and of the last :data:`FINAL_EPISODES`; ``planning_updates``, the
-    mean model work per run. The costs the lecture compares.
+    mean model work per run; ``model_work_per_step``, the mean over runs of
+    each run's model work divided by its real steps
+    (:func:`~.statistics.work_per_step`). The costs the lecture compares: real
+    steps (or goals) and the computation that bought them.
     """
 
     name: str
@@ -167,6 +170,7 @@ class Series:
     planning_updates: float = float("nan")
     first_episode: float = float("nan")
     final_episodes: float = float("nan")
+    model_work_per_step: float = float("nan")
     #: Which panel of a "panels" study the series is drawn in.
     panel: int = 0
 

@@ -18,7 +18,7 @@ from .._checks import check_bool, check_nonempty
 from ..agents import DynaQAgent, DynaQPlusAgent, PrioritizedSweepingAgent
 from ..dynamic_programming import shortest_path_length
 from ..experiments import backups_until_optimal, q_midway, run_steps
-from ..results import Series, Study, greedy_directions
+from ..results import Series, Study, greedy_directions, work_per_step
 from ..spec import AgentSpec
 from .registry import LOOP_ONLY, Run, experiment
 from .running import episode_settings, in_parallel, run_settings
@@ -138,6 +138,9 @@ def _changing_maze(
             np.arange(1, n_steps + 1),
             result.cumulative_reward,
             planning_updates=float(result.planning_updates[:, -1].mean()),
+            model_work_per_step=work_per_step(
+                result.planning_updates[:, -1], np.full(run.n_runs, n_steps)
+            ),
         )
         for spec, result in zip(specs, results, strict=True)
         if result is not None

@@ -12,7 +12,7 @@ import gridworlds
 
 from .._checks import check_int
 from ..experiments import interact, run_steps, tell
-from ..results import Series, Study
+from ..results import Series, Study, work_per_step
 from ..spec import AgentSpec
 from .registry import LOOP_ONLY, Run, experiment
 from .running import engine_for, in_parallel
@@ -80,7 +80,8 @@ def goal_change(
     at horizon 1) plan with the new reward function; Dyna-Q n=50 has its
     model's rewards relabelled, beside Dyna-Q that is not told and must
     unlearn the old goal from experience. The values are the cumulative reward
-    counted from the change, against real steps since it."""
+    counted from the change, against real steps since it; each series' model
+    work per real step is counted over the same steps."""
     n_steps = check_int("n_steps", n_steps, low=2)
     change_at = check_int("change_at", change_at, low=1, high=n_steps - 1)
     maze = goal_change_maze(change_at)
@@ -109,7 +110,16 @@ def goal_change(
         )
         cumulative = results.cumulative_reward
         since = cumulative[:, change_at:] - cumulative[:, change_at - 1 : change_at]
-        return Series(label, np.arange(1, n_steps - change_at + 1), since)
+        work = results.planning_updates
+        return Series(
+            label,
+            np.arange(1, n_steps - change_at + 1),
+            since,
+            model_work_per_step=work_per_step(
+                work[:, -1] - work[:, change_at - 1],
+                np.full(run.n_runs, n_steps - change_at),
+            ),
+        )
 
     run.series(GOAL_CHANGE)
     tasks = [
@@ -166,7 +176,8 @@ def waypoints(
     Dyna-Q n=50 is told too (its model's rewards relabelled) or not, and its
     Q values, which point at the last goal, must be re-learned. Each value is
     the real steps a leg took (a leg stops after ``max_steps``: a run that
-    never got there counts them). The legs need the loop engine."""
+    never got there counts them); the model work per real step is counted
+    over the legs. The legs need the loop engine."""
     maze = _dyna_maze()
     n_tours = check_int("n_tours", n_tours, low=1)
     warmup = check_int("warmup", warmup, low=0)
@@ -179,6 +190,7 @@ def waypoints(
 
     def setting(label: str, spec: AgentSpec, told: bool) -> Series:
         steps = np.zeros((run.n_runs, len(legs)), dtype=np.int64)
+        work = np.zeros(run.n_runs)  # model work in the legs
         seeds = np.random.SeedSequence(run.seed).spawn(run.n_runs)
         for i, run_seed in enumerate(seeds):
             maze = _dyna_maze()
@@ -189,6 +201,7 @@ def waypoints(
                 for step in learning:
                     if step.terminated:
                         break
+            before = agent.n_planning_updates
             for leg, (start, goal) in enumerate(legs):
                 env = waypoint_leg(start, goal, max_steps)
                 if told:
@@ -202,9 +215,15 @@ def waypoints(
                     steps[i, leg] += 1
                     if step.terminated or step.truncated:
                         break
+            work[i] = agent.n_planning_updates - before
             if run.progress is not None:
                 run.progress(label, i + 1, run.n_runs)
-        return Series(label, np.arange(1, len(legs) + 1), steps)
+        return Series(
+            label,
+            np.arange(1, len(legs) + 1),
+            steps,
+            model_work_per_step=work_per_step(work, steps.sum(axis=1)),
+        )
 
     told = (True, True, False)
     run.series(WAYPOINT_AGENTS)

@@ -51,7 +51,9 @@ def replanning(
     None: the whole plan, open loop). An episode that has not reached the
     goal after ``budget`` real steps is stopped and counts ``budget``. Each
     value is a run's mean steps per episode; the note gives the episodes
-    that reached the goal within the budget (k/N)."""
+    that reached the goal within the budget (k/N). Model work per real step:
+    the value iteration on the learned model plus one per planned action,
+    over every slip."""
     slips = check_nonempty("slips", slips)
     every = check_nonempty("every", every)
     slips = tuple(check_real("slip", s, low=0.0, high=1.0) for s in slips)
@@ -62,6 +64,7 @@ def replanning(
     run.series([_replan_label(k) for k in every])  # one walk per run: all run
     steps = np.zeros((len(every), n_runs, len(slips)))
     reached = np.zeros((len(every), len(slips)), dtype=np.int64)
+    work = np.zeros((len(every), n_runs, len(slips)))  # model work per real step
     run_seeds = np.random.SeedSequence(run.seed).spawn(n_runs + 1)
     learn_seeds = run_seeds[-1].spawn(len(slips))  # the walks that learn models
     for j, slip in enumerate(slips):
@@ -88,6 +91,7 @@ def replanning(
                             reached[i, j] += step.terminated
                             break
                 steps[i, r, j] = np.mean(lengths)
+                work[i, r, j] = agent.n_planning_updates / sum(lengths)
             if run.progress is not None:
                 run.progress(f"slip {slip:g}", r + 1, n_runs)
     episodes = n_runs * n_episodes
@@ -104,7 +108,12 @@ def replanning(
         "slip (probability that a move goes in a random direction)",
         f"steps per episode (at most {budget})",
         [
-            Series(_replan_label(k), np.array(slips), steps[i])
+            Series(
+                _replan_label(k),
+                np.array(slips),
+                steps[i],
+                model_work_per_step=float(work[i].mean()),
+            )
             for i, k in enumerate(every)
         ],
         note="\n".join(note),

@@ -13,7 +13,7 @@ import numpy as np
 from .._checks import check_int
 from ..batched import unsupported
 from ..experiments import run_episodes
-from ..results import FINAL_EPISODES, Series
+from ..results import FINAL_EPISODES, Series, work_per_step
 from ..spec import AgentSpec
 from .registry import Run
 
@@ -144,8 +144,8 @@ def episode_settings(
     **kwargs: Any,
 ) -> list[Series]:
     """Steps per episode of each setting, with its convergence (every run
-    kept: k/N and a censored median), first and final episodes and planning
-    cost, in the order given (see :func:`run_settings`)."""
+    kept: k/N and a censored median), first and final episodes, planning
+    cost and model work per real step, in the order given (see :func:`run_settings`)."""
     results = run_settings(
         run_episodes, specs, env_factory, run, n_episodes=n_episodes, **kwargs
     )
@@ -156,6 +156,9 @@ def episode_settings(
             result.steps,
             convergence=result.convergence(),
             planning_updates=float(result.planning_updates.sum(axis=1).mean()),
+            model_work_per_step=work_per_step(
+                result.planning_updates.sum(axis=1), result.steps.sum(axis=1)
+            ),
             first_episode=float(result.steps[:, 0].mean()),
             final_episodes=float(result.steps[:, -FINAL_EPISODES:].mean()),
         )
