@@ -66,6 +66,8 @@ ORDER = [
     "studies.replay",
     "studies.replanning",
     "studies.rollouts",
+    "studies.frontier",
+    "studies.sim_to_real",
     "studies",
     "plotting",
     # Course tooling: the grader's processes, its API, its run and report.

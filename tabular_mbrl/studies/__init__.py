@@ -20,6 +20,8 @@ quick budget, and the engines and jobs it can honour. One module per question:
 :mod:`.replay`          experience replay against Dyna-Q's models
 :mod:`.replanning`      closed loop against open loop
 :mod:`.rollouts`        imagined trajectories, and how they drift
+:mod:`.frontier`        real steps against model work, family by family
+:mod:`.sim_to_real`     a model wrong in a systematic way, deployed
 ======================  =====================================================
 """
 
@@ -33,6 +35,7 @@ from .book import (
     sweeping_backups,
     took_shortcut,
 )
+from .frontier import frontier
 from .goals import (
     GOAL_CHANGE,
     GOAL_MOVED_TO,
@@ -64,6 +67,7 @@ from .rollouts import (
     rollout_drift,
 )
 from .running import in_parallel
+from .sim_to_real import sim_to_real
 from .specs import STANDARD_MPC, dyna_q_spec
 
 # The default experiment (what a bare ``tabular-mbrl`` runs) first, then the
@@ -98,6 +102,7 @@ __all__ = [
     "dyna_q_spec",
     "experiment",
     "figure_8_3",
+    "frontier",
     "goal_change",
     "goal_change_maze",
     "in_parallel",
@@ -111,6 +116,7 @@ __all__ = [
     "replay_vs_dyna",
     "rollout_drift",
     "shortcut_maze",
+    "sim_to_real",
     "sweeping_backups",
     "took_shortcut",
     "waypoint_leg",
