@@ -36,6 +36,24 @@ def lecture_at_defaults():
     return run
 
 
+@pytest.fixture
+def swap():
+    """``swap(study, a, b, copy=False)``: the study with the convergence of
+    series ``a`` and ``b`` exchanged (or ``b``'s copied onto ``a``): a
+    verdict chosen by their numbers must change its words."""
+
+    def swapped(study, a, b, *, copy=False):
+        by = {s.name: s for s in study.series}
+        new = {a: by[b].convergence, b: by[b if copy else a].convergence}
+        series = [
+            dataclasses.replace(s, convergence=new[s.name]) if s.name in new else s
+            for s in study.series
+        ]
+        return dataclasses.replace(study, series=series)
+
+    return swapped
+
+
 # The slowest test files first (measured): under --dist loadfile a worker takes
 # a whole file, and a long file handed out last would leave the other worker
 # idle at the end. The rest follow in collection order.

@@ -52,9 +52,11 @@ from .mpc import (
     ABLATION,
     ablation_specs,
     compare,
+    matched_controls,
     mpc_ablation,
     mpc_budget,
     mpc_real_steps,
+    with_matched_compute,
 )
 from .registry import STUDIES, Experiment, Refused, Run, UnknownSeries, experiment
 from .replanning import replanning
@@ -68,7 +70,15 @@ from .rollouts import (
 )
 from .running import in_parallel
 from .sim_to_real import sim_to_real
-from .specs import STANDARD_MPC, dyna_q_spec
+from .specs import (
+    DYNA_EXACT,
+    DYNA_MATCHED,
+    MPC_EXPLORING,
+    STANDARD_MPC,
+    dyna_q_spec,
+    exact_dyna_q,
+    matched_dyna_q,
+)
 
 # The default experiment (what a bare ``tabular-mbrl`` runs) first, then the
 # book's figures, then the experiments beyond the book.
@@ -79,9 +89,12 @@ __all__ = [
     "ABLATION",
     "BOOK",
     "DRIFT_MAZES",
+    "DYNA_EXACT",
+    "DYNA_MATCHED",
     "DRIFT_MODELS",
     "GOAL_CHANGE",
     "GOAL_MOVED_TO",
+    "MPC_EXPLORING",
     "REPLAY_MAZES",
     "REPLAY_VS_DYNA",
     "ROLLOUT_LENGTHS",
@@ -100,6 +113,7 @@ __all__ = [
     "compare",
     "dyna_maze",
     "dyna_q_spec",
+    "exact_dyna_q",
     "experiment",
     "figure_8_3",
     "frontier",
@@ -107,6 +121,8 @@ __all__ = [
     "goal_change_maze",
     "in_parallel",
     "k_step_error",
+    "matched_controls",
+    "matched_dyna_q",
     "model_error_names",
     "model_errors",
     "mpc_ablation",
@@ -121,4 +137,5 @@ __all__ = [
     "took_shortcut",
     "waypoint_leg",
     "waypoints",
+    "with_matched_compute",
 ]

@@ -16,11 +16,59 @@ from ..results import Series, Study
 from ..spec import AgentSpec
 from .registry import Run, experiment
 from .running import episode_settings, in_parallel
-from .specs import STANDARD_MPC, dyna_q_spec
+from .specs import (
+    DYNA_EXACT,
+    DYNA_MATCHED,
+    MPC_EXPLORING,
+    STANDARD_MPC,
+    dyna_q_spec,
+    exact_dyna_q,
+    matched_dyna_q,
+)
 
 
 def _dyna_maze() -> gridworlds.GridWorld:
     return gridworlds.make("dyna_maze")
+
+
+def matched_controls() -> list[AgentSpec]:
+    """The controls beside MPC and Dyna-Q n=50 wherever they meet, but the
+    one that needs MPC's measured compute: MPC exploring with Dyna-Q's
+    epsilon = 0.1, and Dyna-Q with MPC's exact backup and optimism
+    (:func:`~.specs.exact_dyna_q`)."""
+    return [
+        STANDARD_MPC.replace(epsilon=0.1, label=MPC_EXPLORING),
+        exact_dyna_q(50, label=DYNA_EXACT),
+    ]
+
+
+def with_matched_compute(
+    specs: list[AgentSpec], run: Run, *, n_episodes: int, before: str | None = None
+) -> tuple[list[Series], str]:
+    """Steps per episode of ``specs`` on the Dyna maze, then of Dyna-Q with as
+    many backups per real step as the standard MPC measured
+    (:func:`~.specs.matched_dyna_q`, series :data:`~.specs.DYNA_MATCHED`),
+    placed before the series ``before`` (default: last). MPC runs to be
+    measured even where ``only`` leaves it out. Returns the series and a line
+    that says what ``n`` the match gave."""
+    run.series([*(spec.label for spec in specs), DYNA_MATCHED])
+    curves = episode_settings(specs, _dyna_maze, run, n_episodes=n_episodes)
+    if not run.wants(DYNA_MATCHED):
+        return curves, ""
+    mpc = next((c for c in curves if c.name == STANDARD_MPC.label), None)
+    if mpc is None:  # measured, not reported
+        mpc = episode_settings(
+            [STANDARD_MPC], _dyna_maze, run, n_episodes=n_episodes, series=False
+        )[0]
+    matched = matched_dyna_q(mpc.model_work_per_step)
+    (dyna,) = episode_settings([matched], _dyna_maze, run, n_episodes=n_episodes)
+    at = next((i for i, c in enumerate(curves) if c.name == before), len(curves))
+    curves.insert(at, dyna)
+    n = matched.params["n_planning_steps"]
+    return curves, (
+        f"{DYNA_MATCHED}: n = {n:,}, the standard MPC's measured model work per "
+        f"real step ({mpc.model_work_per_step:,.1f}), with alpha = 1 and Q0 = 1."
+    )
 
 
 @experiment(
@@ -35,14 +83,21 @@ def compare(
     *,
     n_episodes: int = 30,
 ) -> Study:
-    """Model-free vs Dyna-Q vs MPC: steps per episode on the Dyna maze."""
+    """Model-free vs Dyna-Q vs MPC: steps per episode on the Dyna maze, with
+    the matched controls (:func:`matched_controls`,
+    :func:`with_matched_compute`): MPC exploring as Dyna-Q does, Dyna-Q with
+    MPC's exact backup and optimism, and with MPC's compute as well."""
+    mpc_exploring, dyna_exact = matched_controls()
     specs = [
         AgentSpec(QLearningAgent, label="Q-learning"),
         dyna_q_spec(50, label="Dyna-Q n=50"),
+        dyna_exact,
+        mpc_exploring,
         STANDARD_MPC,
     ]
-    run.series([spec.label for spec in specs])
-    series = episode_settings(specs, _dyna_maze, run, n_episodes=n_episodes)
+    series, note = with_matched_compute(
+        specs, run, n_episodes=n_episodes, before=MPC_EXPLORING
+    )
     return Study(
         "compare",
         "Model-free vs model-based on the Dyna maze",
@@ -50,6 +105,7 @@ def compare(
         "steps per episode",
         series,
         log_y=True,
+        note=note,
     )
 
 
@@ -105,42 +161,54 @@ def _bars(curves: list[Series], xs: list[float]) -> list[Series]:
 
 
 #: The series of :func:`mpc_ablation`, in order: the standard MPC, then one
-#: ingredient changed at a time, then Dyna-Q with and without optimism.
+#: ingredient changed at a time (exploration, optimism, terminal values,
+#: rollouts), then Dyna-Q: as in the book, optimistic at alpha = 0.1, with
+#: MPC's exact backup and optimism, and with MPC's compute as well.
 ABLATION = (
     "MPC",
+    MPC_EXPLORING,
     "MPC, no optimism",
     "MPC, no terminal values (h=10)",
     "MPC, no terminal values (h=30)",
     "greedy on values (h=1)",
     "Dyna-Q n=50",
     "Dyna-Q n=50, optimistic Q0",
+    DYNA_EXACT,
+    DYNA_MATCHED,
 )
 
 
 def ablation_specs(n_sampled: int = 100) -> list[AgentSpec]:
-    """The agents of :func:`mpc_ablation`, labelled as :data:`ABLATION`.
+    """The agents of :func:`mpc_ablation`, labelled as :data:`ABLATION`, but
+    the last (its ``n`` is MPC's measured compute: :func:`with_matched_compute`).
 
     The standard MPC scores every sequence of 3 actions and adds value
     iteration's values where a rollout ends, on a model that is optimistic
     about pairs it has not seen (worth 1, the goal's reward). Each variant
-    changes one ingredient: no optimism (unseen pairs stay put, worth 0); no
+    changes one ingredient: exploring at random as Dyna-Q does (epsilon =
+    0.1); no optimism (unseen pairs stay put, worth 0); no
     terminal values (the rollout must reach the goal itself, so longer
     horizons, with ``n_sampled`` random sequences since 4^10 are too many to
     score); no rollouts beyond one step (greedy on the values). Dyna-Q n=50
-    with Q0 = 1 gives the model-free planner the same optimism.
+    with Q0 = 1 at the book's alpha = 0.1 (where each backup shrinks the
+    optimism by a tenth), and with alpha = 1 (MPC's exact backup).
     """
     no_values = STANDARD_MPC.replace(terminal_value=None, n_candidates=n_sampled)
+    mpc_exploring, dyna_exact = matched_controls()
     specs = [
         STANDARD_MPC,
+        mpc_exploring,
         STANDARD_MPC.replace(unknown_value=None),
         no_values.replace(horizon=10),
         no_values.replace(horizon=30),
         STANDARD_MPC.replace(horizon=1, n_candidates=4),
         dyna_q_spec(50),
         dyna_q_spec(50, q_init=1.0),
+        dyna_exact,
     ]
     return [
-        spec.replace(label=label) for spec, label in zip(specs, ABLATION, strict=True)
+        spec.replace(label=label)
+        for spec, label in zip(specs, ABLATION[:-1], strict=True)
     ]
 
 
@@ -159,20 +227,21 @@ def mpc_ablation(
 ) -> Study:
     """Real steps to convergence of MPC with one ingredient taken away at a
     time, beside Dyna-Q n=50 with and without optimistic initial values, on
-    the Dyna maze (see :func:`ablation_specs`). Each bar's x is the model work
-    it did per real step (simulated transitions, value-iteration and Dyna
-    backups), as measured."""
-    specs = ablation_specs(n_sampled)
-    run.series([spec.label for spec in specs])
-    curves = episode_settings(specs, _dyna_maze, run, n_episodes=n_episodes)
-    per_step = [c.planning_updates / c.values.sum(axis=1).mean() for c in curves]
+    the Dyna maze (see :func:`ablation_specs`), and Dyna-Q with MPC's compute
+    (:func:`with_matched_compute`). Each bar's x is the model work it did per
+    real step (simulated transitions, value-iteration and Dyna backups), as
+    measured: the mean over runs of each run's work over its real steps."""
+    curves, note = with_matched_compute(
+        ablation_specs(n_sampled), run, n_episodes=n_episodes
+    )
     return Study(
         "mpc-ablation",
         "Where MPC's saving comes from (Dyna maze)",
         "model work per real step",
         "real steps to convergence",
-        _bars(curves, per_step),
+        _bars(curves, [c.model_work_per_step for c in curves]),
         kind="bar",
+        note=note,
     )
 
 

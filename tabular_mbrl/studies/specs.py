@@ -25,3 +25,28 @@ def dyna_q_spec(n_planning_steps: int, **params) -> AgentSpec:
     return AgentSpec(
         DynaQAgent, n_planning_steps=n_planning_steps, label=f"n={n_planning_steps}"
     ).replace(**params)
+
+
+#: The labels of the matched controls wherever MPC meets Dyna-Q: MPC exploring
+#: as Dyna-Q does; Dyna-Q with MPC's exact backup (alpha = 1, exact on a
+#: deterministic maze) and its optimism (Q0 = 1, the goal's reward); and that
+#: Dyna-Q with as many backups per real step as MPC's measured model work.
+MPC_EXPLORING = "MPC, epsilon=0.1"
+DYNA_EXACT = "Dyna-Q n=50, alpha=1, Q0=1"
+DYNA_MATCHED = "Dyna-Q, MPC's compute"
+
+
+def exact_dyna_q(n_planning_steps: int = 50, **params) -> AgentSpec:
+    """Dyna-Q with the backup MPC's value iteration makes: alpha = 1 (exact on a
+    deterministic maze) and optimistic Q0 = 1 (what MPC's model assumes of a
+    pair it has not tried); epsilon stays 0.1."""
+    return dyna_q_spec(n_planning_steps, alpha=1.0, q_init=1.0, **params)
+
+
+def matched_dyna_q(work_per_step: float, **params) -> AgentSpec:
+    """:func:`exact_dyna_q` with ``n`` = MPC's measured model work per real
+    step, rounded (at least 1): the same compute, spent on Dyna's backups."""
+    if not work_per_step >= 0:
+        raise ValueError(f"work_per_step == {work_per_step!r}, must be >= 0")
+    n = max(1, round(work_per_step))
+    return exact_dyna_q(n, label=DYNA_MATCHED).replace(**params)
