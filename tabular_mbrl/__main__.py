@@ -425,6 +425,8 @@ def run(
             lines = str(error).strip().splitlines() or [type(error).__name__]
             raise UsageError(lines[0]) from None
         width = 7 * max(1, len(study.panel_labels))  # side-by-side panels: wider
+        if study.kind == "bar":  # room for each bar's label
+            width = max(width, 1.3 * len(study.series))
         fig, ax = plt.subplots(figsize=(width, 4.5))
         plot_study(study, ax=ax)
         fig.tight_layout()

@@ -191,9 +191,9 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
     ax.margins(y=0.12)  # room for the labels above the tallest bar
     if isinstance(data, Study):  # each tick shows x, which the x label names
         ticks = [
-            f"{textwrap.fill(s.name, 18)}\n{s.x[0]:,.0f}" + _work(s) for s in series
+            f"{textwrap.fill(s.name, 14)}\n{s.x[0]:,.0f}" + _work(s) for s in series
         ]
-        ax.set_xticks(positions, ticks)
+        ax.set_xticks(positions, ticks, fontsize=8)
         ax.set_xlabel(data.x_label)
         ax.set_title(data.title)
     else:
@@ -214,7 +214,7 @@ def _work(series: Series) -> str:
 def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
     """Draw a named experiment the way its ``kind`` says
     (:func:`~tabular_mbrl.results.by_kind`), with its ``note`` (what the
-    result means, computed from the runs) in the top left: curves ("line"),
+    result means, computed from the runs) below the axes: curves ("line"),
     bars of real steps to convergence ("bar"), the greedy policies of the
     first run's Q tables side by side on the map ("policy"), or curves in
     panels side by side ("panels")."""
@@ -225,15 +225,15 @@ def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
         policy=lambda study: _plot_policies(study, ax=ax),
         panels=lambda study: _plot_panels(study, ax=ax, **style),
     )
-    if study.note:
-        ax.text(
-            0.02,
-            0.98,
-            "\n".join(textwrap.fill(line, 60) for line in study.note.splitlines()),
-            transform=ax.transAxes,
+    if study.note:  # below the axes, where it hides no curve and no legend
+        ax.annotate(
+            "\n".join(textwrap.fill(line, 100) for line in study.note.splitlines()),
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -40 if study.kind != "bar" else -64),
+            textcoords="offset points",
             va="top",
             fontsize=7,
-            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"},
         )
     return ax
 

@@ -25,7 +25,17 @@ from tabular_mbrl.studies import (
 # Per experiment: the quick-budget keyword that sets its x axis (None: one
 # point per series) and its series, in order.
 SERIES = {
-    "compare": ("n_episodes", ["Q-learning", "Dyna-Q n=50", "MPC"]),
+    "compare": (
+        "n_episodes",
+        [
+            "Q-learning",
+            "Dyna-Q n=50",
+            "Dyna-Q n=50, alpha=1, Q0=1",
+            "Dyna-Q, MPC's compute",
+            "MPC, epsilon=0.1",
+            "MPC",
+        ],
+    ),
     "dyna-maze": ("n_episodes", ["n=0", "n=5", "n=50"]),
     "blocking-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC"]),
     "shortcut-maze": ("n_steps", ["Dyna-Q", "Dyna-Q+", "MPC", "MPC+"]),
@@ -209,7 +219,7 @@ def test_table_shows_only_what_the_experiment_measures(tmp_path, capsys):
     assert "median real steps to conv." in header and "planning" in header
     assert "converged" in header and "first episode" in header
     # Headers align with their numbers: right-aligned columns end together.
-    assert header.endswith("planning") and first.endswith(" 0")
+    assert header.endswith("model work / real step") and first.endswith(" 0.0")
     assert len(header) == len(first)
 
 

@@ -50,8 +50,11 @@ from .goals import (
 from .model_errors import model_error_names, model_errors
 from .mpc import (
     ABLATION,
+    CHAIN,
     ablation_specs,
+    attribute,
     compare,
+    lead_sentence,
     matched_controls,
     mpc_ablation,
     mpc_budget,
@@ -88,6 +91,7 @@ STUDIES.update({name: STUDIES.pop(name) for name in _ORDER})
 __all__ = [
     "ABLATION",
     "BOOK",
+    "CHAIN",
     "DRIFT_MAZES",
     "DYNA_EXACT",
     "DYNA_MATCHED",
@@ -108,6 +112,7 @@ __all__ = [
     "Run",
     "UnknownSeries",
     "ablation_specs",
+    "attribute",
     "blocking_maze",
     "changing_maze_specs",
     "compare",
@@ -121,6 +126,7 @@ __all__ = [
     "goal_change_maze",
     "in_parallel",
     "k_step_error",
+    "lead_sentence",
     "matched_controls",
     "matched_dyna_q",
     "model_error_names",
