@@ -105,7 +105,7 @@ def claims(study: Study) -> list[str]:
             + verdict.word("saves", "costs", "makes no clear difference in")
             + f" real steps: {what[name]}: {differ(by[a], by[b])[1]}."
         )
-    lines.append(studies.lead_sentence(steps))
+    lines.append(studies.lead_sentence([(name, v.less) for name, v in steps]))
     greedy = by["greedy on values (h=1)"]
     verdict, numbers = differ(greedy, mpc)
     lines.append(

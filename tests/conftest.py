@@ -38,15 +38,15 @@ def lecture_at_defaults():
 
 @pytest.fixture
 def swap():
-    """``swap(study, a, b, copy=False)``: the study with the convergence of
-    series ``a`` and ``b`` exchanged (or ``b``'s copied onto ``a``): a
-    verdict chosen by their numbers must change its words."""
+    """``swap(study, a, b, copy=False, field="convergence")``: the study with
+    that field of series ``a`` and ``b`` exchanged (or ``b``'s copied onto
+    ``a``): a verdict chosen by their numbers must change its words."""
 
-    def swapped(study, a, b, *, copy=False):
+    def swapped(study, a, b, *, copy=False, field="convergence"):
         by = {s.name: s for s in study.series}
-        new = {a: by[b].convergence, b: by[b if copy else a].convergence}
+        new = {a: getattr(by[b], field), b: getattr(by[b if copy else a], field)}
         series = [
-            dataclasses.replace(s, convergence=new[s.name]) if s.name in new else s
+            dataclasses.replace(s, **{field: new[s.name]}) if s.name in new else s
             for s in study.series
         ]
         return dataclasses.replace(study, series=series)

@@ -56,6 +56,15 @@ def test_censored_runs_leave_their_side_open():
     # B censored above A's values: A < B holds whatever B's true values are.
     c = Convergence(np.array([np.nan] * 5), np.full(5, 20.0))
     assert compare(np.full(5, 10.0) + np.arange(5), c).relation == LESS
+    # One run of 20 censored far above the rest: no resample's median can
+    # move, so both ends stay finite.
+    steps = np.arange(20.0) + 100
+    steps[-1] = np.nan
+    late = Convergence(steps, np.full(20, 5000.0))
+    exact = compare(late, np.arange(20.0) + 10)
+    assert exact.relation == MORE and np.isfinite([exact.low, exact.high]).all()
+    # ... but the mean of it is unbounded above.
+    assert compare(late, np.arange(20.0) + 10, statistic="mean").high == np.inf
     # A censored below B's values: its true values may be either side of B's.
     d = Convergence(np.array([np.nan] * 5), np.full(5, 5.0))
     assert compare(d, np.full(5, 10.0) + np.arange(5)).relation == SAME

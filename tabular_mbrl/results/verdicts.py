@@ -10,10 +10,12 @@ same seeds, run by run), each side on its own otherwise.
 
 Censored runs (a run that did not converge within its budget is known only to
 need more than it) are handled as :class:`~.statistics.Convergence` handles
-them: each counts its budget, a lower bound. A side with such runs can only be
-larger than measured, so its end of the interval is open: when A is censored,
-only "A > B" can be concluded (the interval's low end is still a lower bound),
-and when B is, only "A < B". Ratios of censored medians are printed as bounds
+them: each is at least its budget. The interval takes the worst case both
+ways: its low end from A's censored runs at their budgets and B's endless, its
+high end the other way round. A median that censored runs cannot move (they
+lie above it in every resample) keeps both ends; where they can move it, that
+end is open (``inf``), so a censored A can only be found larger than B, and a
+censored B only smaller. Ratios of censored medians are printed as bounds
 (:func:`ratio_text`).
 """
 
@@ -156,12 +158,19 @@ def compare(
     rng = np.random.default_rng(seed)
     picks_x = rng.integers(len(x), size=(n_resamples, len(x)))
     picks_y = picks_x if paired else rng.integers(len(y), size=(n_resamples, len(y)))
-    differences = f(x[picks_x], axis=1) - f(y[picks_y], axis=1)
-    low, high = (float(v) for v in np.percentile(differences, [2.5, 97.5]))
-    if x_low.any():  # A may be larger than counted: no upper end
-        high = float("inf")
-    if y_low.any():  # B may be larger: no lower end
-        low = float("-inf")
+    # A censored run is at least its budget, perhaps far more: the smallest
+    # difference counts A's at their budgets and B's as endless, the largest
+    # the other way round. A median that a censored run cannot move is the
+    # same both ways; a mean with a censored run is unbounded.
+    x_high, y_high = np.where(x_low, np.inf, x), np.where(y_low, np.inf, y)
+    with np.errstate(invalid="ignore"):  # inf - inf: no bound at all
+        smallest = f(x[picks_x], axis=1) - f(y_high[picks_y], axis=1)
+        largest = f(x_high[picks_x], axis=1) - f(y[picks_y], axis=1)
+    smallest[np.isnan(smallest)] = -np.inf
+    largest[np.isnan(largest)] = np.inf
+    # The outer order statistics: no interpolation across an endless value.
+    low = float(np.percentile(smallest, 2.5, method="lower"))
+    high = float(np.percentile(largest, 97.5, method="higher"))
     relation = LESS if high < 0 else MORE if low > 0 else SAME
     return Verdict(relation, float(f(x) - f(y)), low, high, statistic)
 

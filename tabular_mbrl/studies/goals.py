@@ -16,7 +16,7 @@ from ..results import Series, Study, work_per_step
 from ..spec import AgentSpec
 from .registry import LOOP_ONLY, Run, experiment
 from .running import engine_for, in_parallel
-from .specs import STANDARD_MPC, dyna_q_spec
+from .specs import STANDARD_MPC, dyna_q_spec, exact_dyna_q, matched_dyna_q
 
 
 def _dyna_maze() -> gridworlds.GridWorld:
@@ -56,8 +56,19 @@ def goal_change_maze(change_at: int) -> MovedGoal:
     return MovedGoal(change_at, goal)
 
 
-#: The series of :func:`goal_change`, in order.
-GOAL_CHANGE = ("MPC", "greedy on values, told", "Dyna-Q, told", "Dyna-Q, not told")
+#: The series of :func:`goal_change`, in order: the agents told the new goal,
+#: Dyna-Q not told, then the matched controls (all told): MPC exploring as
+#: Dyna-Q does, Dyna-Q with MPC's exact backup and optimism, and with MPC's
+#: compute since the change as well.
+GOAL_CHANGE = (
+    "MPC",
+    "greedy on values, told",
+    "Dyna-Q, told",
+    "Dyna-Q, not told",
+    "MPC, epsilon=0.1",
+    "Dyna-Q, alpha=1, Q0=1, told",
+    "Dyna-Q, MPC's compute, told",
+)
 
 
 @experiment(
@@ -79,9 +90,13 @@ def goal_change(
     (:func:`~tabular_mbrl.experiments.tell`): MPC and greedy on values (MPC
     at horizon 1) plan with the new reward function; Dyna-Q n=50 has its
     model's rewards relabelled, beside Dyna-Q that is not told and must
-    unlearn the old goal from experience. The values are the cumulative reward
-    counted from the change, against real steps since it; each series' model
-    work per real step is counted over the same steps."""
+    unlearn the old goal from experience. The matched controls, told: MPC
+    with Dyna-Q's epsilon = 0.1; Dyna-Q with alpha = 1 and Q0 = 1; and that
+    Dyna-Q with as many backups per real step as MPC's measured model work
+    since the change (run after MPC, which runs to be measured even where
+    ``only`` leaves it out). The values are the cumulative reward counted
+    from the change, against real steps since it; each series' model work
+    per real step is counted over the same steps."""
     n_steps = check_int("n_steps", n_steps, low=2)
     change_at = check_int("change_at", change_at, low=1, high=n_steps - 1)
     maze = goal_change_maze(change_at)
@@ -95,6 +110,8 @@ def goal_change(
         (STANDARD_MPC.replace(horizon=1, n_candidates=4), told),
         (dyna, told),
         (dyna, None),
+        (STANDARD_MPC.replace(epsilon=0.1), told),
+        (exact_dyna_q(n_planning_steps), told),
     ]
 
     def setting(label: str, spec: AgentSpec, on_change) -> Series:
@@ -122,17 +139,31 @@ def goal_change(
         )
 
     run.series(GOAL_CHANGE)
+    matched = GOAL_CHANGE[-1]
+    measure = run.wants(matched) and not run.wants("MPC")  # MPC, not reported
     tasks = [
         lambda label=label, spec=spec, on=on: setting(label, spec, on)
-        for label, (spec, on) in zip(GOAL_CHANGE, settings, strict=True)
-        if run.wants(label)
+        for label, (spec, on) in zip(GOAL_CHANGE[:-1], settings, strict=True)
+        if run.wants(label) or (label == "MPC" and measure)
     ]
+    series = in_parallel(tasks, run.jobs)
+    note = ""
+    if run.wants(matched):
+        mpc = series.pop(0) if measure else series[0]
+        spec = matched_dyna_q(mpc.model_work_per_step)
+        series.append(setting(matched, spec, told))
+        note = (
+            f"{matched}: n = {spec.params['n_planning_steps']:,}, MPC's measured "
+            f"model work per real step since the change "
+            f"({mpc.model_work_per_step:,.1f}), with alpha = 1 and Q0 = 1."
+        )
     return Study(
         "goal-change",
         f"The goal moves after {change_at:,} real steps: reward from then on",
         "real steps since the goal moved",
         "cumulative reward since the goal moved",
-        in_parallel(tasks, run.jobs),
+        series,
+        note=note,
     )
 
 

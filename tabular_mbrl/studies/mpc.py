@@ -94,18 +94,20 @@ def attribute(series: list[Series]) -> list[tuple[str, Verdict]]:
     ]
 
 
-def lead_sentence(steps: list[tuple[str, Verdict]]) -> str:
-    """What MPC's lead over Dyna-Q n=50 is due to, from :func:`attribute`:
-    the steps whose interval says they save real steps, and those it cannot
-    tell from no difference."""
-    due = [name for name, verdict in steps if verdict.less]
-    unclear = [name for name, verdict in steps if not verdict.less]
-    sentence = "MPC's lead over Dyna-Q n=50 is due to " + (
+def lead_sentence(
+    steps: list[tuple[str, bool]], lead: str = "MPC's lead over Dyna-Q n=50"
+) -> str:
+    """What ``lead`` is due to: of the steps from Dyna-Q to MPC (each a name
+    and whether its 95 % interval says it helps, as :func:`attribute` gives
+    them), those that do, and those the interval cannot tell from nothing."""
+    due = [name for name, helps in steps if helps]
+    unclear = [name for name, helps in steps if not helps]
+    sentence = f"{lead} is due to " + (
         ", ".join(due) if due else "no step the intervals can name"
     )
     if unclear:
-        sentence += "; no clear saving from " + ", ".join(unclear)
-    return sentence + " (95 % intervals of differences of medians)."
+        sentence += "; no clear gain from " + ", ".join(unclear)
+    return sentence + " (95 % intervals of differences)."
 
 
 @experiment(
@@ -137,7 +139,8 @@ def compare(
         specs, run, n_episodes=n_episodes, before=MPC_EXPLORING
     )
     if run.n_runs > 1 and run.only is None:  # every step of the chain ran
-        note += "\n" + lead_sentence(attribute(series))
+        steps = attribute(series)
+        note += "\n" + lead_sentence([(name, v.less) for name, v in steps])
     return Study(
         "compare",
         "Model-free vs model-based on the Dyna maze",
