@@ -171,8 +171,17 @@ def goal_change(
 #: A (bottom middle), B (top, left of the right wall), then the maze's G.
 WAYPOINTS = ((5, 4), (0, 3), (0, 8))
 
-#: Its agents, in order.
-WAYPOINT_AGENTS = ("MPC", "Dyna-Q, told", "Dyna-Q, not told")
+#: Its agents, in order: MPC and Dyna-Q as in the book, then the matched
+#: controls (told): MPC exploring as Dyna-Q does, Dyna-Q with MPC's exact
+#: backup and optimism, and with MPC's compute in the legs as well.
+WAYPOINT_AGENTS = (
+    "MPC",
+    "Dyna-Q, told",
+    "Dyna-Q, not told",
+    "MPC, epsilon=0.1",
+    "Dyna-Q, alpha=1, Q0=1, told",
+    "Dyna-Q, MPC's compute, told",
+)
 
 
 def waypoint_leg(start: tuple[int, int], goal: tuple[int, int], max_steps: int):
@@ -208,7 +217,11 @@ def waypoints(
     Q values, which point at the last goal, must be re-learned. Each value is
     the real steps a leg took (a leg stops after ``max_steps``: a run that
     never got there counts them); the model work per real step is counted
-    over the legs. The legs need the loop engine."""
+    over the legs. The matched controls, told: MPC with Dyna-Q's epsilon =
+    0.1; Dyna-Q with alpha = 1 and Q0 = 1; and that Dyna-Q with as many
+    backups per real step as MPC's measured work in the legs (run after MPC,
+    which runs to be measured even where ``only`` leaves it out). The legs
+    need the loop engine."""
     maze = _dyna_maze()
     n_tours = check_int("n_tours", n_tours, low=1)
     warmup = check_int("warmup", warmup, low=0)
@@ -217,7 +230,13 @@ def waypoints(
     for goal in WAYPOINTS * n_tours:
         legs.append((begin, goal))
         begin = goal
-    specs = [STANDARD_MPC, dyna_q_spec(n_planning_steps), dyna_q_spec(n_planning_steps)]
+    specs = [
+        STANDARD_MPC,
+        dyna_q_spec(n_planning_steps),
+        dyna_q_spec(n_planning_steps),
+        STANDARD_MPC.replace(epsilon=0.1),
+        exact_dyna_q(n_planning_steps),
+    ]
 
     def setting(label: str, spec: AgentSpec, told: bool) -> Series:
         steps = np.zeros((run.n_runs, len(legs)), dtype=np.int64)
@@ -256,19 +275,33 @@ def waypoints(
             model_work_per_step=work_per_step(work, steps.sum(axis=1)),
         )
 
-    told = (True, True, False)
+    told = (True, True, False, True, True)
     run.series(WAYPOINT_AGENTS)
+    matched = WAYPOINT_AGENTS[-1]
+    measure = run.wants(matched) and not run.wants("MPC")  # MPC, not reported
     tasks = [
         lambda label=label, spec=spec, t=t: setting(label, spec, t)
-        for label, spec, t in zip(WAYPOINT_AGENTS, specs, told, strict=True)
-        if run.wants(label)
+        for label, spec, t in zip(WAYPOINT_AGENTS[:-1], specs, told, strict=True)
+        if run.wants(label) or (label == "MPC" and measure)
     ]
+    series = in_parallel(tasks, run.jobs)
+    note = ""
+    if run.wants(matched):
+        mpc = series.pop(0) if measure else series[0]
+        spec = matched_dyna_q(mpc.model_work_per_step)
+        series.append(setting(matched, spec, True))
+        note = (
+            f"{matched}: n = {spec.params['n_planning_steps']:,}, MPC's measured "
+            f"model work per real step in the legs "
+            f"({mpc.model_work_per_step:,.1f}), with alpha = 1 and Q0 = 1."
+        )
     names = "ABG" * n_tours
     return Study(
         "waypoints",
         "Intermediate goals on the Dyna maze: A, then B, then G",
         "leg (" + ", ".join(f"{i} to {n}" for i, n in enumerate(names, 1)) + ")",
         "real steps in the leg",
-        in_parallel(tasks, run.jobs),
+        series,
         log_y=True,
+        note=note,
     )
