@@ -104,8 +104,11 @@ def test_bad_settings_are_refused(kwargs, message):
 
 
 def test_bad_values_are_refused():
-    with pytest.raises(ValueError, match=r"a has shape \(1,\), must be \(n_runs,\)"):
-        compare(np.ones(1), np.ones(3))
+    with pytest.raises(ValueError, match=r"a has shape \(0,\), must be \(n_runs,\)"):
+        compare(np.ones(0), np.ones(3))
+    # One run has no spread: no interval, no verdict.
+    one = compare(np.ones(1), np.zeros(3))
+    assert one.relation == SAME and np.isnan(one.low) and one.difference == 1.0
     with pytest.raises(ValueError, match="NaN or inf"):
         compare(np.array([1.0, np.nan]), np.ones(3))
     with pytest.raises(ValueError, match="paired == True with 3 and 4 runs"):

@@ -95,9 +95,9 @@ def _side(name: str, values: Values) -> tuple[np.ndarray, np.ndarray]:
     if isinstance(values, Convergence):
         return values.values, ~np.isfinite(values.steps)
     array = np.asarray(values, dtype=float)
-    if array.ndim != 1 or len(array) < 2:
+    if array.ndim != 1 or len(array) < 1:
         raise ValueError(
-            f"{name} has shape {array.shape}, must be (n_runs,) with n_runs >= 2"
+            f"{name} has shape {array.shape}, must be (n_runs,) with n_runs >= 1"
         )
     if not np.isfinite(array).all():
         raise ValueError(
@@ -122,9 +122,10 @@ def compare(
     Parameters
     ----------
     a, b : Convergence or ndarray, shape (n_runs,)
-        Per-run values, n_runs >= 2. A :class:`~.statistics.Convergence`
-        counts a run that did not converge as its budget, a lower bound (see
-        the module's docstring).
+        Per-run values. With a single run on either side there is no
+        interval (NaN ends) and the verdict is "no clear difference". A
+        :class:`~.statistics.Convergence` counts a run that did not converge
+        as at least its budget (see the module's docstring).
     statistic : {"median", "mean"}, default "median"
     paired : bool, default False
         Resample the runs of A and B together (run i of A with run i of B):
@@ -146,15 +147,14 @@ def compare(
     n_resamples = check_int("n_resamples", n_resamples, low=1)
     seed = check_int("seed", seed, low=0)
     (x, x_low), (y, y_low) = _side("a", a), _side("b", b)
-    if len(x) < 2 or len(y) < 2:
-        raise ValueError(
-            f"a and b have {len(x)} and {len(y)} runs, must have at least 2 each"
-        )
     if paired and len(x) != len(y):
         raise ValueError(
             f"paired == True with {len(x)} and {len(y)} runs, must have as many"
         )
     f = functions[statistic]
+    if len(x) < 2 or len(y) < 2:  # one run: no spread, so no interval
+        nan = float("nan")
+        return Verdict(SAME, float(f(x) - f(y)), nan, nan, statistic)
     rng = np.random.default_rng(seed)
     picks_x = rng.integers(len(x), size=(n_resamples, len(x)))
     picks_y = picks_x if paired else rng.integers(len(y), size=(n_resamples, len(y)))
