@@ -146,11 +146,11 @@ def claims(result) -> list[str]:
     verdict, numbers = differ(CONTROLS[2], CONTROLS[0])
     lines.append(
         verdict.word(
-            "Dyna-Q needs fewer real steps",
-            "Dyna-Q needs more real steps",
-            "Dyna-Q needs about as many real steps",
+            "Dyna-Q needs fewer real steps than",
+            "Dyna-Q needs more real steps than",
+            "Dyna-Q needs about as many real steps as",
         )
-        + " as MPC with the same exploration (epsilon = 0.1), backup (alpha = 1), "
+        + " MPC with the same exploration (epsilon = 0.1), backup (alpha = 1), "
         f"optimism (Q0 = 1) and compute: {numbers}."
     )
     return lines

@@ -192,6 +192,21 @@ def build_parser() -> argparse.ArgumentParser:
         copy = commands.add_parser(kind, help=f"copy {what} into a folder")
         copy.add_argument("folder", help="where to copy them (made if missing)")
         copy.add_argument("--force", action="store_true", help="overwrite files")
+    claims = commands.add_parser(
+        "claims",
+        help="how many seeds give each verdict of the lectures' claims",
+        description="Run lectures at their defaults on a block of seeds and count, "
+        "per printed claim, the seeds that gave each verdict (the words before "
+        "its colon). Use seeds a claim was not written on.",
+    )
+    claims.add_argument("--seeds", type=_runs, default=10, help="seeds (10)")
+    claims.add_argument(
+        "--first-seed", type=_seed, default=1000, help="the first seed (1000)"
+    )
+    claims.add_argument(
+        "--lectures", metavar="NN,NN", help="lecture numbers, e.g. 02,11 (all)"
+    )
+    claims.add_argument("--quiet", action="store_true", help="no progress on stderr")
     grade = commands.add_parser("grade", help="grade the exercises in a folder")
     grade.add_argument(
         "folder", nargs="?", default=".", help="exercises and their tests (.)"
@@ -230,6 +245,25 @@ def bench(*, quick: bool, json: str | None, jobs: int) -> int:
             write_atomically(path, lambda handle: handle.write(text))
 
         _write_json(json, save, "bench.json")
+    return 0
+
+
+def check_claims(
+    lectures: str | None, seeds: int, first_seed: int, *, quiet: bool
+) -> int:
+    """Print how many seeds give each verdict of the lectures' claims."""
+    from .course.claims import lectures as find_lectures
+    from .course.claims import report
+
+    numbers = None if lectures is None else lectures.split(",")
+    try:
+        find_lectures(numbers)  # refused before anything runs
+    except ValueError as error:
+        raise UsageError(f"--lectures: {error}") from None
+    try:
+        print(report(numbers, seeds, first_seed, quiet=quiet))
+    except KeyboardInterrupt:
+        raise Interrupted("nothing printed") from None
     return 0
 
 
@@ -503,6 +537,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "bench":
             return bench(quick=args.quick, json=args.json, jobs=args.jobs)
+        if args.command == "claims":
+            return check_claims(
+                args.lectures, args.seeds, args.first_seed, quiet=args.quiet
+            )
         if args.command in ("lectures", "exercises"):
             return copy_out(args.command, args.folder, force=args.force)
         if args.command == "grade":

@@ -81,6 +81,7 @@ ORDER = [
     "course.grading",
     "course.handout",
     "course.lectures",
+    "course.claims",
     "course",
     # The CLI and the package's front page.
     "bench",
