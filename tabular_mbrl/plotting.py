@@ -30,6 +30,35 @@ if TYPE_CHECKING:
 Curves = Study | Series | Mapping[str, EpisodeResults | StepResults | Series]
 
 
+#: Okabe and Ito's colour-blind-safe palette, darkest first; with a line
+#: style and a marker per series, so that curves read in greyscale too.
+PALETTE = (
+    "#000000",
+    "#E69F00",
+    "#0072B2",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#F0E442",
+)
+LINESTYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def series_style(index: int, n_points: int = 10) -> dict[str, Any]:
+    """How the ``index``-th series is drawn: a colour of :data:`PALETTE`, a line
+    style and a marker, the three cycling at different lengths, so that no two
+    of the first 8 series share all three; about 10 markers per curve."""
+    return {
+        "color": PALETTE[index % len(PALETTE)],
+        "linestyle": LINESTYLES[index % len(LINESTYLES)],
+        "marker": MARKERS[index % len(MARKERS)],
+        "markevery": max(1, n_points // 10),
+        "markersize": 4,
+    }
+
+
 def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
@@ -83,18 +112,22 @@ def plot_curves(
     results' own) draws a dashed vertical line where the env changed.
     ``style`` goes to ``ax.plot``.
     """
+    from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator, NullLocator
 
     ax = _axes(ax)
     whole = True  # every x a whole number (episodes, steps, horizons)
-    for series in _series(data):
-        (line,) = ax.plot(series.x, series.mean(), label=_label(series), **style)
+    banded = False
+    for i, series in enumerate(_series(data)):
+        look = {**series_style(i, len(series.x)), **style}
+        (line,) = ax.plot(series.x, series.mean(), label=_label(series), **look)
         whole = whole and np.all(np.mod(series.x, 1) == 0)
         if band and series.n_runs > 1:
             low, high = series.confidence_interval()
             ax.fill_between(
-                series.x, low, high, color=line.get_color(), alpha=0.2, linewidth=0
+                series.x, low, high, color=line.get_color(), alpha=0.15, linewidth=0
             )
+            banded = True
     if change_step is None:
         change_step = _change_step(data)
     if change_step is not None:
@@ -105,6 +138,7 @@ def plot_curves(
         ax.set(xlabel=data.x_label, ylabel=data.y_label, title=data.title)
         if data.log_y:
             ax.set_yscale("log")
+            _readable_log(ax.yaxis)
         if data.log_x:
             ax.set_xscale("log")
     if whole and ax.get_xscale() == "linear":  # no half-step ticks on a count
@@ -114,8 +148,25 @@ def plot_curves(
         if len(xs) <= 12:
             ax.set_xticks(xs, [f"{x:,}" for x in xs])
             ax.xaxis.set_minor_locator(NullLocator())
-    ax.legend()
+    handles, _ = ax.get_legend_handles_labels()
+    if banded:  # say what the shading is
+        handles.append(
+            Patch(
+                color="0.5", alpha=0.3, label="shaded: 95 % bootstrap band of the mean"
+            )
+        )
+    ax.legend(handles=handles, fontsize=8)
     return ax
+
+
+def _readable_log(axis: Any) -> None:
+    """Label a log axis at 1, 2 and 5 times each power of ten (10, 20, 50,
+    100, ...), as plain numbers: a level of 14-18 steps can be read off."""
+    from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def _label(series: Series) -> str:
@@ -183,12 +234,16 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
         labels.append(
             ("" if done is None else done.fraction) + (" (>=)" if censored else "")
         )
-    bars = ax.bar(positions, medians, yerr=[lows, highs], capsize=4, **style)
+    look = {"color": PALETTE[5], "edgecolor": "black", **style}
+    bars = ax.bar(positions, medians, yerr=[lows, highs], capsize=4, **look)
     for bar, s in zip(bars, series, strict=True):
         if s.convergence is not None and s.convergence.censored:
             bar.set_hatch("//")
     ax.bar_label(bars, labels=labels, padding=3)
     ax.margins(y=0.12)  # room for the labels above the tallest bar
+    _explain_bars(
+        ax, hatched=any(s.convergence and s.convergence.censored for s in series)
+    )
     if isinstance(data, Study):  # each tick shows x, which the x label names
         ticks = [
             f"{textwrap.fill(s.name, 14)}\n{s.x[0]:,.0f}" + _work(s) for s in series
@@ -200,6 +255,26 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
         ax.set_xticks(positions, [f"{s.name}\n(budget {s.x[0]:g})" for s in series])
     ax.set_ylabel("median real steps to convergence")
     return ax
+
+
+def _explain_bars(ax: Axes, *, hatched: bool) -> None:
+    """A legend for what a bar chart of medians draws: the error bars, the
+    k/N labels and (where any bar is) the hatching of censored medians."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Line2D([], [], color="black", marker="|", linestyle="none", markersize=10,
+               label="error bar: 95 % bootstrap interval of the median"),
+        Patch(facecolor="white", edgecolor="white",
+              label="k/N: runs that converged"),
+    ]  # fmt: skip
+    if hatched:
+        handles.append(
+            Patch(facecolor="white", edgecolor="black", hatch="//",
+                  label=">=: some runs never converged; the median is a lower bound")
+        )  # fmt: skip
+    ax.legend(handles=handles, fontsize=7, loc="upper left", framealpha=0.9)
 
 
 def _work(series: Series) -> str:
