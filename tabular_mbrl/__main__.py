@@ -30,8 +30,10 @@ ran, whatever the score.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import os
+import re
 import sys
 import tempfile
 import time
@@ -84,6 +86,12 @@ class Interrupted(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not usage + traceback
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:  # a mistyped command: suggest the nearest
+            choices = re.findall(r"'?([\w-]+)'?", wrong.group(2))
+            close = difflib.get_close_matches(wrong.group(1), choices, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
         raise UsageError(message)
 
 
@@ -149,7 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"tabular-mbrl {__version__}"
     )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    commands.add_parser("list", help="list the experiments")
+    commands.add_parser(
+        "list",
+        help="list the experiments",
+        description="List the named experiments, one line each.",
+    )
     run = commands.add_parser(
         "run",
         help="run one experiment",
@@ -181,7 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SERIES",
         help="run only these series, comma-separated (e.g. Dyna-Q,Dyna-Q+)",
     )
-    bench = commands.add_parser("bench", help="time the book's figures")
+    bench = commands.add_parser(
+        "bench",
+        help="time the book's figures",
+        description="Time the book's figures and the engines, side by side, as "
+        "ratios: ours against the reference, a case against its floor.",
+    )
     bench.add_argument("--quick", action="store_true", help="tiny budgets (seconds)")
     bench.add_argument("--json", help="also write the rows as JSON here")
     bench.add_argument("--jobs", type=_jobs, default=1, help="cases run in parallel")
@@ -189,7 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("lectures", "the lecture scripts"),
         ("exercises", "the exercise handout (skeletons, tests, conftest)"),
     ):
-        copy = commands.add_parser(kind, help=f"copy {what} into a folder")
+        copy = commands.add_parser(
+            kind,
+            help=f"copy {what} into a folder",
+            description=f"Copy {what} into a folder (made if missing).",
+        )
         copy.add_argument("folder", help="where to copy them (made if missing)")
         copy.add_argument("--force", action="store_true", help="overwrite files")
     claims = commands.add_parser(
@@ -207,7 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--lectures", metavar="NN,NN", help="lecture numbers, e.g. 02,11 (all)"
     )
     claims.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    grade = commands.add_parser("grade", help="grade the exercises in a folder")
+    grade = commands.add_parser(
+        "grade",
+        help="grade the exercises in a folder",
+        description="Score the exercises in a folder with their tests (and hidden "
+        "ones): a table per exercise, the total, and a Gradescope results.json.",
+    )
     grade.add_argument(
         "folder", nargs="?", default=".", help="exercises and their tests (.)"
     )
@@ -395,6 +421,24 @@ def _what_was_written(
     return "; ".join(parts)
 
 
+def _say(text: str) -> None:
+    """Print ``text``; if stdout's reader has gone (``| head``), carry on
+    quietly, so that the run's files are still written."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # later prints go nowhere
+
+
+def _has_display() -> bool:
+    """Whether a window can open: on Linux and the BSDs, an X or Wayland
+    display must be set; elsewhere there is one."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(
     name: str,
     *,
@@ -431,6 +475,13 @@ def run(
     try:
         import matplotlib
 
+        if show and not _has_display():
+            print(
+                "tabular-mbrl: no display (DISPLAY is not set): --show is ignored; "
+                "the figure is written as usual",
+                file=sys.stderr,
+            )
+            show = False
         if not show:
             matplotlib.use("Agg")  # files only: no display needed
         import matplotlib.pyplot as plt
@@ -458,15 +509,22 @@ def run(
             progress.end_line()
             lines = str(error).strip().splitlines() or [type(error).__name__]
             raise UsageError(lines[0]) from None
+        if quick:  # the figure and the table say what they are
+            n_runs = study.series[0].n_runs if study.series else 0
+            study = dataclasses.replace(
+                study,
+                title=f"{study.title} (quick preview: {n_runs} runs, not the "
+                "full budget)",
+            )
         width = 7 * max(1, len(study.panel_labels))  # side-by-side panels: wider
         if study.kind == "bar":  # room for each bar's label
             width = max(width, 1.3 * len(study.series))
         fig, ax = plt.subplots(figsize=(width, 4.5))
         plot_study(study, ax=ax)
         fig.tight_layout()
-        print(summary_table(study))
+        _say(summary_table(study))
         if study.note:
-            print(study.note)
+            _say(study.note)
         rows = _write_outputs(study, fig, targets, written, existed)
         if existed:
             print(f"(overwrote {' and '.join(t.name for t in existed)} in {folder})")
@@ -572,6 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tabular-mbrl: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `| head` closed stdout: stop quietly
+        _say("")  # stdout to nowhere: no error at exit's flush
+        return 0
 
 
 if __name__ == "__main__":

@@ -100,11 +100,20 @@ def test_summary_table_of_a_policy_study_shows_the_count():
 
 def test_summary_table_of_a_line_study_and_its_csv(tmp_path):
     study = Study("s", "title", "x", "value", [line("a"), line("b")])
+    # Three points: categories, each its own column; the values are counts
+    # (whole numbers), so their means print with one decimal below 100.
     assert summary_table(study).splitlines() == [
         "title",
+        "series  x = 0  x = 1  x = 2",
+        "a         1.5    2.5    3.5",
+        "b         1.5    2.5    3.5",
+    ]
+    # Many points: the last one; non-counts with two decimals.
+    long = Series("c", np.arange(7), np.arange(14.0).reshape(2, 7) + 0.25)
+    assert summary_table(Study("s", "title", "x", "value", [long])).splitlines() == [
+        "title",
         "series  final value",
-        "a              3.50",
-        "b              3.50",
+        "c              9.75",
     ]
     rows = write_csv(study, tmp_path / "s.csv")
     text = (tmp_path / "s.csv").read_text().splitlines()

@@ -12,6 +12,8 @@ import csv
 from pathlib import Path
 from typing import IO
 
+import numpy as np
+
 from .._files import write_atomically
 from .statistics import CONVERGENCE_FACTOR, FINAL_EPISODES
 from .study import Series, Study, by_kind, greedy_directions
@@ -124,9 +126,31 @@ def _panels_columns(study: Study) -> list[Column]:
     ]
 
 
+#: A "line" study with at most this many points per series is tabled at every
+#: point (its x are categories: mazes, legs, horizons, slips), not the last.
+FEW_POINTS = 6
+
+
+def _value(mean: float, counts: bool) -> str:
+    """A mean as the table prints it: a mean of counts as a whole number from
+    100 on, else with one decimal; other values with two."""
+    if counts:
+        return f"{mean:,.0f}" if abs(mean) >= 100 else f"{mean:,.1f}"
+    return f"{mean:,.2f}"
+
+
 def _line_columns(study: Study) -> list[Column]:
-    """Each series' mean at the last x."""
-    return [(f"final {study.y_label}", [f"{s.mean()[-1]:,.2f}" for s in study.series])]
+    """Each series' mean at the last x; or at every x where every series has
+    at most :data:`FEW_POINTS` and the same x."""
+    series = study.series
+    counts = all(np.array_equal(s.values, np.round(s.values)) for s in series)
+    xs = series[0].x
+    if len(xs) <= FEW_POINTS and all(np.array_equal(s.x, xs) for s in series):
+        return [
+            (f"x = {x:g}", [_value(s.mean()[i], counts) for s in series])
+            for i, x in enumerate(xs)
+        ]
+    return [(f"final {study.y_label}", [_value(s.mean()[-1], counts) for s in series])]
 
 
 def _no_columns(study: Study) -> list[Column]:

@@ -72,7 +72,15 @@ from .rollouts import (
     rollout_drift,
 )
 from .running import in_parallel
-from .sim_to_real import sim_to_real
+from .sim_to_real import (
+    MISSING_WALL,
+    SIM_TO_REAL,
+    SIM_TO_REAL_AGENTS,
+    SIM_TO_REAL_WORLDS,
+    Deployment,
+    sim_to_real,
+    world_maps,
+)
 from .specs import (
     DYNA_EXACT,
     DYNA_MATCHED,
@@ -98,14 +106,19 @@ __all__ = [
     "DRIFT_MODELS",
     "GOAL_CHANGE",
     "GOAL_MOVED_TO",
+    "MISSING_WALL",
     "MPC_EXPLORING",
     "REPLAY_MAZES",
     "REPLAY_VS_DYNA",
     "ROLLOUT_LENGTHS",
     "STANDARD_MPC",
+    "SIM_TO_REAL",
+    "SIM_TO_REAL_AGENTS",
+    "SIM_TO_REAL_WORLDS",
     "STUDIES",
     "WAYPOINTS",
     "WAYPOINT_AGENTS",
+    "Deployment",
     "Experiment",
     "MovedGoal",
     "Refused",
@@ -144,4 +157,5 @@ __all__ = [
     "waypoint_leg",
     "waypoints",
     "with_matched_compute",
+    "world_maps",
 ]
