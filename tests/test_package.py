@@ -1,8 +1,10 @@
 """Packaging: the entry point runs and gridworlds stands on its own."""
 
 import importlib.util
+import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,29 @@ def test_to_gymnasium_without_gymnasium_says_how_to_install(monkeypatch):
     monkeypatch.delitem(sys.modules, "gridworlds.gym_adapter", raising=False)
     with pytest.raises(ImportError, match=r'pip install "tabular-mbrl\[gym\]"'):
         gridworlds.to_gymnasium(gridworlds.make("dyna_maze"))
+
+
+def test_the_sdist_carries_no_solutions_and_no_hidden_tests(tmp_path):
+    # What `python -m build --sdist` packs, from the files the repository holds.
+    if not (ROOT / ".git").exists():
+        pytest.skip("needs a git checkout (an sdist has no solutions to leak)")
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    source = tmp_path / "source"
+    for name in listed:
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    assert (source / "tests" / "grading" / "reference").is_dir()  # in the repo
+    subprocess.run(
+        [sys.executable, "-c", "import setuptools; setuptools.setup()", "-q",
+         "sdist", "-d", str(tmp_path / "dist")],
+        cwd=source, capture_output=True, check=True,
+    )  # fmt: skip
+    (archive,) = (tmp_path / "dist").glob("*.tar.gz")
+    with tarfile.open(archive) as sdist:
+        names = sdist.getnames()
+    assert not [n for n in names if "/tests/grading/" in n]
+    assert any(n.endswith("lectures/exercises/ex01_epsilon_greedy.py") for n in names)
+    assert any(n.endswith("tests/test_grading.py") for n in names)  # skipped there
