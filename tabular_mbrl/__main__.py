@@ -213,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
         copy.add_argument("folder", help="where to copy them (made if missing)")
         copy.add_argument("--force", action="store_true", help="overwrite files")
+        if kind == "lectures":
+            copy.add_argument(
+                "--notebooks",
+                action="store_true",
+                help="also write each lecture as a Jupyter notebook (needs nbformat)",
+            )
     claims = commands.add_parser(
         "claims",
         help="how many seeds give each verdict of the lectures' claims",
@@ -350,15 +356,29 @@ def grade(folder: str, *, hidden: str | None, json: str | None, timeout: float) 
     return 0
 
 
-def copy_out(kind: str, folder: str, *, force: bool) -> int:
-    """Copy the lectures or the exercise handout into ``folder``."""
+def copy_out(kind: str, folder: str, *, force: bool, notebooks: bool = False) -> int:
+    """Copy the lectures or the exercise handout into ``folder``; with
+    ``notebooks``, each lecture as a Jupyter notebook beside it too."""
     from .course.handout import HandoutError, copy_material
 
+    if notebooks:
+        try:
+            import nbformat  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                '--notebooks needs nbformat: pip install "tabular-mbrl[notebooks]"'
+            ) from None
     try:
         copied = copy_material(kind, folder, force=force)
     except (HandoutError, OSError) as error:
         raise UsageError(f"{kind} {folder!r}: {error}") from None
     print(f"copied {len(copied)} files into {folder}")
+    if notebooks:
+        from .course.notebooks import write_notebook
+
+        for script in copied:
+            write_notebook(script, script.with_suffix(".ipynb"))
+        print(f"wrote {len(copied)} notebooks beside them (.ipynb)")
     if kind == "exercises":
         print(f"run the tests of one exercise: cd {folder} && pytest test_ex01_*.py")
         print(f"score them all:                tabular-mbrl grade {folder}")
@@ -600,7 +620,12 @@ def main(argv: list[str] | None = None) -> int:
                 args.lectures, args.seeds, args.first_seed, quiet=args.quiet
             )
         if args.command in ("lectures", "exercises"):
-            return copy_out(args.command, args.folder, force=args.force)
+            return copy_out(
+                args.command,
+                args.folder,
+                force=args.force,
+                notebooks=getattr(args, "notebooks", False),
+            )
         if args.command == "grade":
             return grade(
                 args.folder, hidden=args.hidden, json=args.json, timeout=args.timeout

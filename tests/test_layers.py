@@ -82,6 +82,7 @@ ORDER = [
     "course.handout",
     "course.lectures",
     "course.claims",
+    "course.notebooks",
     "course",
     # The CLI and the package's front page.
     "bench",
