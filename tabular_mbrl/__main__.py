@@ -46,6 +46,7 @@ from ._version import __version__
 from .results import summary_table
 from .results.report import write_csv_rows
 from .studies import STUDIES, Refused, UnknownSeries
+from .studies.registry import expected_seconds, timings
 
 
 class _Progress:
@@ -128,10 +129,24 @@ experiments, time them, copy out the course and grade the exercises. With no
 command, runs 'compare' into ./results."""
 
 
+def _duration(name: str) -> str:
+    """``"~12 s"``, ``"~3 min"``: the experiment's stored time at its
+    defaults, or ``"?"`` if never measured."""
+    seconds = expected_seconds(name)
+    if seconds is None:
+        return "?"
+    return f"~{seconds:.0f} s" if seconds < 90 else f"~{seconds / 60:.0f} min"
+
+
+#: A run expected to take longer than this says so before it starts.
+LONG_RUN = 60.0
+
+
 def _epilog() -> str:
     width = max(map(len, STUDIES))
     names = "\n".join(
-        f"  {name:<{width}}  {entry.description}" for name, entry in STUDIES.items()
+        f"  {name:<{width}}  {_duration(name):>6}  {entry.description}"
+        for name, entry in STUDIES.items()
     )
     return f"""experiments (run NAME):
 {names}
@@ -490,6 +505,14 @@ def run(
         if problem:
             raise UsageError(f"--out {out!r}: {target} {problem}")
     existed = [target for target in targets if os.path.lexists(target)]
+    expected = expected_seconds(name)
+    if expected is not None and expected > LONG_RUN and not quick and not quiet:
+        print(
+            f"{name}: about {_duration(name).lstrip('~')} at its defaults (measured "
+            f"on {timings().get('machine', 'one machine')}); --quick previews it "
+            "in seconds",
+            file=sys.stderr,
+        )
     written: list[Path] = []  # each target as it is replaced
     progress = None
     try:
@@ -611,7 +634,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             width = max(map(len, STUDIES))
             for name, entry in STUDIES.items():
-                print(f"{name:<{width}}  {entry.description}")
+                print(f"{name:<{width}}  {_duration(name):>6}  {entry.description}")
+            machine = timings().get("machine")
+            if machine:
+                print(f"(time at the defaults, measured on {machine})")
             return 0
         if args.command == "bench":
             return bench(quick=args.quick, json=args.json, jobs=args.jobs)

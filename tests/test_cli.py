@@ -355,3 +355,23 @@ def test_quick_says_it_is_a_preview(tmp_path, capsys):
     assert main(["run", "mpc", "--quick", "--quiet", "--out", str(tmp_path)]) == 0
     title = capsys.readouterr().out.splitlines()[0]
     assert title.endswith("(quick preview: 2 runs, not the full budget)")
+
+
+def test_a_long_run_says_so_before_it_starts(tmp_path, monkeypatch, capsys):
+    import tabular_mbrl.__main__ as cli
+
+    stored = {"machine": "a test machine", "experiments": {"mpc": 150.0}}
+    monkeypatch.setattr(cli, "timings", lambda: stored)
+    monkeypatch.setattr(cli, "expected_seconds", stored["experiments"].get)
+    argv = ["run", "mpc", "--runs", "2", "--out", str(tmp_path)]
+    assert main([*argv, "--seed", "3"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "mpc: about 2 min at its defaults (measured on a test machine); --quick"
+    )
+    assert main([*argv, "--quick"]) == 0  # a preview: no warning
+    assert "about 2 min" not in capsys.readouterr().err
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    (line,) = [line for line in listed if line.startswith("mpc ")]
+    assert line.split()[1:3] == ["~2", "min"]

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -194,6 +196,28 @@ class Experiment:
 
 #: name -> :class:`Experiment`, the book's first, in the order ``list`` shows.
 STUDIES: dict[str, Experiment] = {}
+
+#: Where each experiment's (and lecture's) time at its defaults is stored,
+#: measured as whole processes by ``docs/update_timings.py``.
+TIMINGS = Path(__file__).with_name("timings.json")
+
+
+@functools.cache
+def timings() -> dict[str, Any]:
+    """The stored timings: ``{"machine": str, "experiments": {name: s},
+    "lectures": {script: s}}``, seconds of wall time at the defaults; empty
+    where the file is missing or unreadable."""
+    try:
+        return json.loads(TIMINGS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def expected_seconds(name: str) -> float | None:
+    """The experiment's stored time at its defaults, if measured."""
+    seconds = timings().get("experiments", {}).get(name)
+    return float(seconds) if isinstance(seconds, int | float) else None
+
 
 #: The keywords of :class:`Run` that a registered study takes.
 RUN_KEYWORDS = tuple(f.name for f in fields(Run) if not f.name.startswith("_"))
