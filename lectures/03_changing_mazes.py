@@ -1,10 +1,13 @@
 """Lecture 3: when the world changes (Sutton & Barto Figures 8.4 and 8.5).
 
 Left, the blocking maze: the short path closes at step 1000, and the agents
-must find the new one; Dyna-Q+, whose bonus kappa * sqrt(tau) sends it back to
-pairs not tried in a long time, finds it in more runs. Right, the shortcut
-maze: a shorter path opens at step 3000; only Dyna-Q+ discovers it. The lines
-printed under the figure are computed from these runs. Run:
+must find the new one; Dyna-Q+'s bonus kappa * sqrt(tau) sends it back to
+pairs not tried in a long time. Right, the shortcut maze: a shorter path opens
+at step 3000, where a learned model saw a wall; does anything send an agent
+back to try it? The lines printed under the figure are computed from these
+runs, each verdict (the words before the colon) from a 95 % bootstrap interval
+of a difference of the fractions of runs
+(:func:`tabular_mbrl.results.compare_proportions`). Run:
 
     python lectures/03_changing_mazes.py [--show] [--quick]
 """
@@ -12,10 +15,11 @@ printed under the figure are computed from these runs. Run:
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 import gridworlds
 import tabular_mbrl as tm
-from tabular_mbrl import studies
+from tabular_mbrl import results, studies
 from tabular_mbrl.course import run_lecture
 from tabular_mbrl.plotting import plot_study
 from tabular_mbrl.studies import BOOK
@@ -62,39 +66,49 @@ def run(config: Config):
     return blocking, shortcut
 
 
-def found_new_path(series, window: int = 1000) -> int:
-    """Runs that reached the goal at least ``FOUND`` times in the last
-    ``window`` steps."""
+def goals_at_end(series, window: int = 1000) -> np.ndarray:
+    """Per run, the goals reached in the last ``window`` steps."""
     reward = series.values
-    return int((reward[:, -1] - reward[:, -window - 1] >= FOUND).sum())
+    return reward[:, -1] - reward[:, -window - 1]
 
 
 def claims(result) -> list[str]:
-    """What the lecture says, each sentence computed from the runs: its
-    verdict (the words before the colon) chosen by the numbers after it."""
+    """What the lecture claims, each sentence computed from the runs: its
+    verdict (the words before the colon) chosen by a 95 % interval of the
+    difference of two fractions of runs (k/N), the numbers after it."""
     blocking, shortcut = result
-    found = {s.name: found_new_path(s) for s in blocking.series}
-    runs = blocking.series[0].n_runs
-    sooner = found["Dyna-Q+"] > found["Dyna-Q"]
-    verdict = "finds the new path more often" if sooner else "does not, more often"
+    by = {s.name: s for s in blocking.series}
+    goals = {name: goals_at_end(series) for name, series in by.items()}
+    found = {name: g >= FOUND for name, g in goals.items()}
+    finds = results.compare_proportions(found["Dyna-Q+"], found["Dyna-Q"])
+    runs = len(found["Dyna-Q"])
     maze = gridworlds.make("shortcut_maze")
     old = tm.shortest_path_length(maze.model_at(0), maze.start_state)
     took = {
-        s.name: int(studies.took_shortcut(s, maze.change_at, old).sum())
-        for s in shortcut.series
+        s.name: studies.took_shortcut(s, maze.change_at, old) for s in shortcut.series
     }
-    more = took["Dyna-Q+"] > took["Dyna-Q"]
-    who = "Dyna-Q+" if more else "Dyna-Q+ does not"
-    n_short = shortcut.series[0].n_runs
+    takes = results.compare_proportions(took["Dyna-Q+"], took["Dyna-Q"])
+    n_short = len(took["Dyna-Q"])
     return [
-        f"Dyna-Q+ {verdict}: "
-        f"on the blocking maze, runs with at least {FOUND} goals in the last "
-        f"1,000 steps: Dyna-Q+ {found['Dyna-Q+']}/{runs}, Dyna-Q "
-        f"{found['Dyna-Q']}/{runs}.",
-        f"{who} take{'s' * more} the shortcut in more runs: "
-        f"Dyna-Q+ {took['Dyna-Q+']}/{n_short} runs, Dyna-Q {took['Dyna-Q']}/{n_short}"
-        f" (more than one goal per {old} steps at the end, which the old path "
-        f"cannot give).",
+        finds.word(
+            "Dyna-Q+ finds the new path in fewer runs",
+            "Dyna-Q+ finds the new path in more runs",
+            "Dyna-Q+ and Dyna-Q find the new path in about as many runs",
+        )
+        + f": on the blocking maze, runs with at least {FOUND} goals in the last "
+        f"1,000 steps: Dyna-Q+ {found['Dyna-Q+'].sum()}/{runs}, Dyna-Q "
+        f"{found['Dyna-Q'].sum()}/{runs}, difference "
+        f"{finds.interval(scale=100)} percentage points (mean goals "
+        f"{goals['Dyna-Q+'].mean():.1f} and {goals['Dyna-Q'].mean():.1f}).",
+        takes.word(
+            "Dyna-Q+ takes the shortcut in fewer runs",
+            "Dyna-Q+ takes the shortcut in more runs",
+            "Dyna-Q+ and Dyna-Q take the shortcut in about as many runs",
+        )
+        + f": Dyna-Q+ {took['Dyna-Q+'].sum()}/{n_short} runs, Dyna-Q "
+        f"{took['Dyna-Q'].sum()}/{n_short}, difference "
+        f"{takes.interval(scale=100)} percentage points (more than one goal per "
+        f"{old} steps at the end, which the old path cannot give).",
     ]
 
 
