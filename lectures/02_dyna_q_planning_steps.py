@@ -128,8 +128,8 @@ def observations(result: tuple[Study, Study]) -> list[str]:
     names = list(first)
     chance = results.compare(first[names[-1]], first[names[0]], statistic="mean")
     return [
-        "Every n begins with a random walk until the first reward (Q is 0 until "
-        "then, so planning backs up only zeros): episode 1 took "
+        "Every n begins with a random walk until the first reward, since Q is 0 "
+        "until then and planning backs up only zeros; episode 1 took "
         + ", ".join(f"{name} {steps.mean():,.0f}" for name, steps in first.items())
         + " real steps on average. The runs of different n take walks of their "
         f"own, so these differ by chance ({names[-1]} minus {names[0]}: "
