@@ -7,7 +7,10 @@ planner plans a whole path to the goal on its model, executes k actions of
 it, then plans again from where it really is: k = 1 is MPC's closed loop;
 "open loop" executes each whole plan. An episode stops after 30 real steps
 (about twice the shortest path). The lines printed under the figure are
-computed from these runs.
+computed from these runs: claims, each verdict (the words before the colon)
+from 95 % bootstrap intervals of differences of mean steps per episode, paired
+over runs (each run plans every schedule on one learned model); then an
+observation that holds by construction.
 
     python lectures/09_replanning_vs_open_loop.py [--show] [--quick]
 """
@@ -15,9 +18,8 @@ computed from these runs.
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
-import numpy as np
 
-from tabular_mbrl import studies
+from tabular_mbrl import results, studies
 from tabular_mbrl.course import run_lecture
 from tabular_mbrl.plotting import plot_curves
 from tabular_mbrl.results import Study
@@ -45,37 +47,58 @@ def run(config: Config) -> Study:
 
 
 def claims(study: Study) -> list[str]:
-    """What the lecture says, each sentence computed from the runs (mean
-    steps per episode): its verdict (the words before the colon) chosen by
-    the numbers after it."""
-    steps = {s.name: s.mean() for s in study.series}
-    slips = study.series[0].x
-    closed, *_, opened = steps.values()
-    at_worst = [values[-1] for values in steps.values()]
-    first = [values[0] for values in steps.values()]
-    same = max(first) <= 1.05 * min(first)
-    pays = opened[-1] > 1.2 * closed[-1]
-    ordered = all(np.diff(at_worst) >= -0.5)  # each schedule no better than the last
-    verdict = "replanning does not matter" if same else "replanning matters"
-    fewer = "the fewer steps" if ordered else "not always the fewer steps"
+    """What the lecture claims, each sentence computed from the runs at the
+    largest slip: its verdict (the words before the colon) chosen by 95 %
+    intervals of differences of mean steps per episode, paired over runs."""
+    at = {s.name: s.values[:, -1] for s in study.series}  # the largest slip
+    slip = study.series[0].x[-1]
+    names = list(at)
+    closed, opened = at[names[0]], at[names[-1]]
+    pays = results.compare(closed, opened, statistic="mean", paired=True)
+    steps = [
+        results.compare(at[a], at[b], statistic="mean", paired=True)
+        for a, b in zip(names[:-1], names[1:], strict=True)
+    ]
+    fewer = (
+        "The more often it replans, the fewer steps"
+        if all(v.less for v in steps)
+        else "Replanning more often never costs steps"
+        if not any(v.more for v in steps)
+        else "Replanning more often does not always save steps"
+    )
+    short = [name.replace("replan every ", "every ") for name in names]
     return [
-        f"Without slips {verdict}: "
-        f"at slip {slips[0]:g} every schedule takes "
-        f"{', '.join(f'{v[0]:.1f}' for v in steps.values())} steps per episode.",
-        f"Replanning at every step {'pays' if pays else 'does not pay'}: at slip "
-        f"{slips[-1]:g}, {closed[-1]:.1f} steps per episode against "
-        f"{opened[-1]:.1f} in open loop. The model is just as wrong for both; "
-        f"the closed loop looks at where it really is.",
-        f"The more often it replans, {fewer}: "
-        f"at slip {slips[-1]:g}, "
-        + ", ".join(f"{name} {v:.1f}" for name, v in zip(steps, at_worst, strict=True))
+        "Replanning at every step "
+        + pays.word("pays", "costs steps", "makes no clear difference")
+        + f": at slip {slip:g}, {closed.mean():.1f} steps per episode against "
+        f"{opened.mean():.1f} in open loop (difference {pays.interval(1)}). The "
+        f"model is just as wrong for both; the closed loop looks at where it "
+        f"really is.",
+        f"{fewer}: at slip {slip:g}, "
+        + ", ".join(
+            f"{n} {at[name].mean():.1f}" for n, name in zip(short, names, strict=True)
+        )
+        + "; each minus the next: "
+        + ", ".join(f"{n} {v.interval(1)}" for n, v in zip(short, steps, strict=False))
         + ".",
+    ]
+
+
+def observations(study: Study) -> list[str]:
+    """What holds by construction (no verdict): without slips the learned
+    model is exact, and every schedule follows the same shortest path."""
+    slips = study.series[0].x
+    return [
+        f"At slip {slips[0]:g} the learned model is exact, so every schedule walks "
+        "the same path, "
+        + ", ".join(f"{s.mean()[0]:.1f}" for s in study.series)
+        + " steps per episode."
     ]
 
 
 def main(config: Config):
     study = run(config)
-    for line in claims(study) + study.note.splitlines():
+    for line in claims(study) + observations(study) + study.note.splitlines():
         print(line)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     plot_curves(study, ax=left, marker="o")
