@@ -249,6 +249,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--lectures", metavar="NN,NN", help="lecture numbers, e.g. 02,11 (all)"
     )
     claims.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    group = commands.add_parser(
+        "grade-class",
+        help="grade a class: one folder or .zip per student",
+        description="Grade every student's folder or .zip in SUBMISSIONS, each in a "
+        "fresh copy of the handout with the official tests: a gradebook CSV (a "
+        "row per student, a column per exercise, the total) and a summary.",
+    )
+    group.add_argument("submissions", help="one folder or .zip per student")
+    group.add_argument("--hidden", help="a folder of extra tests students never see")
+    group.add_argument(
+        "--out", default="gradebook.csv", help="the gradebook CSV (gradebook.csv)"
+    )
+    group.add_argument("--jobs", type=_jobs, default=1, help="students side by side")
+    group.add_argument(
+        "--timeout", type=_timeout, default=10.0, help="seconds per test (10)"
+    )
+    group.add_argument("--quiet", action="store_true", help="no progress on stderr")
     grade = commands.add_parser(
         "grade",
         help="grade the exercises in a folder",
@@ -292,6 +309,45 @@ def bench(*, quick: bool, json: str | None, jobs: int) -> int:
             write_atomically(path, lambda handle: handle.write(text))
 
         _write_json(json, save, "bench.json")
+    return 0
+
+
+def grade_class(
+    submissions: str,
+    *,
+    hidden: str | None,
+    out: str,
+    jobs: int,
+    timeout: float,
+    quiet: bool,
+) -> int:
+    """Grade a class; write the gradebook and print the summary."""
+    from .course import classes
+
+    problem = output_problem(out) if out else "is empty"
+    if problem or not Path(out).absolute().parent.is_dir():
+        raise UsageError(f"--out {out!r}: {problem or 'its folder does not exist'}")
+    if hidden is not None and not Path(hidden).is_dir():
+        raise UsageError(f"--hidden {hidden!r}: not a folder")
+
+    def progress(student: str, done: int, total: int) -> None:
+        print(f"grade-class: {done}/{total} {student}", file=sys.stderr, flush=True)
+
+    try:
+        grades = classes.grade_class(
+            submissions,
+            hidden=hidden,
+            jobs=jobs,
+            timeout=timeout,
+            progress=None if quiet else progress,
+        )
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    except KeyboardInterrupt:
+        raise Interrupted(f"nothing written; {out} is as it was") from None
+    classes.write_gradebook(grades, out)
+    print(classes.summary(grades))
+    print(f"wrote {out} ({len(grades)} students)")
     return 0
 
 
@@ -641,6 +697,15 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "bench":
             return bench(quick=args.quick, json=args.json, jobs=args.jobs)
+        if args.command == "grade-class":
+            return grade_class(
+                args.submissions,
+                hidden=args.hidden,
+                out=args.out,
+                jobs=args.jobs,
+                timeout=args.timeout,
+                quiet=args.quiet,
+            )
         if args.command == "claims":
             return check_claims(
                 args.lectures, args.seeds, args.first_seed, quiet=args.quiet

@@ -81,6 +81,7 @@ ORDER = [
     "course.grading",
     "course.handout",
     "course.lectures",
+    "course.classes",
     "course.claims",
     "course.notebooks",
     "course",
