@@ -33,18 +33,14 @@ BUDGETS = {
 }
 
 
-def names(**budgets):
-    """Every point's name, the Dyna maze's then the slippery one's."""
-    budgets = {**BUDGETS, **budgets}
+def names():
+    """Every point's name at :data:`BUDGETS`, the Dyna maze's then the
+    slippery one's."""
     return [
         spec.label
         for slippery in (False, True)
-        for _, spec in frontier_specs(**budgets, slippery=slippery)
+        for _, spec in frontier_specs(**BUDGETS, slippery=slippery)
     ]
-
-
-def by_name(study):
-    return {series.name: series for series in study.series}
 
 
 def test_every_point_is_one_series_of_its_family_and_maze():
@@ -97,6 +93,20 @@ def test_q_learning_does_no_model_work_and_sweeping_at_most_n():
     assert q.x[0] == 0.0
     # Up to n backups a real step; fewer while the queue runs dry.
     assert 0 < sweeping.x[0] <= 2
+
+
+def test_only_a_planner_on_the_slippery_maze_has_its_episodes_cut():
+    study = studies.frontier(
+        n_runs=2,
+        n_episodes=2,
+        seed=0,
+        max_steps=5,
+        only=["greedy on values (slippery)", "Q-learning (slippery)"],
+        **BUDGETS,
+    )
+    q, greedy = study.series
+    assert greedy.first_episode == greedy.final_episodes == 5.0  # cut at 5
+    assert q.first_episode > 5  # uncut: each episode runs until the goal
 
 
 @pytest.fixture
@@ -221,11 +231,11 @@ def test_lecture_13_claims_at_its_defaults(lecture_at_defaults):
 
 
 def fake_study(medians: dict[str, float]) -> Study:
-    """A frontier study of the lecture's QUICK budgets whose points' runs are
-    ``median + (-2, -1, 0, 1, 2)`` real steps, all converged (100 where not
-    given), and whose model work per real step is its budget's (n for
-    Dyna-Q and sweeping, 10 for Q-learning's 0 + 10, 150 for greedy on
-    values, 300 for MPC; 5,000 on the slippery maze for greedy)."""
+    """A frontier study (Dyna-Q's n = 1 and 100, the lecture's QUICK budgets
+    otherwise) whose points' runs took ``median + (-2, -1, 0, 1, 2)`` real
+    steps to converge (median 100 where not given), and whose model work per
+    real step is n for Dyna-Q and sweeping, 0 for Q-learning, 150 for greedy
+    on values (5,000 on the slippery maze) and 300 for MPC."""
     config = load().QUICK
     budgets = {
         "planning_steps": (1, 100),

@@ -60,61 +60,50 @@ def frontier_specs(
     mpc: bool = True,
 ) -> list[tuple[str, AgentSpec]]:
     """Every point of one maze: ``(family, spec)``, the spec labelled with the
-    point's name, in the order of :data:`FAMILIES` and of the budgets.
+    point's name (``"Dyna-Q alpha=1 Q0=1 n=10"``), in the order of
+    :data:`FAMILIES` and of the budgets given.
 
     On the slippery maze (``slippery``) the model-based agents learn a counted
     model (:class:`~tabular_mbrl.models.EmpiricalModel`), prioritized
-    sweeping (whose model is deterministic) is left out, every name ends with
-    :data:`SLIPPERY`, and MPC beyond greedy on values runs only if ``mpc``.
+    sweeping (whose model is deterministic) is left out and every name ends
+    with :data:`SLIPPERY`. MPC beyond greedy on values is left out unless
+    ``mpc``.
     """
     model = {"model": EmpiricalModel} if slippery else {}
-    points = [("Q-learning", AgentSpec(QLearningAgent))]
+    points = [("Q-learning", "", AgentSpec(QLearningAgent))]
     for alpha, q_init in ((0.1, 0.0), (0.1, 1.0), (1.0, 0.0), (1.0, 1.0)):
         family = f"Dyna-Q alpha={alpha:g} Q0={q_init:g}"
         points += [
-            (
-                family,
-                dyna_q_spec(n, alpha=alpha, q_init=q_init, label=f"n={n}", **model),
-            )
+            (family, f" n={n}", dyna_q_spec(n, alpha=alpha, q_init=q_init, **model))
             for n in planning_steps
         ]
     if not slippery:
         points += [
             (
                 FAMILIES[5],
+                f" n={n}",
                 AgentSpec(
-                    PrioritizedSweepingAgent, n_planning_steps=n, label=f"n={n}"
-                ).replace(alpha=1.0, q_init=1.0),
+                    PrioritizedSweepingAgent, n_planning_steps=n, alpha=1.0, q_init=1.0
+                ),
             )
             for n in sweeping_steps
         ]
     greedy = STANDARD_MPC.replace(horizon=1, n_candidates=4, **model)
-    points.append(("greedy on values", greedy))
-    if mpc or not slippery:
+    points.append(("greedy on values", "", greedy))
+    if mpc:
         points += [
             (
                 "MPC",
-                STANDARD_MPC.replace(
-                    horizon=h, n_candidates=c, label=f"h={h} x {c}", **model
-                ),
+                f" h={h} x {c}",
+                STANDARD_MPC.replace(horizon=h, n_candidates=c, **model),
             )
             for h, c in zip(horizons, n_candidates, strict=True)
         ]
     suffix = SLIPPERY if slippery else ""
     return [
-        (
-            family,
-            spec.replace(label=_name(family, spec.label, suffix)),
-        )
-        for family, spec in points
+        (family, spec.replace(label=family + budget + suffix))
+        for family, budget, spec in points
     ]
-
-
-def _name(family: str, budget: str, suffix: str) -> str:
-    """``"Dyna-Q alpha=1 Q0=1 n=10 (slippery)"``; a family of one point
-    (Q-learning, greedy on values) is named alone."""
-    one = family in ("Q-learning", "greedy on values")
-    return f"{family}{'' if one else ' ' + budget}{suffix}"
 
 
 def family_of(series: Series) -> str:
