@@ -227,15 +227,16 @@ def frontier(
         return lambda: gridworlds.make("dyna_maze", slip=slip, max_steps=limit)
 
     # A task per maze and twin of the batched engine (its batches, one per
-    # fusion key, run one after another), and one for its settings on the
-    # loop; the slippery maze's first, since they take longest.
+    # fusion key, run one after another), and one per setting on the loop;
+    # the slippery maze's first, since they take longest.
     tasks, panels = [], []
     for panel in (1, 0):
         groups: dict[object, list[AgentSpec]] = {}
         for _, spec in mazes[panel]:
             if run.wants(spec.label):
                 key = fusion_key(spec)
-                groups.setdefault("loop" if key is None else key[0], []).append(spec)
+                twin = ("loop", spec.label) if key is None else key[0]
+                groups.setdefault(twin, []).append(spec)
         for group in groups.values():
             make = maze(panel, group[0])
             tasks.append(
