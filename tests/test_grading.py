@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tabular_mbrl.__main__ import main
-from tabular_mbrl.course import _runner
+from tabular_mbrl.course import _isolation, _runner
 from tabular_mbrl.course.authoring import check_points
 from tabular_mbrl.course.grading import (
     MAX_TEST_FILE_BYTES,
@@ -36,6 +36,54 @@ SOLUTIONS = Path(__file__).resolve().parent / "grading"
 ALTERNATIVE = SOLUTIONS / "alternative"
 ALTERNATIVES = {path.stem for path in ALTERNATIVE.glob("ex*.py")}
 MAX_SCORE = 80.0
+
+
+def _no_separation() -> str | None:
+    """Why the grader cannot run the submissions as another user here (it
+    must run as root, and that user must be able to run this Python), or None
+    if it can."""
+    if os.geteuid() != 0:
+        return "the tests do not run as root"
+    user = _isolation.resolve_user(_isolation.DEFAULT_USER)
+    try:
+        _isolation.check_python(user, sys.executable)
+    except PermissionError as error:
+        return str(error)
+    return None
+
+
+NO_SEPARATION = _no_separation()
+AS_ROOT = os.geteuid() == 0
+#: The user the grading tests run the submissions as: the grader's default
+#: (nobody when the tests run as root; the tests' own user otherwise); as root
+#: with a Python that nobody can run (a pyenv under /root), root itself, so
+#: that everything but the separation is still tested.
+GRADE_USER = "root" if AS_ROOT and NO_SEPARATION else None
+needs_separation = pytest.mark.skipif(
+    NO_SEPARATION is not None,
+    reason=f"the worker cannot run as another user: {NO_SEPARATION}",
+)
+needs_root = pytest.mark.skipif(not AS_ROOT, reason="the attack needs root to work")
+
+
+@pytest.fixture(autouse=True)
+def _grade_user(monkeypatch):
+    """The command line grades as :data:`GRADE_USER` too."""
+    if GRADE_USER is not None:
+        monkeypatch.setenv(_isolation.USER_ENV, GRADE_USER)
+
+
+@pytest.fixture(name="drop")
+def drop_box():
+    """A folder anyone may write to, outside the tests' own temporary folders
+    (closed to other users): where an attack leaves word of what it did."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="tabular-mbrl-drop-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
 
 # bug folder -> (the exercise it breaks, that exercise's score out of 10, why)
 BUGS = {
@@ -112,7 +160,7 @@ def reports(tmp_path_factory) -> dict[str, GradeReport]:
 
     def run(folder: Path) -> GradeReport:
         hidden = SOLUTIONS / "hidden" if folder == folders["hidden"] else None
-        return grade(folder, hidden=hidden, timeout=2.0)
+        return grade(folder, hidden=hidden, timeout=2.0, user=GRADE_USER)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         graded = dict(zip(names, pool.map(run, names), strict=True))

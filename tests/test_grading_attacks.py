@@ -10,20 +10,33 @@ import time
 from pathlib import Path
 
 import pytest
-from test_grading import MAX_SCORE, SOLUTIONS, make_folder
+from test_grading import (  # noqa: F401 - fixtures
+    MAX_SCORE,
+    NO_SEPARATION,
+    SOLUTIONS,
+    _grade_user,
+    drop_box,
+    make_folder,
+)
 
-from tabular_mbrl.course.grading import grade
+from tabular_mbrl.course.grading import GradingError, grade
 
 
-def skeleton(tmp: Path, exercise: str, attack: str) -> Path:
+def skeleton(tmp: Path, exercise: str, attack: str, drop: Path | None = None) -> Path:
     """The handout of one exercise (its test file, its skeleton replaced by the
     attack, conftest): where the honest score is 0 of 10. (An attack whose
-    verdict needs the other exercises graded uses the whole handout.)"""
+    verdict needs the other exercises graded uses the whole handout.)
+
+    The attack runs from the grader's read-only copy of the submission, as
+    another user when the grader runs as root: it finds the folder it was
+    handed in as ``@FOLDER@`` (as it could guess Gradescope's), and leaves
+    word of what it did in ``@DROP@``, a folder anyone may write to."""
     folder = make_folder(tmp, skeletons=True)
     for path in folder.glob("*ex[0-9][0-9]_*.py"):
         if exercise not in path.name:
             path.unlink()
-    (folder / f"{exercise}.py").write_text(attack)
+    attack = attack.replace("@FOLDER@", str(folder))
+    (folder / f"{exercise}.py").write_text(attack.replace("@DROP@", str(drop)))
     return folder
 
 
@@ -35,16 +48,20 @@ import os
 import re
 from pathlib import Path
 
-HERE = Path(__file__).parent
+HERE = Path("@FOLDER@")
+DROP = Path("@DROP@")
 
 
 def epsilon_greedy(q_row, epsilon, rng):
-    marker = HERE / "attacked"
+    marker = DROP / "attacked"
     if not marker.exists():
-        marker.write_text("done")
-        for test in HERE.glob("test_*.py"):
-            names = re.findall(r"^def (test_\\w+)", test.read_text(), re.M)
-            test.write_text("".join(f"def {n}():\\n    pass\\n" for n in names))
+        try:
+            for test in HERE.glob("test_*.py"):
+                names = re.findall(r"^def (test_\\w+)", test.read_text(), re.M)
+                test.write_text("".join(f"def {n}():\\n    pass\\n" for n in names))
+            marker.write_text("rewrote the tests")
+        except OSError as error:  # as another user: the folder is not its own
+            marker.write_text(type(error).__name__)
         os._exit(1)
     raise NotImplementedError("exercise 1")
 '''
@@ -59,7 +76,7 @@ from pathlib import Path
 
 
 def epsilon_greedy(q_row, epsilon, rng):
-    pid_file = Path(__file__).parent / "lingering.pid"
+    pid_file = Path("@DROP@") / "lingering.pid"
     if not pid_file.exists():
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         pid_file.write_text(str(child.pid))
@@ -67,20 +84,22 @@ def epsilon_greedy(q_row, epsilon, rng):
 '''
 
 
-def test_attack_rewriting_the_tests_then_crashing_gains_nothing(tmp_path):
-    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", REWRITE_THEN_CRASH)
+def test_attack_rewriting_the_tests_then_crashing_gains_nothing(tmp_path, drop):
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", REWRITE_THEN_CRASH, drop)
     report = grade(folder, timeout=5.0)
-    assert (folder / "attacked").exists()  # the attack did run
+    # The attack ran: as another user it could not even write the tests.
+    expected = "rewrote the tests" if NO_SEPARATION else "PermissionError"
+    assert (drop / "attacked").read_text() == expected
     assert report.score == 0.0, report.table()
     assert "def test_" in (folder / "test_ex01_epsilon_greedy.py").read_text()
 
 
-def test_attack_a_process_left_behind_is_killed_before_the_report(tmp_path):
-    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", LINGERING_PROCESS)
+def test_attack_a_process_left_behind_is_killed_before_the_report(tmp_path, drop):
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", LINGERING_PROCESS, drop)
     grade(folder, timeout=5.0)
     if not Path("/proc").is_dir():
         pytest.skip("no /proc to look at processes")
-    _wait_until_dead(int((folder / "lingering.pid").read_text()))
+    _wait_until_dead(int((drop / "lingering.pid").read_text()))
 
 
 def test_installed_pytest_plugins_are_not_loaded_when_grading(tmp_path):
@@ -100,7 +119,7 @@ from pathlib import Path
 
 
 def epsilon_greedy(q_row, epsilon, rng):
-    marker = Path(__file__).parent / "killed"
+    marker = Path("@DROP@") / "killed"
     if not marker.exists():  # once is enough to take a grader down
         marker.write_text("done")
         os.kill(os.getppid(), signal.SIGKILL)
@@ -108,11 +127,12 @@ def epsilon_greedy(q_row, epsilon, rng):
 '''
 
 
-def test_attack_killing_the_parent_process_does_not_kill_the_grader(tmp_path):
+def test_attack_killing_the_parent_process_does_not_kill_the_grader(tmp_path, drop):
     folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
-    (folder / "ex01_epsilon_greedy.py").write_text(KILL_THE_GRADER)
+    attack = KILL_THE_GRADER.replace("@DROP@", str(drop))
+    (folder / "ex01_epsilon_greedy.py").write_text(attack)
     report = grade(folder, timeout=5.0)
-    assert (folder / "killed").exists()  # the attack did run
+    assert (drop / "killed").exists()  # the attack did run
     ex01 = [t for t in report.tests if t.exercise == "ex01_epsilon_greedy"]
     assert all(not t.passed for t in ex01)
     assert report.score == MAX_SCORE - 10  # the other exercises are graded
@@ -158,34 +178,45 @@ def epsilon_greedy(q_row, epsilon, rng):
     found = [o for o in gc.get_objects() if type(o).__name__ == "_Grading"]
     for plugin in found:
         plugin.failures = Forgetful()
-    (Path(__file__).parent / "patched").write_text(str(len(found)))
+    (Path("@DROP@") / "patched").write_text(str(len(found)))
     raise NotImplementedError("exercise 1")
 '''
 
 
-def test_attack_patching_the_plugin_in_memory_gains_nothing(tmp_path):
-    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", PATCH_THE_PLUGIN)
+def test_attack_patching_the_plugin_in_memory_gains_nothing(tmp_path, drop):
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", PATCH_THE_PLUGIN, drop)
     report = grade(folder, timeout=5.0)
     # The attack ran, in a process where no grading state exists to patch.
-    assert (folder / "patched").read_text() == "0"
+    assert (drop / "patched").read_text() == "0"
     assert report.score == 0.0, report.table()
 
 
 FORGE_THE_LOG = '''
-"""Attack: find the grading log on the test process's command line, append a
-"passed" record for every test, then kill the test process before it can
-write anything true."""
+"""Attack: find the grading log (on the test process's command line, or in the
+system's temporary folder), append a "passed" record for every test, then
+kill the test process before it can write anything true."""
+import glob
 import json
 import os
 import signal
 from pathlib import Path
 
 
+def find_log():
+    argv = Path(f"/proc/{os.getppid()}/cmdline").read_bytes().split(b"\\0")
+    if b"--grade-log" in argv:
+        return Path(argv[argv.index(b"--grade-log") + 1].decode())
+    found = glob.glob("/tmp/tabular-mbrl-grade-*/log*.jsonl")
+    return Path(found[0]) if found else None
+
+
 def epsilon_greedy(q_row, epsilon, rng):
-    marker = Path(__file__).parent / "forged"
+    marker = Path("@DROP@") / "forged"
     if not marker.exists():
-        argv = Path(f"/proc/{os.getppid()}/cmdline").read_bytes().split(b"\\0")
-        log = Path(argv[argv.index(b"--grade-log") + 1].decode())
+        log = find_log()
+        if log is None:
+            marker.write_text("no log found")
+            raise NotImplementedError("exercise 1")
         lines = log.read_text().splitlines()
         records = [json.loads(line.rpartition(" ")[0]) for line in lines]
         sequence = len(records)
@@ -197,18 +228,23 @@ def epsilon_greedy(q_row, epsilon, rng):
                     out.write(json.dumps(forged) + " " + "0" * 64 + "\\n")
                     sequence += 1
             out.write(lines[-1] + "\\n")  # and replay a genuine signed line
-        marker.write_text(str(sequence - len(records)))
+        marker.write_text(f"forged {sequence - len(records)} records")
         os.kill(os.getppid(), signal.SIGKILL)
     raise NotImplementedError("exercise 1")
 '''
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
-def test_attack_forging_the_grading_log_gains_nothing(tmp_path):
-    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", FORGE_THE_LOG)
-    report = grade(folder, timeout=5.0)
-    assert int((folder / "forged").read_text()) == 6  # a record for every test
-    assert report.score == 0.0, report.table()
+def test_attack_forging_the_grading_log_gains_nothing(tmp_path, drop):
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", FORGE_THE_LOG, drop)
+    if NO_SEPARATION:  # it finds the log and forges: grading stops, in one line
+        with pytest.raises(GradingError, match="^the grading log was changed"):
+            grade(folder, timeout=5.0)
+        assert (drop / "forged").read_text() == "forged 6 records"
+    else:  # as another user it cannot even find the log
+        report = grade(folder, timeout=5.0)
+        assert (drop / "forged").read_text() == "no log found"
+        assert report.score == 0.0, report.table()
 
 
 PATCH_THE_ASSERTIONS = '''
@@ -240,15 +276,17 @@ def dyna_q_planning(q, model, n, *, alpha, gamma, rng):
             q[...] = expected
             copied += 1
         frame = frame.f_back
-    (Path(__file__).parent / "copied").write_text(str(copied))
+    (Path("@DROP@") / "copied").write_text(str(copied))
     return n
 '''
 
 
-def test_attack_patching_assertions_and_reading_frames_gains_nothing(tmp_path):
-    folder = skeleton(tmp_path / "s", "ex04_dyna_q_planning", PATCH_THE_ASSERTIONS)
+def test_attack_patching_assertions_and_reading_frames_gains_nothing(tmp_path, drop):
+    folder = skeleton(
+        tmp_path / "s", "ex04_dyna_q_planning", PATCH_THE_ASSERTIONS, drop
+    )
     report = grade(folder, timeout=5.0)
-    assert (folder / "copied").read_text() == "0"
+    assert (drop / "copied").read_text() == "0"
     # What doing nothing and returning n earns honestly: the zero-steps test.
     assert report.by_exercise()["ex04_dyna_q_planning"][0] == 1.0, report.table()
     assert report.score == 1.0
@@ -293,7 +331,7 @@ from pathlib import Path
 
 
 def epsilon_greedy(q_row, epsilon, rng):
-    pid_file = Path(__file__).parent / "escaped.pid"
+    pid_file = Path("@DROP@") / "escaped.pid"
     if not pid_file.exists():
         child = subprocess.Popen(
             [sys.executable, "-c", "import time; time.sleep(60)"],
@@ -314,10 +352,10 @@ def _wait_until_dead(pid: int) -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux subreaper")
-def test_attack_a_process_that_leaves_the_session_is_killed_too(tmp_path):
-    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", ESCAPE_THE_SESSION)
+def test_attack_a_process_that_leaves_the_session_is_killed_too(tmp_path, drop):
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", ESCAPE_THE_SESSION, drop)
     grade(folder, timeout=5.0)
-    _wait_until_dead(int((folder / "escaped.pid").read_text()))
+    _wait_until_dead(int((drop / "escaped.pid").read_text()))
 
 
 LIBRARY_BY_IMPORTLIB = '''
@@ -359,32 +397,41 @@ import os
 import signal
 from pathlib import Path
 
-HERE = Path(__file__).parent
-RAN = "(HERE / 'ran').write_text('{}')\\n"
+HERE = Path("@FOLDER@")
+DROP = Path("@DROP@")
+RAN = "(Path('@DROP@') / 'ran').write_text('{}')\\n"
 
 
 def epsilon_greedy(q_row, epsilon, rng):
-    if not (HERE / "planted").exists():
-        (HERE / "planted").write_text("done")
-        (HERE / "hmac.py").write_text(
-            "from pathlib import Path\\nHERE = Path(__file__).parent\\n"
-            + RAN.format("shadow module")
-        )
-        (HERE / "test_zz_planted.py").write_text(
-            "import pytest\\nfrom pathlib import Path\\nHERE = Path(__file__).parent\\n"
-            + RAN.format("planted test")
-            + "\\n@pytest.mark.points(100)\\ndef test_free():\\n    pass\\n"
-        )
+    if not (DROP / "planted").exists():
+        try:
+            (HERE / "hmac.py").write_text(
+                "from pathlib import Path\\n" + RAN.format("shadow module")
+            )
+            (HERE / "test_zz_planted.py").write_text(
+                "import pytest\\nfrom pathlib import Path\\n"
+                + RAN.format("planted test")
+                + "\\n@pytest.mark.points(100)\\ndef test_free():\\n    pass\\n"
+            )
+            (DROP / "planted").write_text("planted")
+        except OSError as error:  # as another user: the folder is not its own
+            (DROP / "planted").write_text(type(error).__name__)
         os.kill(os.getppid(), signal.SIGKILL)
     raise NotImplementedError("exercise 1")
 '''
 
 
-def test_attack_planting_modules_and_tests_gains_nothing(tmp_path):
-    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", PLANT_FILES)
+def test_attack_planting_modules_and_tests_gains_nothing(tmp_path, drop):
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", PLANT_FILES, drop)
     report = grade(folder, timeout=5.0)
-    assert (folder / "planted").exists() and (folder / "hmac.py").exists()
-    assert not (folder / "ran").exists()  # neither file ever ran
+    if NO_SEPARATION:
+        assert (drop / "planted").read_text() == "planted"
+        assert (folder / "hmac.py").exists() and (
+            folder / "test_zz_planted.py"
+        ).exists()
+    else:
+        assert (drop / "planted").read_text() == "PermissionError"
+    assert not (drop / "ran").exists()  # neither file ever ran
     assert report.score == 0.0 and report.max_score == 10.0, report.table()
 
 
@@ -395,27 +442,37 @@ the run, crashes on the one or runs out of memory on the other."""
 import os
 from pathlib import Path
 
-HERE = Path(__file__).parent
+HERE = Path("@FOLDER@")
+DROP = Path("@DROP@")
 
 
 def epsilon_greedy(q_row, epsilon, rng):
     test = HERE / "test_ex01_epsilon_greedy.py"
-    if not test.is_dir():
-        test.unlink()
-        test.mkdir()
-        (test / "inside").write_text("planted")
-        with (HERE / "conftest.py").open("wb") as conftest:
-            conftest.truncate(8 * 2**30)
+    if not (DROP / "swapped").exists():
+        try:
+            test.unlink()
+            test.mkdir()
+            (test / "inside").write_text("planted")
+            with (HERE / "conftest.py").open("wb") as conftest:
+                conftest.truncate(8 * 2**30)
+            (DROP / "swapped").write_text("swapped")
+        except OSError as error:
+            (DROP / "swapped").write_text(error.strerror)
     raise NotImplementedError("exercise 1")
 '''
 
 
-def test_attack_swapping_the_test_files_for_a_folder_and_a_huge_file(tmp_path):
-    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", SWAP_THE_TEST_FILES)
+def test_attack_swapping_the_test_files_for_a_folder_and_a_huge_file(tmp_path, drop):
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", SWAP_THE_TEST_FILES, drop)
     conftest = (folder / "conftest.py").read_bytes()
     report = grade(folder, timeout=5.0)  # before: IsADirectoryError after the run
     assert report.score == 0.0 and report.max_score == 10.0, report.table()
-    assert (folder / "test_ex01_epsilon_greedy.py" / "inside").exists()  # left
+    if NO_SEPARATION:
+        # The folder went in; the worker's file size limit refused the 8 GiB.
+        assert (drop / "swapped").read_text() == "File too large"
+        assert (folder / "test_ex01_epsilon_greedy.py" / "inside").exists()  # left
+    else:  # as another user: the folder is not its own
+        assert (drop / "swapped").read_text() == "Permission denied"
     assert (folder / "conftest.py").read_bytes() == conftest  # put back
 
 
@@ -424,26 +481,26 @@ STUCK_AT_IMPORT = '''
 import os
 from pathlib import Path
 
-Path(__file__).with_name("stuck.pid").write_text(str(os.getpid()))
+Path("@DROP@", "stuck.pid").write_text(str(os.getpid()))
 while True:
     pass
 '''
 
 
 @pytest.mark.timeout(90)
-def test_sigterm_to_the_grader_leaves_no_test_process_running(tmp_path):
+def test_sigterm_to_the_grader_leaves_no_test_process_running(tmp_path, drop):
     """``timeout 10 tabular-mbrl grade ...`` on a submission stuck in a loop:
     the grader's SIGTERM ends the keeper and the test process with it."""
     import signal
     import subprocess
 
-    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", STUCK_AT_IMPORT)
+    folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", STUCK_AT_IMPORT, drop)
     grader = subprocess.Popen(
         [sys.executable, "-m", "tabular_mbrl", "grade", str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    pid_file = folder / "stuck.pid"
+    pid_file = drop / "stuck.pid"
     deadline = time.monotonic() + 60
     while not pid_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -1,9 +1,13 @@
 """The pytest plugin the grader loads into its test process (``-p``).
 
 It is not meant to be loaded by hand. :func:`tabular_mbrl.course.grade` starts
-``pytest -p tabular_mbrl.course._grading_plugin`` in a child process and reads back a
-log of JSON lines, written and flushed as the tests go, so that a child that
-dies half-way still leaves a record of every test it finished:
+a test process as ``python -c BOOT`` (:data:`._runner.BOOT`), which reads its settings
+from a pipe (:func:`boot`: pytest's arguments, the log, the log key, the
+timeout, the hidden tests' folder and the worker's setup; none of them is on a
+command line, in the environment or in a file another process could read) and
+runs pytest with this plugin. It writes a log of JSON lines, written and
+flushed as the tests go, so that a child that dies half-way still leaves a
+record of every test it finished:
 
 - ``{"kind": "test", ...}`` once per collected test: its points and visibility;
 - ``{"kind": "start", "nodeid": ...}`` when a test starts;
@@ -15,13 +19,16 @@ dies half-way still leaves a record of every test it finished:
   worth an invalid number of points (no test runs then).
 
 Each record carries a sequence number and, after a space, its HMAC under a key
-the grader hands this process in ``TABULAR_MBRL_GRADE_KEY``. The key is taken
-out of the environment before any test runs, the process is made
+the grader hands this process through the pipe. The process is made
 non-dumpable (so that another process of the same user cannot read its
-memory or environment), and submissions run in a worker process of their own
-(:mod:`._sandbox`): a submission that finds the log can write to it, but
-cannot sign what it writes, and the grader drops the log from the first
-record that does not verify.
+memory), and submissions run in a worker process of their own
+(:mod:`._sandbox`), as another user when the grader runs as root
+(:mod:`._isolation`): it cannot reach the log then; were it to write to it,
+it could not sign what it writes.
+
+Before any test runs, the test process imports what the tests use
+(``numpy.testing``) and starts the first worker: a worker that cannot start
+stops grading with one line, before any student code runs.
 
 Each test's call phase runs under a timer (``SIGALRM``, where the platform has
 it): a student's endless loop raises :class:`GradingTimeout` in the test and
@@ -41,27 +48,50 @@ from pathlib import Path
 
 import pytest
 
-from . import authoring
-from ._runner import KEY_ENV, set_dumpable
+from . import _client, authoring
+from ._isolation import Worker
+from ._runner import set_dumpable
 from .authoring import GradingTimeout, check_points, failure_line
 from .report import exercise_of
 
 POINTS_HELP = "points(n): the test is worth n points when the grader runs it"
 
+#: What the grader handed this process (see :func:`boot`); empty otherwise.
+_SETTINGS: dict = {}
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("tabular-mbrl grading")
-    group.addoption("--grade-log", help="write the grading log (JSON lines) here")
-    group.addoption("--grade-timeout", type=float, default=0.0, help="seconds a test")
-    group.addoption("--grade-hidden", help="tests under this folder are hidden")
-    group.addoption("--grade-only", help="a file of node ids: run only these")
+
+def boot(fd: int) -> int:
+    """Read the settings from the pipe ``fd`` and run pytest with them.
+
+    The settings (JSON): ``args`` (pytest's arguments, this plugin among
+    them), ``log``, ``key`` (the log key), ``timeout`` (seconds a test),
+    ``hidden`` (the folder of hidden tests' copies, or None), ``only`` (a file
+    of node ids to run, or None) and ``worker`` (:class:`._isolation.Worker`).
+    Returns pytest's exit status.
+    """
+    global _SETTINGS
+    with os.fdopen(fd, "rb") as pipe:
+        _SETTINGS = json.loads(pipe.read())
+    return int(pytest.main(_SETTINGS["args"]))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", POINTS_HELP)
     set_dumpable(False)
-    authoring.isolate()
-    config.pluginmanager.register(_Grading(config), "tabular-mbrl-grading")
+    # What the tests import, imported now from where the grader's Python has
+    # it, before any student code runs.
+    import numpy.testing  # noqa: F401
+
+    worker = _SETTINGS.get("worker")
+    authoring.isolate(Worker.from_json(worker) if worker else None)
+    grading = _Grading(config)
+    config.pluginmanager.register(grading, "tabular-mbrl-grading")
+    if worker and authoring._isolated:
+        try:
+            _client._PROCESS.start()
+        except _client.WorkerStartError as error:
+            grading.write({"kind": "error", "message": str(error)})
+            grading.stopped = True
 
 
 def _points(item: pytest.Item) -> float:
@@ -108,17 +138,17 @@ class _Grading:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        path = config.getoption("--grade-log")
+        path = _SETTINGS.get("log")
         # Line-buffered: each record reaches the disk before the next test runs.
         self.log = open(path, "a", buffering=1) if path else None  # noqa: SIM115
-        self.seconds = config.getoption("--grade-timeout")
+        self.seconds = float(_SETTINGS.get("timeout", 0.0))
         self.failures: dict[str, str] = {}
         #: The collectors whose collection failed or was skipped: the file they
         #: come from, and why grading must stop (a bad ``@points(...)``) if so.
         self.collect_files: dict[int, str] = {}
         self.collect_stops: dict[int, str] = {}
         self.stopped = False  # an "error" record was written
-        self.key = os.environ.pop(KEY_ENV, "").encode()
+        self.key = str(_SETTINGS.get("key", "")).encode()
         self.sequence = 0
 
     def write(self, record: dict) -> None:
@@ -135,7 +165,7 @@ class _Grading:
             self.log.close()
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        only = self.config.getoption("--grade-only")
+        only = _SETTINGS.get("only")
         if only:
             wanted = set(Path(only).read_text().splitlines())
             self.config.hook.pytest_deselected(
@@ -155,7 +185,7 @@ class _Grading:
             self.config.hook.pytest_deselected(items=list(items))
             items.clear()
             return
-        hidden = self.config.getoption("--grade-hidden")
+        hidden = _SETTINGS.get("hidden")
         hidden_dir = Path(hidden).resolve() if hidden else None
         for item in items:
             is_hidden = hidden_dir is not None and hidden_dir in item.path.parents

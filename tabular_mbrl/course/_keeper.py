@@ -9,12 +9,12 @@ becomes the keeper's child, and the keeper kills every child it has before it
 exits. SIGTERM tells it to kill the test process and clean up. It exits with
 the test process's status.
 
-The grader runs this file as a script, by its path (``python _keeper.py
-COMMAND...``), so that starting it does not import ``tabular_mbrl``: it
-imports only the standard library. Run so, its own folder comes first on
-``sys.path``; no module of this folder shadows a standard-library module
-(``ctypes``, ``os``, ``signal``, ``subprocess``, ``sys``, nor any they import),
-and none may.
+The grader runs this file as a script, by its path (``python -I -S
+_keeper.py FD COMMAND...``), so that starting it does not import
+``tabular_mbrl``: it imports only the standard library, and ``-I -S`` keep
+its own folder, the working folder and site-packages off its ``sys.path``.
+FD is a pipe the grader hands the test process its settings through (they
+are on no command line); the keeper passes it on and closes its own copy.
 """
 
 import ctypes
@@ -24,11 +24,13 @@ import subprocess
 import sys
 
 
-def main(command: list[str]) -> int:
+def main(fd: int, command: list[str]) -> int:
     """Run ``command`` as the keeper's child, then kill what it left behind.
 
     Parameters
     ----------
+    fd : int
+        A descriptor the child inherits (its settings), closed here.
     command : list of str
         The test process's command line.
 
@@ -43,7 +45,8 @@ def main(command: list[str]) -> int:
         libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER 1
     except (OSError, AttributeError):
         pass
-    child = subprocess.Popen(command)
+    child = subprocess.Popen(command, pass_fds=(fd,))
+    os.close(fd)
     signal.signal(signal.SIGTERM, lambda *_: child.kill())
     status = child.wait()
     _kill_children()
@@ -75,4 +78,4 @@ def _kill_children() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(int(sys.argv[1]), sys.argv[2:]))

@@ -20,7 +20,6 @@ import hmac
 import json
 import os
 import secrets
-import shutil
 import signal
 import stat
 import subprocess
@@ -30,7 +29,17 @@ import threading
 import time
 from pathlib import Path
 
-from . import _keeper
+from . import _keeper, _sandbox
+from ._isolation import (
+    Subreaper,
+    WorkerUser,
+    check_python,
+    kill_strays,
+    prepare,
+    remove,
+    resolve_user,
+    warning,
+)
 from .authoring import SUBMISSION_ENV, check_points
 from .report import GradeReport, TestResult, exercise_of
 
@@ -54,9 +63,25 @@ MAX_TIMEOUT = 3600.0
 #: The most a test file or conftest may hold: the grader reads each whole.
 MAX_TEST_FILE_BYTES = 4 * 2**20
 
-#: Environment variable that hands the test process the key it signs its log
-#: records with (it removes it from its environment before any test runs).
+#: The environment variable that once handed the test process its log key;
+#: the key now goes through a pipe, and the grader removes this variable from
+#: the test process's environment.
 KEY_ENV = "TABULAR_MBRL_GRADE_KEY"
+
+#: The test process's code (``python -c``): no working folder on ``sys.path``
+#: (what ``-P`` does from Python 3.11, and the grader sets ``PYTHONSAFEPATH``
+#: too), then :func:`._grading_plugin.boot` with the settings' pipe ``FD``.
+BOOT = (
+    "import sys\n"
+    "if sys.path and sys.path[0] in ('', '.'):\n"
+    "    del sys.path[0]\n"
+    "from tabular_mbrl.course._grading_plugin import boot\n"
+    "sys.exit(boot({fd}))\n"
+)
+
+#: Seconds the grading of a folder may take in all, by default, and at most.
+DEFAULT_BUDGET = 300.0
+MAX_BUDGET = 24 * 3600.0
 
 #: Whether the test process can have a session of its own, to be killed with it.
 _POSIX = hasattr(os, "killpg")
@@ -72,6 +97,8 @@ def grade(
     hidden: str | os.PathLike | None = None,
     timeout: float = 10.0,
     python: str = sys.executable,
+    user: str | int | None = None,
+    budget: float = DEFAULT_BUDGET,
 ) -> GradeReport:
     """Run the exercise tests in ``folder`` (and ``hidden``) and score them.
 
@@ -91,6 +118,14 @@ def grade(
         with the remaining tests in a new process.
     python : str
         The interpreter that runs pytest (this one by default).
+    user : str or int, optional
+        The user the submissions run as (see :mod:`._isolation`): by default
+        ``nobody`` when the grader runs as root, else the grader's own user
+        (it then prints a one-line warning: the submissions run with the
+        grader's own rights). Another user than the grader's needs root.
+    budget : float, default 300
+        Seconds the whole grading of the folder may take. Tests not finished
+        when it runs out score nothing, and say so.
 
     Raises
     ------
@@ -100,7 +135,13 @@ def grade(
         a named pipe, a device, a symlink loop; a symlink to a regular file is
         read) or holds more than :data:`MAX_TEST_FILE_BYTES`; a test worth
         an invalid number of points; a test file that could not be collected
-        and whose points its source does not show (see below).
+        and whose points its source does not show (see below); a worker the
+        test process cannot start, or a worker's user that could write to the
+        Python installation; anything that keeps the grader from running the
+        tests and reading their outcome (a full disk, a grading log cut short
+        or changed). One line says which.
+    TypeError, ValueError
+        For a bad ``timeout``, ``user`` or ``budget``.
 
     Notes
     -----
@@ -113,17 +154,19 @@ def grade(
     started = time.perf_counter()
     folder = _check_folder("folder", folder)
     hidden = _check_folder("hidden", hidden) if hidden is not None else None
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-        raise TypeError(f"timeout == {timeout!r}, must be a number of seconds")
-    if not timeout > 0:
-        raise ValueError(f"timeout == {timeout!r}, must be > 0")
-    if timeout > MAX_TIMEOUT:
-        raise ValueError(f"timeout == {timeout!r}, must be <= {MAX_TIMEOUT:g} seconds")
+    _check_seconds("timeout", timeout, MAX_TIMEOUT)
+    _check_seconds("budget", budget, MAX_BUDGET)
+    who = resolve_user(user)
+    try:
+        check_python(who, python)
+    except PermissionError as error:
+        raise GradingError(str(error)) from None
     # The grader holds the log keys: other processes of this user (the
     # submissions) must not read them from its memory while it grades.
     dumpable = set_dumpable(False)
     try:
-        tests, collect_errors = _grade(folder, hidden, timeout, python)
+        with Subreaper():
+            tests, collect_errors = _grade(folder, hidden, timeout, python, who, budget)
     finally:
         set_dumpable(dumpable)
     return GradeReport(
@@ -131,17 +174,41 @@ def grade(
     )
 
 
+def _check_seconds(name: str, value: object, most: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} == {value!r}, must be a number of seconds")
+    if not value > 0:
+        raise ValueError(f"{name} == {value!r}, must be > 0")
+    if value > most:
+        raise ValueError(f"{name} == {value!r}, must be <= {most:g} seconds")
+
+
 def _grade(
-    folder: Path, hidden: Path | None, timeout: float, python: str
+    folder: Path,
+    hidden: Path | None,
+    timeout: float,
+    python: str,
+    who: WorkerUser,
+    budget: float,
 ) -> tuple[dict[str, TestResult], list[tuple[str, str]]]:
     tests: dict[str, TestResult] = {}
     collect_errors: list[tuple[str, str]] = []
-    with tempfile.TemporaryDirectory(prefix="tabular-mbrl-grade-") as scratch:
-        scratch = Path(scratch)
+    originals = _snapshot(folder, hidden)
+    modules = _submission_modules(folder)
+    line = warning(who)  # once, when the submissions are about to run
+    if line:
+        print(f"tabular-mbrl: {line}", file=sys.stderr)
+    # The grader's own folder (mode 700): the copies of the tests, the logs,
+    # the test process's working and temporary folders. And the worker's area.
+    scratch = Path(tempfile.mkdtemp(prefix="tabular-mbrl-grade-"))
+    worker = None
+    try:
+        worker = prepare(who, modules, Path(_sandbox.__file__), budget)
         ini = scratch / "pytest.ini"
         ini.write_text("[pytest]\n")  # none of the folder's own pytest settings
+        (scratch / "run").mkdir()
+        (scratch / "tmp").mkdir()
         todo: list[str] | None = None  # None: every test
-        originals = _snapshot(folder, hidden)
         copies = scratch / "tests"
         hidden_copies = scratch / "hidden" if hidden else None
         copy_of = {
@@ -149,48 +216,51 @@ def _grade(
             for path in originals
         }
         for attempt in range(1, 1000):
-            # Every test process collects fresh copies of the tests as they
-            # were read, from a folder that holds nothing else: not a file a
-            # submission rewrote or planted (a shadowing json.py, a conftest).
+            # Every test process collects fresh, read-only copies of the tests
+            # as they were read, from a folder that holds nothing else and is
+            # on no sys.path: not a file a submission rewrote or planted.
             _copy_out(originals, folder, copies)
             if hidden:
                 _copy_out(originals, hidden, hidden_copies)
             log = scratch / f"log{attempt}.jsonl"
-            command = [
-                python,
-                "-m",
-                "pytest",
-                str(copies),
-                *([str(hidden_copies)] if hidden else []),
-                "-c",
-                str(ini),
-                "--rootdir",
-                str(copies),
-                "--import-mode=importlib",
-                "--continue-on-collection-errors",
-                "-p",
-                "tabular_mbrl.course._grading_plugin",
-                "-p",
-                "no:cacheprovider",
-                "-q",
-                # The plugin writes its own one-line feedback; pytest's long
-                # tracebacks re-parse every source file on the way (more than
-                # half of grading a folder of failing skeletons).
-                "--tb=native",
-                "--grade-log",
-                str(log),
-                "--grade-timeout",
-                str(timeout),
-            ]
-            if hidden:
-                command += ["--grade-hidden", str(hidden_copies)]
+            settings = {
+                "args": [
+                    str(copies),
+                    *([str(hidden_copies)] if hidden else []),
+                    "-c",
+                    str(ini),
+                    "--rootdir",
+                    str(copies),
+                    "--import-mode=importlib",
+                    "--continue-on-collection-errors",
+                    "-p",
+                    "tabular_mbrl.course._grading_plugin",
+                    "-p",
+                    "no:cacheprovider",
+                    "-q",
+                    # The plugin writes its own one-line feedback; pytest's long
+                    # tracebacks re-parse every source file on the way (more
+                    # than half of grading a folder of failing skeletons).
+                    "--tb=native",
+                ],
+                "log": str(log),
+                "key": secrets.token_hex(32),
+                "timeout": timeout,
+                "hidden": str(hidden_copies) if hidden else None,
+                "only": None,
+                "worker": worker.to_json(),
+            }
             if todo is not None:
                 only = scratch / f"only{attempt}.txt"
                 only.write_text("\n".join(todo))
-                command += ["--grade-only", str(only)]
-            key = secrets.token_hex(32)
-            status, output, stuck = _run(command, folder, copies, log, timeout, key)
-            records = _read_log(log, key)
+                settings["only"] = str(only)
+            status, output, stuck = _run(
+                settings, python, folder, scratch, log, timeout, who
+            )
+            records = _read_log(log, settings["key"])
+            for record in records:
+                if record["kind"] == "error":  # e.g. a test worth -3 points
+                    raise GradingError(record["message"])
             if attempt == 1:
                 _collect(records, tests, collect_errors)
                 if not tests:  # nothing to grade: say why
@@ -228,7 +298,53 @@ def _grade(
             if not todo or not started_last:
                 break
         _restore(originals)  # the instructor's folder as it was, too
+    finally:
+        kill_strays(who.uid)  # whatever the submission left, before any report
+        remove(scratch)
+        if worker is not None:
+            remove(worker.root)
     return tests, collect_errors
+
+
+def _submission_modules(folder: Path) -> dict[str, bytes]:
+    """The submission's modules (``*.py`` at the top of ``folder`` that are not
+    test files or conftests), read once, for the worker's read-only copy.
+    Only regular files are read (never a link, which could point anywhere
+    the grader may read), of at most :data:`MAX_TEST_FILE_BYTES` each."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries)
+    except OSError as error:
+        raise GradingError(f"cannot list {folder}: {error.strerror}") from None
+    modules = {}
+    for name in names:
+        if not name.endswith(".py") or name == "conftest.py":
+            continue
+        if fnmatch.fnmatchcase(name, "test_*.py") or not name[:-3].isidentifier():
+            continue
+        where = f"{name} in {folder}"
+        try:
+            fd = os.open(folder / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise GradingError(
+                    f"{where} is a symlink: the grader copies only regular files "
+                    "for a submission to import"
+                ) from None
+            raise GradingError(f"{where} cannot be read: {error.strerror}") from None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                continue  # a folder named x.py is no module to copy
+            data = _read_at_most(fd, MAX_TEST_FILE_BYTES + 1)
+        except OSError as error:
+            raise GradingError(f"{where} cannot be read: {error.strerror}") from None
+        finally:
+            os.close(fd)
+        if len(data) > MAX_TEST_FILE_BYTES:
+            raise _too_big(where)
+        modules[name] = data
+    return modules
 
 
 def _check_folder(name: str, folder: object) -> Path:
@@ -244,30 +360,55 @@ def _check_folder(name: str, folder: object) -> Path:
 
 
 def _run(
-    command: list[str], folder: Path, cwd: Path, log: Path, timeout: float, key: str
+    settings: dict,
+    python: str,
+    folder: Path,
+    scratch: Path,
+    log: Path,
+    timeout: float,
+    who: WorkerUser,
 ) -> tuple[int, str, bool]:
-    """Run pytest in ``cwd`` on the submissions of ``folder``; kill it if a
-    test runs ``_GRACE_SECONDS`` past ``timeout``. Returns (exit status, its
-    output, whether it was killed)."""
+    """Run pytest with ``settings`` on the submissions of ``folder``, under the
+    keeper; kill it if a test runs ``_GRACE_SECONDS`` past ``timeout``. Returns
+    (exit status, its output, whether it was killed)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
+    env.pop(KEY_ENV, None)
     env[SUBMISSION_ENV] = str(folder)
-    env[KEY_ENV] = key
+    env["TMPDIR"] = str(scratch / "tmp")
+    env["PYTHONSAFEPATH"] = "1"  # no script or working folder on sys.path (3.11+)
     # Only the grader's own plugin: installed ones (pytest-randomly, ...) must
     # not change how grading runs.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    with tempfile.TemporaryFile("w+") as output:
+    # The settings go through a pipe: no path or key on a command line.
+    pipe_out, pipe_in = os.pipe()
+    try:
+        data = json.dumps(settings).encode()
+        if len(data) > 60_000:  # a pipe holds 64 KiB; the settings are small
+            raise GradingError("the test process's settings do not fit in a pipe")
+        os.write(pipe_in, data)
+    finally:
+        os.close(pipe_in)
+    command = [python, "-c", BOOT.format(fd=pipe_out)]
+    with tempfile.TemporaryFile("w+", dir=scratch) as output:
         # A session of its own: every process a submission starts belongs to
         # it, and is killed with it before anything is reported. The test
         # process runs under the keeper (:mod:`._keeper`), started by its path
         # so that it imports only the standard library.
-        process = subprocess.Popen(
-            [sys.executable, _keeper.__file__, *command],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=cwd,
-            start_new_session=_POSIX,
-        )
+        try:
+            with Subreaper._lock:
+                process = subprocess.Popen(
+                    [sys.executable, "-I", "-S", _keeper.__file__, str(pipe_out)]
+                    + command,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=scratch / "run",
+                    start_new_session=_POSIX,
+                    pass_fds=(pipe_out,),
+                )
+                Subreaper.keepers.add(process.pid)
+        finally:
+            os.close(pipe_out)
         seen, since, stuck = 0, time.monotonic(), False
         terminated = _on_sigterm_exit()  # so that the finally below runs
         try:
@@ -282,6 +423,9 @@ def _run(
                     stuck = True
         finally:
             _kill_group(process)
+            with Subreaper._lock:
+                Subreaper.keepers.discard(process.pid)
+            kill_strays(who.uid)
             terminated()
         output.seek(0)
         return process.returncode, output.read(), stuck
@@ -445,12 +589,16 @@ def _read_at_most(fd: int, limit: int) -> bytes:
 
 
 def _copy_out(files: dict[Path, bytes], folder: Path, target: Path) -> None:
-    """Write the files of ``folder`` as they were read into an emptied ``target``."""
-    shutil.rmtree(target, ignore_errors=True)
+    """Write the files of ``folder`` as they were read into an emptied
+    ``target``, read-only (files 444, the folder 555)."""
+    if target.exists():
+        remove(target)
     target.mkdir()
     for path, data in files.items():
         if path.parent == folder:
             (target / path.name).write_bytes(data)
+            os.chmod(target / path.name, 0o444)
+    os.chmod(target, 0o555)
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -484,19 +632,33 @@ def _restore(files: dict[Path, bytes]) -> None:
 
 
 def _read_log(log: Path, key: str) -> list[dict]:
-    """The log's records, up to the first that is not the test process's own:
-    cut short by a kill, out of sequence, or not signed with ``key``."""
-    if not log.exists():
-        return []
+    """The log's records, signed with ``key`` and in sequence; an unfinished
+    last line (the test process was killed while writing it) is left out.
+
+    Raises
+    ------
+    GradingError
+        If a finished line is not the test process's own (not signed with
+        ``key``, or out of sequence): something else wrote to the log, and
+        grading stops rather than trust any of it.
+    """
+    try:
+        data = log.read_bytes() if log.exists() else b""
+    except OSError as error:
+        raise GradingError(f"cannot read the grading log: {error.strerror}") from None
     records = []
-    for line in log.read_text(errors="replace").splitlines():
-        text, _, signature = line.rpartition(" ")
+    for number, line in enumerate(data.split(b"\n")[:-1], start=1):
+        text, _, signature = line.decode(errors="replace").rpartition(" ")
         expected = hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(signature, expected):
-            break
-        record = json.loads(text)
-        if record.get("seq") != len(records):
-            break
+        record = None
+        if hmac.compare_digest(signature, expected):
+            record = json.loads(text)
+        if record is None or record.get("seq") != len(records):
+            raise GradingError(
+                f"the grading log was changed while the tests ran (its line "
+                f"{number} is not the test process's): grading stops rather "
+                "than trust it"
+            )
         records.append(record)
     return records
 

@@ -21,9 +21,15 @@ submission can return a wrong answer, but it cannot patch ``pytest.approx``,
 read a test's expected values or forge a grading record, because none of
 those live in its process.
 
-This file runs as a script (``python -I _sandbox.py IN OUT``), so the worker
-never imports ``tabular_mbrl``; an import finder then refuses it to the
-submission (``gridworlds`` and NumPy stay available). It imports only the
+This file runs as a script, so the worker never imports ``tabular_mbrl``.
+When grading, the grader copies it into the worker's area and the test
+process starts it as ``python -I -S bin/_sandbox.py IN OUT SETUP``, as the
+worker's user (see :mod:`._isolation`): SETUP (JSON) names the folder of
+links to NumPy and ``gridworlds`` that becomes its ``sys.path`` besides the
+standard library, the read-only copy of the submission's modules, and the
+resource limits it sets on itself before anything else. No folder on its
+``sys.path`` holds the library's source; an import finder still refuses
+``tabular_mbrl`` by name, with a message that says why. It imports only the
 standard library and NumPy, for the test process to use it as a module too.
 """
 
@@ -32,6 +38,7 @@ from __future__ import annotations
 import builtins
 import importlib.util
 import io
+import json
 import os
 import pickle
 import re
@@ -41,7 +48,40 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
-import numpy as np
+
+def _set_limits(limits: dict, separate: bool) -> None:
+    """The worker's resource limits, set on itself before any student code
+    runs (it cannot raise them again): CPU seconds, address space, file size,
+    open files, no core files, and, when it runs as a user of its own (the
+    count is per user), processes."""
+    import resource
+
+    pairs = [
+        (resource.RLIMIT_CPU, limits["cpu"]),
+        (resource.RLIMIT_AS, limits["address_space"]),
+        (resource.RLIMIT_FSIZE, limits["file_size"]),
+        (resource.RLIMIT_NOFILE, limits["open_files"]),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    if separate:
+        pairs.append((resource.RLIMIT_NPROC, limits["processes"]))
+    for which, value in pairs:
+        hard = resource.getrlimit(which)[1]
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+
+
+#: How the grader set this worker up (None when not started by the grader).
+SETUP: dict | None = None
+if __name__ == "__main__" and len(sys.argv) > 3:
+    SETUP = json.loads(sys.argv[3])
+    os.umask(0o077)
+    _set_limits(SETUP["limits"], SETUP["separate"])
+    # -I -S: the standard library only, then NumPy and gridworlds by links.
+    sys.path.append(SETUP["site"])
+
+import numpy as np  # noqa: E402 - after the worker's sys.path is set
 
 #: What a refused import of the library says.
 NO_LIBRARY = (
@@ -451,7 +491,8 @@ class _Worker(Channel):
 def _import(name: object, folder: object) -> ModuleType:
     if not (isinstance(name, str) and name.isidentifier()):
         raise ValueError(f"module name == {name!r}, must be an identifier")
-    folder = Path(str(folder))
+    # When grading, the submission's modules are the grader's read-only copy.
+    folder = Path(SETUP["modules"] if SETUP else str(folder))
     path = folder / f"{name}.py"
     if name in sys.modules:
         return sys.modules[name]
@@ -471,13 +512,17 @@ def _import(name: object, folder: object) -> ModuleType:
 
 
 def main(argv: list[str]) -> None:
-    """Serve the test process on the pipes whose descriptors are ``argv``."""
+    """Serve the test process on the pipes whose descriptors are ``argv``;
+    say ``("ready",)`` first, once nothing of the grader's is left to set up."""
     sys.meta_path.insert(0, _NoLibrary())
     for name in [m for m in sys.modules if m.partition(".")[0] == "tabular_mbrl"]:
         del sys.modules[name]
     reader = os.fdopen(int(argv[0]), "rb")
     writer = os.fdopen(int(argv[1]), "wb")
     channel = _Worker(reader, writer, trusting=True)
+    import gridworlds  # noqa: F401 - what a submission may import is there
+
+    channel.send(("ready",))
     while True:
         try:
             message = channel.receive()

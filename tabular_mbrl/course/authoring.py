@@ -94,14 +94,16 @@ def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):  # n
 _isolated = False
 
 
-def isolate() -> None:
+def isolate(worker: _client.Worker | None = None) -> None:
     """Run submissions in a worker process from now on (the grading plugin
-    calls this; a student's own ``pytest`` runs them in-process). POSIX only:
-    on Windows, which cannot hand pipes to a child this way, they stay in the
-    test process."""
+    calls this; a student's own ``pytest`` runs them in-process), set up as
+    ``worker`` says (its user, folders and limits; see :mod:`._isolation`).
+    POSIX only: on Windows, which cannot hand pipes to a child this way, they
+    stay in the test process."""
     global _isolated
     if _POSIX:
         _isolated = True
+        _client._PROCESS.worker = worker
         atexit.register(_client._PROCESS.stop)
 
 
