@@ -10,7 +10,14 @@ a first model from (``warmup`` in the Config). Left: goals reached in the next
 ``n_steps`` real steps. Right: the model's k-step prediction error at the end
 (total variation between where k imagined steps and k real ones lead,
 following the rollout policy from the states the run has been in). The lines
-printed under the figure are computed from these runs.
+printed under the figure are computed from these runs: claims, each verdict
+(the words before the colon) from a 95 % bootstrap interval of a difference of
+means over runs (:func:`tabular_mbrl.results.compare`; paired where the runs
+share their warm-up walk: the settings of one maze), then an observation that
+holds by construction. Long rollouts cover fewer start states at a fixed
+budget, which can cost goals with any model; what drift costs is the
+difference in differences: the effect of k with the wrong model minus its
+effect with the same kind of model on the Dyna maze, where it is exact.
 
     python lectures/10_rollouts_and_drift.py [--show] [--quick]
 """
@@ -20,7 +27,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tabular_mbrl import studies
+from tabular_mbrl import results, studies
 from tabular_mbrl.course import run_lecture
 from tabular_mbrl.plotting import plot_study
 from tabular_mbrl.results import Study
@@ -57,58 +64,89 @@ def run(config: Config) -> Study:
 
 
 def claims(study: Study) -> list[str]:
-    """What the lecture says, each sentence computed from the runs: its
-    verdict (the words before the colon) chosen by the numbers after it."""
-    by = {s.name: s for s in study.series}
+    """What the lecture claims, each sentence computed from the runs: its
+    verdict (the words before the colon) chosen by a 95 % interval of a mean
+    over runs of a per-run difference (the settings of a maze share each
+    run's warm-up), or of a difference of two such means (one per maze)."""
+    by = {s.name: s.values for s in study.series}
     k = study.series[0].x
     exact, slippery = studies.DRIFT_MAZES
     last, counted = studies.DRIFT_MODELS
-
-    def error(maze: str, model: str) -> np.ndarray:
-        return by[f"{maze}, {model}, k-step error"].mean()
-
-    def goals(maze: str, model: str, lengths: np.ndarray) -> float:
-        return float(by[f"{maze}, {model}"].values[:, lengths].mean())
-
-    wrong, better = error(slippery, last), error(slippery, counted)
-    first, worst = wrong[0], wrong.max()
-    drifts = worst >= 2 * first
-    none = max(error(exact, model).max() for model in studies.DRIFT_MODELS)
     short, long = k <= SHORT, k >= LONG
-    lost = goals(slippery, last, short) > goals(slippery, last, long)
 
-    def spread(maze: str, model: str) -> float:
-        means = by[f"{maze}, {model}"].mean()
-        return float(means.max() - means.min())
+    def longer(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per run: long rollouts' mean value, short ones', and the first
+        minus the second."""
+        far, near = by[name][:, long].mean(axis=1), by[name][:, short].mean(axis=1)
+        return far, near, far - near
 
-    band = by[f"{slippery}, {counted}"].confidence_interval()
-    flat = spread(slippery, counted) <= float(np.max(band[1] - band[0]))
+    def mean(effect: np.ndarray) -> results.Verdict:
+        """The mean of a per-run difference, against 0."""
+        return results.compare(effect, np.zeros_like(effect), statistic="mean")
+
+    error = by[f"{slippery}, {last}, k-step error"]
+    counted_error = by[f"{slippery}, {counted}, k-step error"]
+    drifts = mean(error[:, long].mean(axis=1) - error[:, 0])
+    far, near, wrong = longer(f"{slippery}, {last}")
+    loses = mean(wrong)
+    right = longer(f"{exact}, {last}")[2]
+    drift = results.compare(wrong, right, statistic="mean")  # two mazes' runs
+    slips_far, slips_near, slips = longer(f"{slippery}, {counted}")
+    modelled = mean(slips)
+    lengths = f"k >= {LONG} against k <= {SHORT}"
     return [
-        f"A wrong model's rollouts {'drift' if drifts else 'do not drift'}: on "
-        f"the slippery maze, the last-outcome (deterministic) model's k-step "
-        f"error is {first:.2f} at k = {k[0]} and up to {worst:.2f} (k = "
-        f"{k[wrong.argmax()]}); the counted (empirical) model's stays at or "
-        f"below {better.max():.2f}.",
-        f"An exact model {'does not drift' if none == 0 else 'drifts'}: on the "
-        f"deterministic maze both models' k-step error is at most {none:.3f} "
-        f"at every k, since each predicts only what it has seen, and the world "
-        f"does that every time.",
-        f"Long rollouts in a wrong model {'learn' if lost else 'do not learn'} "
-        f"less: with the last-outcome model on the slippery maze, rollouts of k <= "
-        f"{SHORT} reach the goal {goals(slippery, last, short):.1f} times, k >= "
-        f"{LONG} {goals(slippery, last, long):.1f} times ({study.y_label}; "
-        f"means over runs and lengths).",
-        f"With a model of the slips, k {'hardly matters' if flat else 'matters'}"
-        f": the counted model's means range over {spread(slippery, counted):.1f} "
-        f"goals across k, no wider than the widest k's 95 % band; on the "
-        f"deterministic maze over {spread(exact, last):.1f} and "
-        f"{spread(exact, counted):.1f}.",
+        "A wrong model's rollouts "
+        + drifts.word("drift back", "drift", "do not clearly drift")
+        + f": on the slippery maze, the last-outcome (deterministic) model's "
+        f"k-step error is {error[:, 0].mean():.2f} at k = {k[0]} and "
+        f"{error[:, long].mean():.2f} at k >= {LONG} (difference "
+        f"{drifts.interval(2)}); the counted (empirical) model's "
+        f"{counted_error[:, 0].mean():.2f} and {counted_error[:, long].mean():.2f}.",
+        "Long rollouts in a wrong model "
+        + loses.word("learn less", "learn more", "make no clear difference")
+        + f": with the last-outcome model on the slippery maze, {lengths}, "
+        f"{far.mean():.1f} against {near.mean():.1f} goals (difference "
+        f"{loses.interval(1)}; {study.y_label}, means over runs and lengths).",
+        drift.word(
+            "Drift costs long rollouts goals beyond what their length costs",
+            "Length costs long rollouts more where the model is exact",
+            "What drift costs cannot be told from what length costs",
+        )
+        + f": long minus short rollouts with the last-outcome model, "
+        f"{loses.interval(1)} goals on the slippery maze, "
+        f"{mean(right).interval(1)} on the Dyna maze, where the model is exact; "
+        f"difference in differences {drift.interval(1)}.",
+        "With a model of the slips, "
+        + modelled.word(
+            "long rollouts learn less",
+            "long rollouts learn more",
+            "k makes no clear difference",
+        )
+        + f": the counted model on the slippery maze, {lengths}, "
+        f"{slips_far.mean():.1f} against {slips_near.mean():.1f} goals "
+        f"(difference {modelled.interval(1)}).",
+    ]
+
+
+def observations(study: Study) -> list[str]:
+    """What holds by construction (no verdict): in a deterministic world a
+    model that predicts only what it has seen is exact."""
+    by = {s.name: s for s in study.series}
+    exact = studies.DRIFT_MAZES[0]
+    none = max(
+        by[f"{exact}, {model}, k-step error"].values.max()
+        for model in studies.DRIFT_MODELS
+    )
+    return [
+        f"On the Dyna maze both models' k-step error is at most {none:.3f} at "
+        "every k, since each predicts only what it has seen, and the world does "
+        "that every time."
     ]
 
 
 def main(config: Config):
     study = run(config)
-    for line in claims(study):
+    for line in claims(study) + observations(study):
         print(line)
     fig, ax = plt.subplots(figsize=(11, 4.5))
     plot_study(study, ax=ax)

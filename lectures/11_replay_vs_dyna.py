@@ -8,7 +8,11 @@ or with the counted outcome frequencies (empirical). Three mazes ask where
 that matters: the Dyna maze, the same maze with slippery floors, and the
 blocking maze, whose short path closes after 1,000 real steps. Each bar is
 the mean over runs of the goals reached in the last 1,000 real steps. The
-lines printed under the figure are computed from these runs.
+lines printed under the figure are computed from these runs, each verdict
+(the words before the colon) from a 95 % bootstrap interval of a difference
+of those means (:func:`tabular_mbrl.results.compare`); 50 runs, so that the
+intervals decide what the models do on slippery floors and on the blocking
+maze.
 
     python lectures/11_replay_vs_dyna.py [--show] [--quick]
 """
@@ -18,14 +22,14 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tabular_mbrl import studies
+from tabular_mbrl import results, studies
 from tabular_mbrl.course import run_lecture
 from tabular_mbrl.results import Study
 
 
 @dataclass(frozen=True)
 class Config:
-    n_runs: int = 20  # runs per agent and maze
+    n_runs: int = 50  # runs per agent and maze
     n_steps: int = 3000  # real steps per run on the Dyna mazes
     blocking_steps: int = 3000  # real steps on the blocking maze (closes at 1000)
     n_updates: int = 10  # replays or planning backups per real step, for all
@@ -55,42 +59,54 @@ FOUND = 10
 
 
 def claims(study: Study) -> list[str]:
-    """What the lecture says, each sentence computed from the runs (mean goals
-    at the end; on the blocking maze, runs that found the new path, k/N): its
-    verdict (the words before the colon) chosen by the numbers after it."""
+    """What the lecture claims, each sentence computed from the runs (goals
+    in the last steps, per run): its verdict (the words before the colon)
+    chosen by 95 % intervals of differences of means, the numbers after it."""
     by = {s.name: s.values for s in study.series}
     replay, last, counts = (by[name] for name in studies.REPLAY_VS_DYNA)
-    mean = {name: values.mean(axis=0) for name, values in by.items()}
-    r, d, c = (mean[name] for name in studies.REPLAY_VS_DYNA)
+
+    def differ(a: np.ndarray, b: np.ndarray, maze: int) -> results.Verdict:
+        return results.compare(a[:, maze], b[:, maze], statistic="mean")
 
     def says(maze: int) -> str:
         return (
-            f"replay {r[maze]:.1f}, last-outcome model {d[maze]:.1f}, counted "
-            f"model {c[maze]:.1f} goals (means)"
+            f"replay {replay[:, maze].mean():.1f}, last-outcome model "
+            f"{last[:, maze].mean():.1f}, counted model {counts[:, maze].mean():.1f} "
+            "goals (means)"
         )
 
     def found(values: np.ndarray) -> str:
         return f"{(values[:, 2] >= FOUND).sum()}/{len(values)}"
 
-    ends = [r[0], d[0], c[0]]
-    little = (max(ends) - min(ends)) / max(ends) <= 0.15
-    hurts = d[1] < min(r[1], c[1])
-    k = {name: (v[:, 2] >= FOUND).sum() for name, v in by.items()}
-    pays = k[studies.REPLAY_VS_DYNA[1]] > k[studies.REPLAY_VS_DYNA[2]]
+    rule = differ(replay, last, 0)
+    hurts = differ(last, counts, 1)
+    pays = differ(last, counts, 2)
     return [
-        f"The sampling rule matters {'little' if little else 'a lot'} on the "
-        f"Dyna maze: {says(0)}. Replay draws transitions as often as they "
-        f"happened, Dyna every known pair as often; in a deterministic maze "
-        f"both hold the same transitions.",
-        f"A last-outcome model {'hurts' if hurts else 'does not hurt'} on "
-        f"slippery floors: {says(1)}. Replay and counts keep the frequencies of "
-        f"slips; a model of the last outcome takes a slip for the rule.",
-        f"Overwriting {'pays' if pays else 'does not pay'} when the wall moves: "
-        f"runs that found the new path (at least {FOUND} goals at the end): "
-        f"last-outcome model {found(last)}, counted model {found(counts)}; "
-        f"replay {found(replay)}. The last-outcome model forgets an old "
-        f"outcome at once and the counts keep it for good; the memory keeps "
-        f"it until it ages out, and Q has to unlearn it after that.",
+        rule.word(
+            "Replay reaches fewer goals than Dyna-Q on the Dyna maze",
+            "Replay reaches more goals than Dyna-Q on the Dyna maze",
+            "The sampling rule makes no clear difference on the Dyna maze",
+        )
+        + f": {says(0)}; replay minus the last-outcome model {rule.interval(1)}. "
+        "Replay draws transitions as often as they happened, Dyna every known "
+        "pair as often; in a deterministic maze both hold the same transitions, "
+        "and the two models the same outcomes.",
+        "A last-outcome model "
+        + hurts.word("hurts", "helps", "makes no clear difference to")
+        + f" Dyna-Q on slippery floors: {says(1)}; the last-outcome model minus "
+        f"the counted one {hurts.interval(1)} (minus replay "
+        f"{differ(last, replay, 1).interval(1)}). "
+        "Replay and counts keep the frequencies of slips; a model of the last "
+        "outcome takes a slip for the rule.",
+        "Overwriting "
+        + pays.word("costs", "pays", "makes no clear difference")
+        + f" when the wall moves: on the blocking maze, {says(2)}; the "
+        f"last-outcome model minus the counted one {pays.interval(1)}. Runs with at "
+        f"least {FOUND} goals (found the new path): last-outcome model "
+        f"{found(last)}, counted model {found(counts)}, replay {found(replay)}. The "
+        "last-outcome model forgets an old outcome at once and the counts keep "
+        "it for good; the memory keeps it until it ages out, and Q has to "
+        "unlearn it after that.",
     ]
 
 
