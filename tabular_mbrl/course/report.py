@@ -7,13 +7,14 @@ test), :class:`GradeReport` (all of them, as a table or as Gradescope's
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from .._files import write_atomically
 
 __all__ = ["GradeReport", "TestResult", "exercise_of"]
 
@@ -128,7 +129,32 @@ class GradeReport:
         }
 
     def write_json(self, path: str | os.PathLike) -> None:
-        """Write :meth:`gradescope` to ``path``, whole or not at all (a
-        temporary file in its folder, renamed over it when complete)."""
+        """Write :meth:`gradescope` to ``path``, whole or not at all, replacing
+        whatever is there.
+
+        The report goes to a new temporary file in the same folder (mode
+        644), renamed over ``path`` when complete: a file there is replaced
+        whatever its permissions, and so is a symlink, never what it points
+        to. If that fails, what was at ``path`` is removed (a file planted
+        there before grading must not stand for this grade) and the error is
+        raised.
+        """
+        path = Path(os.path.abspath(path))
         text = json.dumps(self.gradescope(), indent=2) + "\n"
-        write_atomically(path, lambda handle: handle.write(text))
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name[:200]}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            with contextlib.suppress(OSError):
+                if not stat.S_ISDIR(os.lstat(path).st_mode):
+                    os.unlink(path)
+            raise

@@ -1,0 +1,336 @@
+"""Nothing a submission can reach decides a score (issue 29, item 2): attacks
+on what the test process imports, on the report, and from processes left
+behind. Each is a submission that starts from the skeletons, so its honest
+score is 0, and leaves word of what it did in a drop box; the grader runs as
+the command line does, in a process of its own, where the attack needs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_grading import (  # noqa: F401 - fixtures
+    AS_ROOT,
+    NO_SEPARATION,
+    _grade_user,
+    drop_box,
+    make_folder,
+)
+
+from tabular_mbrl.course import report as reports
+from tabular_mbrl.course.grading import grade
+
+#: Attacks that need root to work (as root they work only if the submission
+#: ran as root too): run where the grader separates, or where it is not root.
+separated_if_root = pytest.mark.skipif(
+    AS_ROOT and NO_SEPARATION is not None,
+    reason=f"as root the worker cannot run as another user: {NO_SEPARATION}",
+)
+
+
+def attack_folder(tmp: Path, source: str, drop: Path, *, whole: bool = False) -> Path:
+    """The handout with exercise 1's skeleton replaced by the attack (and only
+    exercise 1's tests, unless ``whole``); ``@DROP@`` is the drop box."""
+    folder = make_folder(tmp, skeletons=True)
+    if not whole:
+        for path in folder.glob("*ex[0-9][0-9]_*.py"):
+            if "ex01_" not in path.name:
+                path.unlink()
+    source = source.replace("@DROP@", str(drop)).replace("@FOLDER@", str(folder))
+    (folder / "ex01_epsilon_greedy.py").write_text(source)
+    return folder
+
+
+def grade_command(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """``tabular-mbrl grade FOLDER ARGS`` in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "tabular_mbrl", "grade", str(folder), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+# Shared by the attacks: the grading processes above the worker, from /proc.
+FIND_THE_GRADER = '''
+import os
+from pathlib import Path
+
+DROP = Path("@DROP@")
+
+
+def parent_of(pid):
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+
+
+def ancestors():
+    """The worker's parent (the test process), its parent (the keeper), ..."""
+    pid, found = os.getpid(), []
+    while pid > 1:
+        pid = parent_of(pid)
+        found.append(pid)
+    return found
+
+
+def grader_argument(option):
+    """``option``'s value on the grader's command line, if any."""
+    for pid in ancestors():
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\\0")
+        if b"grade" in argv and option.encode() in argv:
+            return argv[argv.index(option.encode()) + 1].decode()
+    return None
+
+
+def tried(action):
+    try:
+        action()
+    except OSError as error:
+        return error.strerror
+    return "done"
+'''
+
+PLANT_A_SHADOW_MODULE = (
+    FIND_THE_GRADER
+    + '''
+import glob
+import signal
+
+# sysconfig is imported when a test first uses numpy.testing; this one makes
+# the grading plugin forget every failure, then stands in for the real one.
+SHADOW = """
+import gc, importlib, sys
+from pathlib import Path
+(Path("@DROP@") / "ran").write_text("ran")
+class Forgetful(dict):
+    def __setitem__(self, key, value):
+        pass
+for o in gc.get_objects():
+    if type(o).__name__ == "_Grading":
+        o.failures = Forgetful()
+here = str(Path(__file__).parent)
+sys.path[:] = [p for p in sys.path if p not in ("", here)]
+del sys.modules["sysconfig"]
+globals().update(vars(importlib.import_module("sysconfig")))
+"""
+
+
+def folders():
+    """Where the test process may import from: the folders on its command
+    line (once its copies of the tests), its working folder, the grader's."""
+    found = set()
+    test_process = ancestors()[0]
+    for arg in Path(f"/proc/{test_process}/cmdline").read_bytes().split(b"\\0"):
+        if arg.startswith(b"/") and os.path.isdir(arg):
+            found.add(arg.decode())
+    found.update(glob.glob("/tmp/tabular-mbrl-grade-*/*/"))
+    try:
+        found.add(os.readlink(f"/proc/{test_process}/cwd"))
+    except OSError:
+        pass
+    return sorted(found)
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    if not (DROP / "planted").exists():
+        planted = []
+        for folder in folders():
+            try:
+                os.chmod(folder, 0o755)  # the copies are read-only: undo it
+            except OSError:
+                pass
+            if tried(lambda: Path(folder, "sysconfig.py").write_text(SHADOW)) == "done":
+                planted.append(folder)
+        (DROP / "planted").write_text(str(len(planted)))
+    raise NotImplementedError("exercise 1: write epsilon_greedy")
+'''
+)
+
+
+def test_attack_a_module_planted_where_the_test_process_imports_from(tmp_path, drop):
+    """Before: the copies of the tests were the test process's ``sys.path[0]``,
+    named on its command line; a ``sysconfig.py`` planted there ran when a
+    test first used ``np.testing``, and made every later test pass (1 -> 80
+    of 80, as any user). Now the test process runs with a safe path from a
+    folder on no path, has imported what the tests use before any student
+    code runs, and its copies are read-only and closed to the worker."""
+    folder = attack_folder(tmp_path / "s", PLANT_A_SHADOW_MODULE, drop, whole=True)
+    report = grade(folder, timeout=5.0)
+    planted = int((drop / "planted").read_text())
+    if NO_SEPARATION is None:
+        assert planted == 0  # as nobody it found no folder it could write
+    assert not (drop / "ran").exists()  # wherever it planted, nothing ran it
+    assert report.score == 0.0, report.table()
+
+
+OUTLIVE_THE_GRADER = (
+    FIND_THE_GRADER
+    + '''
+import signal
+import subprocess
+import sys
+
+# Waits for results.json, then rewrites it with full marks, for a minute.
+DAEMON = """
+import json, sys, time
+from pathlib import Path
+path = Path(sys.argv[1])
+for _ in range(600):
+    time.sleep(0.1)
+    if path.exists() and json.loads(path.read_text())["score"] < 10:
+        path.write_text(json.dumps({"score": 10.0, "tests": []}))
+"""
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    if not (DROP / "daemon.pid").exists():
+        results = grader_argument("--json")
+        daemon = subprocess.Popen(
+            [sys.executable, "-c", DAEMON, results], start_new_session=True
+        )
+        (DROP / "daemon.pid").write_text(str(daemon.pid))
+        keeper = ancestors()[1]
+        (DROP / "keeper").write_text(tried(lambda: os.kill(keeper, signal.SIGKILL)))
+    raise NotImplementedError("exercise 1: write epsilon_greedy")
+'''
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+def test_attack_a_daemon_that_kills_the_keeper_dies_before_the_report(tmp_path, drop):
+    """Before: a daemon in a session of its own, whose keeper the submission
+    killed, outlived the grader and rewrote results.json (0 -> 80 of 80, the
+    printed table still 0). Now the grader is a subreaper too and kills every
+    process left before it returns; as root the keeper is out of reach."""
+    folder = attack_folder(tmp_path / "s", OUTLIVE_THE_GRADER, drop)
+    results = tmp_path / "results.json"
+    done = grade_command(folder, "--json", str(results), "--timeout", "5")
+    assert done.returncode == 0, done.stderr
+    daemon = int((drop / "daemon.pid").read_text())
+    assert not Path(f"/proc/{daemon}").exists(), "the daemon outlived the grader"
+    killed = (drop / "keeper").read_text()
+    assert killed == ("done" if NO_SEPARATION else "Operation not permitted")
+    assert json.loads(results.read_text())["score"] == 0.0
+
+
+SITE_PACKAGES_PTH = (
+    FIND_THE_GRADER
+    + """
+import signal
+import sys
+
+# In every later test process of a grading (nowhere else: the guard), every
+# result is signed "passed".
+PAYLOAD = (
+    "import os, json; os.environ.get('TABULAR_MBRL_SUBMISSION') and "
+    "setattr(json, 'dumps', (lambda d: lambda o, *a, **k: d(dict(o, passed=True, "
+    "output='') if isinstance(o, dict) and o.get('kind') == 'result' else o, *a, "
+    "**k))(json.dumps))\\n"
+)
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    if not (DROP / "pth").exists():
+        numpy = Path(os.path.realpath(sys.modules["numpy"].__file__))
+        pth = numpy.parents[1] / "zz_tabular_mbrl_attack.pth"
+        (DROP / "pth").write_text(str(pth))
+        (DROP / "wrote").write_text(tried(lambda: pth.write_text(PAYLOAD)))
+        os.kill(ancestors()[0], signal.SIGKILL)  # a new test process, please
+    raise NotImplementedError("exercise 1: write epsilon_greedy")
+"""
+)
+
+
+@separated_if_root
+def test_attack_a_pth_file_planted_in_site_packages(tmp_path, drop):
+    """Before: as root (or with an instructor's own venv) the submission wrote
+    a ``.pth`` file into site-packages that the next test process ran, which
+    signed every result "passed" (0 -> 79 of 80). Now, as root, it runs as a
+    user who cannot write there (and grading refuses a Python installation
+    that user could write to)."""
+    folder = attack_folder(tmp_path / "s", SITE_PACKAGES_PTH, drop)
+    try:
+        report = grade(folder, timeout=5.0)
+    finally:
+        pth = Path((drop / "pth").read_text())
+        planted = pth.exists()
+        pth.unlink(missing_ok=True)
+    assert not planted and (drop / "wrote").read_text() == "Permission denied"
+    assert report.score == 0.0, report.table()
+
+
+FORGE_THE_REPORT = (
+    FIND_THE_GRADER
+    + """
+import fcntl
+import json
+
+
+def immutable(path):
+    with open(path) as file:  # FS_IOC_SETFLAGS with FS_IMMUTABLE_FL
+        fcntl.ioctl(file, 0x40086602, (0x10).to_bytes(8, "little"))
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    if not (DROP / "forged").exists():
+        results = Path(grader_argument("--json"))
+        forged = {"score": 10.0, "output": "10 / 10 points", "tests": []}
+        steps = {
+            "write": lambda: results.write_text(json.dumps(forged)),
+            "read-only": lambda: results.chmod(0o444),
+            "immutable": lambda: immutable(results),
+        }
+        outcome = {step: tried(action) for step, action in steps.items()}
+        (DROP / "forged").write_text(json.dumps(outcome))
+    raise NotImplementedError("exercise 1: write epsilon_greedy")
+"""
+)
+
+
+@separated_if_root
+def test_attack_a_report_forged_early_and_made_read_only_is_replaced(tmp_path, drop):
+    """Before: full marks written to the ``--json`` path before the grader got
+    there, made read-only or immutable, stayed; the grader exited 2. Now the
+    report replaces whatever is there (a new file renamed over it), and as
+    root the submission cannot write there, nor make a file immutable."""
+    folder = attack_folder(tmp_path / "s", FORGE_THE_REPORT, drop)
+    results = tmp_path / "results.json"
+    done = grade_command(folder, "--json", str(results), "--timeout", "5")
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads((drop / "forged").read_text())
+    if NO_SEPARATION is None:
+        assert outcome["write"] == "Permission denied"
+    else:  # as the grader's own user it can write, but not make it immutable
+        assert outcome == {
+            "write": "done",
+            "read-only": "done",
+            "immutable": "Operation not permitted",
+        }
+    data = json.loads(results.read_text())
+    assert data["score"] == 0.0 and len(data["tests"]) == 6
+
+
+def test_the_report_replaces_a_read_only_file_and_a_symlink_not_its_target(
+    tmp_path,
+):
+    result = reports.TestResult("t::a", "a", "ex01", 2.0, score=2.0)
+    report = reports.GradeReport([result])
+    results = tmp_path / "results.json"
+    results.write_text('{"score": 80}')
+    results.chmod(0o444)
+    report.write_json(results)
+    assert json.loads(results.read_text())["score"] == 2.0
+    assert results.stat().st_mode & 0o777 == 0o644
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me")
+    results.unlink()
+    results.symlink_to(target)
+    report.write_json(results)
+    assert not results.is_symlink() and target.read_text() == "keep me"
+    assert json.loads(results.read_text())["score"] == 2.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "elsewhere.txt",
+        "results.json",
+    ]
