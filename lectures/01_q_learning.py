@@ -72,9 +72,10 @@ def claims(result) -> list[str]:
     shortest = tm.shortest_path_length(env.model(), env.start_state)
     greedy = tm.greedy_path_length(agent.q, env.model(), env.start_state)
     learns = "learns" if greedy == shortest else "misses"
+    walks = "never reaches the goal" if greedy is None else f"walks {greedy} steps"
     return [
         f"Q-learning {learns} the shortest path: "
-        f"its greedy policy walks {greedy} steps, the shortest path {shortest}.",
+        f"its greedy policy {walks}, the shortest path {shortest}.",
     ]
 
 

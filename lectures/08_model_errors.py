@@ -97,7 +97,7 @@ def observations(study: Study) -> list[str]:
         f"The most likely true outcome, with no learning error, already errs by "
         f"{likely[0]:.2f} / {likely[-1]:.2f} at 1 / {h} steps, "
         f"{likely[-1] / deterministic[-1]:.0%} of the learned deterministic "
-        f"model's error at {h}: that much is being deterministic.",
+        f"model's error at {h}; that much comes from being deterministic alone.",
     ]
 
 

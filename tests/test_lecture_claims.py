@@ -4,6 +4,7 @@ Config: the verdict of every sentence is the one the lecture teaches.
 Lectures 02, 03 and 04's claims are tested in test_book_results.py, from the
 runs that test Figures 8.2, 8.4 and 8.5 and Example 8.4 there."""
 
+import copy
 import dataclasses
 import importlib.util
 import pathlib
@@ -130,30 +131,69 @@ def test_lecture_6_first_goal_counts_every_run():
     assert first_goal(since[[1, 1, 2]]).text() == ">= 4"  # here it can
 
 
-def test_lecture_8_model_error_claims():
-    lecture = load("08_model_errors")
-    study = lecture.run(lecture.Config())
+def test_lecture_8_model_error_claims(lecture_at_defaults):
+    lecture, _, study = lecture_at_defaults("08_model_errors")
     verdicts = [line.split(":")[0] for line in lecture.claims(study)]
     assert verdicts == [
-        "Errors compound",
-        "Being deterministic is most of it",
+        "Counting outcomes predicts better than keeping the last",
         "Estimation error shrinks with data",
     ]
+    # What holds for any deterministic model is said without a verdict.
+    assert not any(":" in line for line in lecture.observations(study))
 
 
-def test_lecture_11_replay_vs_dyna_claims():
-    lecture = load("11_replay_vs_dyna")
-    config = lecture.Config()
-    # One job: the two Dyna-Q settings share a batch (jobs changes no number).
-    study = lecture.run(dataclasses.replace(config, jobs=1))
+def test_lecture_8_verdicts_follow_their_numbers(lecture_at_defaults, swap):
+    lecture, _, study = lecture_at_defaults("08_model_errors")
+    before = lecture.claims(study)
+    more = studies.model_error_names()[-1]
+    pairs = {
+        0: ("empirical model", "deterministic model"),
+        1: ("empirical model", more),
+    }
+    for line, (a, b) in pairs.items():
+        after = lecture.claims(swap(study, a, b, field="values"))
+        assert after[line].split(":")[0] != before[line].split(":")[0], (a, b)
+    tie = swap(study, more, "empirical model", field="values", copy=True)
+    assert lecture.claims(tie)[1].startswith("Estimation error makes no clear")
+
+
+def test_lecture_11_replay_vs_dyna_claims(lecture_at_defaults):
+    lecture, config, study = lecture_at_defaults("11_replay_vs_dyna")
+    assert config.n_runs >= 50  # what the intervals of the last two claims need
     assert [s.name for s in study.series] == list(studies.REPLAY_VS_DYNA)
     assert all(s.values.shape == (config.n_runs, 3) for s in study.series)
     verdicts = [line.split(":")[0] for line in lecture.claims(study)]
-    assert verdicts == [
-        "The sampling rule matters little on the Dyna maze",
-        "A last-outcome model hurts on slippery floors",
+    # The first is 'no clear difference' at seed 0; at fresh seeds it may
+    # also find replay behind (9 of 10 gave no clear difference): never ahead.
+    assert verdicts[0] != "Replay reaches more goals than Dyna-Q on the Dyna maze"
+    assert verdicts[1:] == [
+        "A last-outcome model hurts Dyna-Q on slippery floors",
         "Overwriting pays when the wall moves",
     ]
+
+
+def test_lecture_11_verdicts_follow_their_numbers(lecture_at_defaults, swap):
+    lecture, _, study = lecture_at_defaults("11_replay_vs_dyna")
+    replay, last, counted = studies.REPLAY_VS_DYNA
+    before = lecture.claims(study)
+    after = lecture.claims(swap(study, last, counted, field="values"))
+    assert after[1].startswith("A last-outcome model helps Dyna-Q")
+    assert after[2].startswith("Overwriting costs")
+    tie = lecture.claims(swap(study, last, counted, field="values", copy=True))
+    assert tie[1].startswith("A last-outcome model makes no clear difference")
+    assert tie[2].startswith("Overwriting makes no clear difference")
+    # Replay 10 goals behind Dyna-Q in every run of the Dyna maze, then ahead.
+    values = {s.name: s.values for s in study.series}
+    for shift, word in ((-10, "fewer"), (10, "more")):
+        ahead = values[last].copy()
+        ahead[:, 0] += shift
+        series = [
+            dataclasses.replace(s, values=ahead) if s.name == replay else s
+            for s in study.series
+        ]
+        first = lecture.claims(dataclasses.replace(study, series=series))[0]
+        assert first.startswith(f"Replay reaches {word} goals"), first
+    assert before[0].startswith("The sampling rule makes no clear difference")
 
 
 def test_lecture_12_intermediate_goal_claims(lecture_at_defaults):
@@ -214,36 +254,56 @@ def test_waypoints_mpc_walks_each_leg_by_its_shortest_path(lecture_at_defaults):
     assert told.max() <= config.max_steps
 
 
-def test_lecture_9_replanning_claims():
-    lecture = load("09_replanning_vs_open_loop")
-    study = lecture.run(lecture.Config())
+def test_lecture_9_replanning_claims(lecture_at_defaults):
+    lecture, _, study = lecture_at_defaults("09_replanning_vs_open_loop")
     assert study.series[0].name == "replan every step (MPC)"
     assert study.series[-1].name == "open loop"
     verdicts = [line.split(":")[0] for line in lecture.claims(study)]
-    assert verdicts == [
-        "Without slips replanning does not matter",
-        "Replanning at every step pays",
+    assert verdicts[0] == "Replanning at every step pays"
+    # Every step against every 2 is often too close to call at 10 runs; the
+    # chain never has a schedule clearly beat one that replans more often.
+    assert verdicts[1] in (
         "The more often it replans, the fewer steps",
-    ]
-    # Without slips the learned model is exact: 14 steps, every episode.
+        "Replanning more often never costs steps",
+    )
+    # Without slips the learned model is exact: 14 steps, every episode. Said
+    # without a verdict: it holds by construction.
     assert all((s.values[:, 0] == 14).all() for s in study.series)
+    assert not any(":" in line for line in lecture.observations(study))
 
 
-def test_lecture_1_q_learning_claims():
-    lecture = load("01_q_learning")
-    env, agent, returns = result = lecture.run(lecture.Config())
+def test_lecture_9_verdicts_follow_their_numbers(lecture_at_defaults, swap):
+    lecture, _, study = lecture_at_defaults("09_replanning_vs_open_loop")
+    names = [s.name for s in study.series]
+    after = lecture.claims(swap(study, names[0], names[-1], field="values"))
+    assert after[0].startswith("Replanning at every step costs steps")
+    tie = lecture.claims(swap(study, names[0], names[-1], field="values", copy=True))
+    assert tie[0].startswith("Replanning at every step makes no clear difference")
+    worse = lecture.claims(swap(study, names[2], names[3], field="values"))
+    assert worse[1].startswith("Replanning more often does not always save steps")
+
+
+def test_lecture_1_q_learning_claims(lecture_at_defaults):
+    lecture, _, result = lecture_at_defaults("01_q_learning")
+    env, agent, returns = result
     verdicts = [line.split(":")[0] for line in lecture.claims(result)]
-    assert verdicts == [
-        "Q-learning learns the shortest path",
-        "Exploring costs on the way",
-        "Model-free",
-    ]
+    assert verdicts == ["Q-learning learns the shortest path"]
+    # What cannot come out otherwise is said without a verdict.
+    observations = lecture.observations(result)
+    assert not any(":" in line for line in observations)
     assert agent.n_planning_updates == 0  # model-free: no planning at all
     # The clipped episodes are counted, not hidden.
     clipped = int((returns < lecture.FLOOR).sum())
-    assert (
-        f"{clipped} of {returns.size} returns were below" in lecture.claims(result)[2]
-    )
+    assert f"{clipped} of {returns.size} returns were below" in observations[1]
+
+
+def test_lecture_1_verdict_follows_its_numbers(lecture_at_defaults):
+    lecture, _, (env, agent, returns) = lecture_at_defaults("01_q_learning")
+    untrained = copy.deepcopy(agent)
+    untrained.q[:] = 0.0  # every action tied: no greedy path leaves the start
+    (line,) = lecture.claims((env, untrained, returns))
+    assert line.startswith("Q-learning misses the shortest path: its greedy policy")
+    assert "never reaches the goal" in line
 
 
 def test_lecture_5_random_shooting_claims(lecture_at_defaults):
@@ -288,16 +348,49 @@ def test_lecture_5_verdicts_follow_their_numbers(lecture_at_defaults):
     assert before[4] != swapped(dyna, "MPC, true model", copy=True)[4]
 
 
-def test_lecture_10_rollout_drift_claims():
-    lecture = load("10_rollouts_and_drift")
-    config = lecture.Config()
-    study = lecture.run(config)  # as it runs: the two mazes side by side
+def test_lecture_10_rollout_drift_claims(lecture_at_defaults):
+    lecture, config, study = lecture_at_defaults("10_rollouts_and_drift")
     assert len(study.series) == 8 and study.panel_labels[0] == study.y_label
     assert all(s.values.shape == (config.n_runs, 6) for s in study.series)
     verdicts = [line.split(":")[0] for line in lecture.claims(study)]
-    assert verdicts == [
+    assert verdicts[:2] == [
         "A wrong model's rollouts drift",
-        "An exact model does not drift",
         "Long rollouts in a wrong model learn less",
-        "With a model of the slips, k hardly matters",
     ]
+    # Drift's own cost, a difference in differences, is about 0.5 goals at
+    # 40 runs per maze: mostly too close to call; never the other way round.
+    assert verdicts[2] != "Length costs long rollouts more where the model is exact"
+    assert verdicts[3] != "With a model of the slips, long rollouts learn more"
+    assert not any(":" in line for line in lecture.observations(study))
+
+
+def test_lecture_10_verdicts_follow_their_numbers(lecture_at_defaults, swap):
+    lecture, _, study = lecture_at_defaults("10_rollouts_and_drift")
+    exact, slippery = studies.DRIFT_MAZES
+    last, counted = studies.DRIFT_MODELS
+    wrong, right = f"{slippery}, {last}", f"{exact}, {last}"
+    values = {s.name: s.values for s in study.series}
+
+    def given(**new):
+        series = [
+            dataclasses.replace(s, values=new[s.name]) if s.name in new else s
+            for s in study.series
+        ]
+        return lecture.claims(dataclasses.replace(study, series=series))
+
+    # The wrong model's error as the exact model's (0 at every k): no drift.
+    error = f"{wrong}, k-step error"
+    no_drift = swap(study, error, f"{right}, k-step error", field="values")
+    assert lecture.claims(no_drift)[0].startswith(
+        "A wrong model's rollouts do not clearly drift"
+    )
+    # The rollout lengths reversed: long ones learn what short ones did.
+    reversed_k = given(**{wrong: values[wrong][:, ::-1]})
+    assert reversed_k[1].startswith("Long rollouts in a wrong model learn more")
+    # Where the model is exact, long rollouts now gain: drift is the cost.
+    assert given(**{right: values[right][:, ::-1]})[2].startswith("Drift costs")
+    assert given(**{right: values[wrong]})[2].startswith("What drift costs cannot")
+    slips = f"{slippery}, {counted}"
+    assert given(**{slips: values[wrong][:, ::-1]})[3].startswith(
+        "With a model of the slips, long rollouts learn more"
+    )
