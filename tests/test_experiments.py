@@ -225,37 +225,6 @@ def test_run_steps_reports_the_change_and_counts_separately():
     assert tm.run_steps(maze, dyna(0), n_steps=5).change_step is None
 
 
-def test_backups_until_optimal_counts_real_steps_and_planning_for_every_agent():
-    def agents(cls, **kwargs):
-        return lambda env, rng: cls(
-            env.n_states, env.n_actions, alpha=0.5, rng=rng, **kwargs
-        )
-
-    dyna_backups = tm.backups_until_optimal(
-        maze, agents(tm.DynaQAgent), n_runs=2, seed=0
-    )
-    ps_backups = tm.backups_until_optimal(
-        maze, agents(tm.PrioritizedSweepingAgent), n_runs=2, seed=0
-    )
-    # Dyna-Q makes 1 + 5 backups per real step; prioritized sweeping 1 (the
-    # real pair's priority) and at most 5 from its queue: the same rule.
-    assert (dyna_backups % 6 == 0).all()
-    assert np.isfinite(ps_backups).all()
-    made = []
-
-    def sweeping(env, rng):
-        made.append(agents(tm.PrioritizedSweepingAgent)(env, rng))
-        return made[-1]
-
-    one = tm.backups_until_optimal(maze, sweeping, n_runs=1, seed=0)
-    agent = made[0]
-    assert one[0] == ps_backups[0]  # the same seeded run
-    assert one[0] == agent.n_planning_updates + agent.n_real_steps
-    assert agent.n_planning_updates < 5 * agent.n_real_steps
-    never = tm.backups_until_optimal(maze, agents(tm.QLearningAgent), max_steps=10)
-    assert np.isnan(never).all()
-
-
 def test_progress_is_reported_per_run():
     calls = []
     tm.run_episodes(

@@ -34,6 +34,7 @@ ORDER = [
     "agents.prioritized_sweeping",
     "agents.random_walk",
     "agents.mpc",
+    "agents._fast_sweeping",
     "agents",
     # What experiments measure, and the reports of it.
     "results.statistics",

@@ -1,0 +1,444 @@
+"""Example 8.4's fast twins: one whole run of prioritized sweeping or Dyna-Q
+until its greedy path is near-shortest, in plain Python, for
+:func:`~tabular_mbrl.backups_until_optimal`.
+
+The agents (:class:`~tabular_mbrl.agents.PrioritizedSweepingAgent`,
+:class:`~tabular_mbrl.agents.DynaQAgent`) are the reference: they read like
+the book's boxes, and each real step goes through the agent-env loop, NumPy
+scalars and the checks of the model and the env. Here the same run is one
+function over Python lists: the env's true model flat over pairs ``state *
+n_actions + action``; what the agent has seen of it (a deterministic world
+shows each pair one outcome); each state's predecessors as a list; the queue
+the agent's own heap; and the agent's random numbers computed from its
+Generator's raw words (:class:`Draws`). The same numbers in the same order
+and the same float operations in the same order: a run gives the same
+actions, the same ``q`` bit for bit and the same counts as the loop, and
+leaves the agent (and its Generator) as the loop would.
+``tests/test_example_8_4.py`` checks this.
+
+What runs here (anything else runs on the loop, see :func:`unsupported`): a
+fresh agent of exactly one of the two classes (no subclass) with a
+:class:`~numpy.random.PCG64` Generator, on a fresh
+:class:`gridworlds.GridWorld` without slip. Its walls never move and each
+pair has one outcome, so a pair's predicted next state never changes, and
+every predecessor of a state is still predicted to lead there.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from typing import Any
+
+import numpy as np
+
+import gridworlds
+
+from ..models import DeterministicModel
+from .dyna_q import DynaQAgent
+from .prioritized_sweeping import PrioritizedSweepingAgent
+
+#: The two agents, each with its run.
+AGENTS = (PrioritizedSweepingAgent, DynaQAgent)
+
+
+class Draws:
+    """What ``rng.random()`` and ``rng.integers(n)`` would return, in the
+    order asked, computed from ``rng``'s raw 64-bit words (NumPy's own
+    formulas for a :class:`~numpy.random.PCG64` Generator): a double is the
+    top 53 bits of a word; ``integers(n)`` is Lemire's bounded draw from a
+    32-bit half, the low half of a new word first, its high half kept for the
+    next. :meth:`close` leaves ``rng`` where those calls would have.
+
+    Reading a list of prefetched words costs a third of a Generator call."""
+
+    BLOCK = 1 << 14  # words fetched at a time
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._bit_generator = rng.bit_generator
+        state = self._bit_generator.state
+        # The high half of the last word split, and whether it is still unused
+        # (NumPy keeps both in the state).
+        self._high, self._has_high = state["uinteger"], bool(state["has_uint32"])
+        self._start = state
+        self._words: list[int] = []
+        self._next = 0  # index into _words
+        self._fetched = 0  # words fetched so far
+
+    def _word(self) -> int:
+        if self._next == len(self._words):
+            self._words = self._bit_generator.random_raw(self.BLOCK).tolist()
+            self._fetched += self.BLOCK
+            self._next = 0
+        self._next += 1
+        return self._words[self._next - 1]
+
+    def random(self) -> float:
+        """``rng.random()``."""
+        return (self._word() >> 11) * (1.0 / 9007199254740992.0)
+
+    def _half_word(self) -> int:
+        if self._has_high:
+            self._has_high = False
+            return self._high
+        word = self._word()
+        self._high, self._has_high = word >> 32, True
+        return word & 0xFFFFFFFF
+
+    def integers(self, n: int) -> int:
+        """``int(rng.integers(n))`` for ``1 <= n < 2**32``."""
+        if n == 1:
+            return 0  # NumPy draws nothing for a range of one
+        scaled = self._half_word() * n
+        if scaled & 0xFFFFFFFF < n:  # rejection: rare, as NumPy does it
+            threshold = (0x100000000 - n) % n
+            while scaled & 0xFFFFFFFF < threshold:
+                scaled = self._half_word() * n
+        return scaled >> 32
+
+    def close(self) -> None:
+        """Leave the Generator as if it had made these draws itself."""
+        used = self._fetched - len(self._words) + self._next
+        self._bit_generator.state = self._start
+        self._bit_generator.advance(used)
+        state = self._bit_generator.state
+        state["has_uint32"], state["uinteger"] = int(self._has_high), self._high
+        self._bit_generator.state = state
+
+
+def _draws_agree() -> bool:
+    """Whether :class:`Draws` gives this NumPy's numbers (checked once)."""
+    if _AGREE:
+        return _AGREE[0]
+    rng, twin = np.random.default_rng(8), np.random.default_rng(8)
+    draws = Draws(twin)
+    same = all(
+        rng.random() == draws.random()
+        and rng.integers(n) == draws.integers(n)
+        and rng.integers(n, size=3).tolist() == [draws.integers(n) for _ in "abc"]
+        for n in (1, 2, 3, 4, 5, 47, 1000, 2**31 + 7) * 50
+    )
+    draws.close()
+    _AGREE.append(same and rng.bit_generator.state == twin.bit_generator.state)
+    return _AGREE[0]
+
+
+_AGREE: list[bool] = []
+
+
+def unsupported(env: Any, agent: Any) -> str:
+    """Why :func:`run_until_optimal` cannot run this env and agent (``''``:
+    it can); the caller then steps them through the loop."""
+    if type(agent) not in AGENTS:
+        names = " or ".join(cls.__name__ for cls in AGENTS)
+        return f"it runs {names} itself, not {type(agent).__name__}"
+    if agent.n_real_steps or agent.model.n_observed or agent.n_planning_updates:
+        return "the agent has taken real steps"
+    if type(agent.model) is not DeterministicModel:
+        return "the agent's model is not a DeterministicModel"
+    if type(agent.rng.bit_generator) is not np.random.PCG64:
+        return "the agent's Generator is not a PCG64"
+    if not _draws_agree():
+        return "this NumPy's Generator draws differently from Draws"
+    if type(env) is not gridworlds.GridWorld:
+        return f"it runs a gridworlds.GridWorld, not {type(env).__name__}"
+    if env.slip > 0 or env.model().next_states.shape[2] != 1:
+        return "the env is not deterministic"
+    if env.total_steps or env.state != env.start_state:
+        return "the env has taken steps"
+    if (env.n_states, env.n_actions) != (agent.n_states, agent.n_actions):
+        return "the agent's table does not match the env"
+    return ""
+
+
+def greedy_walk(
+    q: list[list[float]],
+    successor: list[int],
+    ends: list[bool],
+    start: int,
+    limit: float,
+) -> int | None:
+    """Steps of the greedy walk from ``start`` to a terminating outcome, the
+    first of tied actions taken (as ``np.argmax``), or None if it takes more
+    than ``limit`` steps. ``successor`` and ``ends`` are flat over pairs."""
+    n_actions, state = len(q[0]), start
+    for steps in range(1, int(limit) + 1):
+        row = q[state]
+        pair = state * n_actions + row.index(max(row))
+        if ends[pair]:
+            return steps
+        state = successor[pair]
+    return None
+
+
+def greedy_search(
+    q: list[list[float]],
+    successor: list[int],
+    ends: list[bool],
+    start: int,
+    expanded: set[int],
+) -> int | None:
+    """:func:`~tabular_mbrl.dynamic_programming.greedy_path` on lists: the
+    fewest steps over every greedy action (ties explored; a state whose
+    actions are all tied gives no direction). Adds the states whose rows it
+    reads to ``expanded``."""
+    n_actions, frontier, seen, steps = len(q[0]), [start], {start}, 0
+    while frontier:
+        steps += 1
+        expanded.update(frontier)
+        reached = []
+        for state in frontier:
+            values = q[state]
+            best = max(values)
+            if min(values) == best:
+                continue
+            for action, value in enumerate(values):
+                if value == best:
+                    pair = state * n_actions + action
+                    if ends[pair]:
+                        return steps
+                    reached.append(successor[pair])
+        frontier = []
+        for state in reached:
+            if state not in seen:
+                seen.add(state)
+                frontier.append(state)
+    return None
+
+
+def run_until_optimal(
+    env: gridworlds.GridWorld,
+    agent: PrioritizedSweepingAgent | DynaQAgent,
+    *,
+    bar: float,
+    max_steps: int,
+    check: str = "episode",
+) -> bool:
+    """Run ``agent`` on ``env`` until its greedy path from the start is at
+    most ``bar`` steps long, or for ``max_steps`` real steps; whether it got
+    there. ``check`` is when the path is looked at: ``"episode"`` at each
+    episode's end (the greedy walk, :func:`greedy_walk`), ``"step"`` after
+    every real step (every greedy action, :func:`greedy_search`).
+
+    The agent is left as the loop would leave it; the env is not stepped.
+    Needs an env and agent that :func:`unsupported` passes."""
+    reason = unsupported(env, agent)
+    if reason:
+        raise ValueError(f"the fast run cannot take this env and agent: {reason}")
+    run = _Run(env, agent, bar, check)
+    draws = Draws(agent.rng)
+    if type(agent) is PrioritizedSweepingAgent:
+        done = run.sweep(agent, draws, max_steps)
+    else:
+        done = run.dyna_q(agent, draws, max_steps)
+    draws.close()
+    run.leave(agent)
+    return done
+
+
+class _Run:
+    """The tables one run reads and writes, as lists, and the check."""
+
+    def __init__(self, env, agent, bar: float, check: str) -> None:
+        if check not in ("episode", "step"):
+            raise ValueError(f"check == {check!r}, must be 'episode' or 'step'")
+        true = env.model()
+        self.n_actions = env.n_actions
+        self.successor = true.next_states[..., 0].ravel().tolist()
+        self.rewards = true.rewards[..., 0].ravel().tolist()
+        self.ends = true.terminated[..., 0].ravel().tolist()
+        self.start, self.limit = env.start_state, env.max_steps or 0
+        self.q = agent.q.tolist()
+        self.bar, self.check = bar, check
+        self.observed: list[int] = []  # pairs in the order first seen
+        self.seen = [False] * len(self.successor)
+        self.predecessors: list[list[int]] = [[] for _ in range(env.n_states)]
+        self.steps = self.planned = 0
+        self.watched: set[int] = set()  # rows the last per-step search read
+        self.stale = True  # a watched row changed since
+
+    def select(self, state: int, epsilon: float, draws: Draws) -> int:
+        """Epsilon-greedy in ``q[state]``, ties broken at random
+        (:func:`~tabular_mbrl.agents.epsilon_greedy`'s draws)."""
+        row = self.q[state]
+        if draws.random() < epsilon:
+            return draws.integers(len(row))
+        best = max(row)
+        tied = [a for a, value in enumerate(row) if value == best]
+        return tied[draws.integers(len(tied))] if len(tied) > 1 else tied[0]
+
+    def see(self, pair: int) -> None:
+        """Model(S,A) <- R, S' for a pair seen for the first time (the true
+        outcome: the world is deterministic), and S,A a predecessor of S'."""
+        if not self.seen[pair]:
+            self.seen[pair] = True
+            self.observed.append(pair)
+            self.predecessors[self.successor[pair]].append(pair)
+
+    def done(self, ended: bool) -> bool:
+        """The check after a real step (``ended``: the episode ended)."""
+        if self.check == "step":
+            if not self.stale:
+                return False
+            self.stale, self.watched = False, set()
+            length = greedy_search(
+                self.q, self.successor, self.ends, self.start, self.watched
+            )
+            return length is not None and length <= self.bar
+        return ended and (
+            greedy_walk(self.q, self.successor, self.ends, self.start, self.bar)
+            is not None
+        )
+
+    def sweep(self, agent: PrioritizedSweepingAgent, draws: Draws, max_steps: int):
+        """Prioritized sweeping's box, as :class:`PrioritizedSweepingAgent`."""
+        q, successor, rewards, ends = self.q, self.successor, self.rewards, self.ends
+        n_actions, predecessors, watched = self.n_actions, self.predecessors, None
+        alpha, gamma, epsilon = agent.alpha, agent.gamma, agent.epsilon
+        theta, n_planning = agent.theta, agent.n_planning_steps
+        queue: list[tuple[float, int, int]] = []  # (-P, order, pair)
+        priority = [0.0] * len(successor)  # 0: not in the queue (P > theta >= 0)
+        counts = [0] * len(successor)  # backups per pair
+        order = itertools.count()
+        queued, push, pop = 0, heapq.heappush, heapq.heappop
+        state, in_episode, done = self.start, 0, False
+        while self.steps < max_steps and not done:
+            action = self.select(state, epsilon, draws)  # (a)-(c)
+            pair = state * n_actions + action
+            next_state, reward, terminated = (
+                successor[pair],
+                rewards[pair],
+                ends[pair],
+            )
+            self.steps += 1
+            in_episode += 1
+            self.see(pair)  # (d)
+            # (e), (f): P <- |R + gamma max_a Q(S',a) - Q(S,A)|; into the queue.
+            target = reward if terminated else reward + gamma * max(q[next_state])
+            p = abs(target - q[state][action])
+            if p > theta and p > priority[pair]:
+                queued += priority[pair] == 0.0
+                priority[pair] = p
+                push(queue, (-p, next(order), pair))
+            # (g) up to n backups from the queue, each pushing its predecessors.
+            if self.check == "step":
+                watched = self.watched
+            for _ in range(n_planning):
+                if not queued:
+                    break
+                while True:  # skip superseded entries
+                    negative, _, first = pop(queue)
+                    if priority[first] == -negative:
+                        break
+                priority[first] = 0.0
+                queued -= 1
+                s, a = divmod(first, n_actions)
+                values = q[s]
+                target = (
+                    rewards[first]
+                    if ends[first]
+                    else rewards[first] + gamma * max(q[successor[first]])
+                )
+                values[a] += alpha * (target - values[a])
+                counts[first] += 1
+                self.planned += 1
+                if watched is not None and s in watched:
+                    self.stale = True
+                best = gamma * max(values)
+                for before in predecessors[s]:
+                    target = rewards[before] if ends[before] else rewards[before] + best
+                    p = abs(target - q[before // n_actions][before % n_actions])
+                    if p > theta and p > priority[before]:
+                        queued += priority[before] == 0.0
+                        priority[before] = p
+                        push(queue, (-p, next(order), before))
+            ended = terminated or in_episode == self.limit
+            done = self.done(ended)
+            if ended:
+                state, in_episode = self.start, 0
+            else:
+                state = next_state
+        agent._queue = [(p, o, *divmod(pair, n_actions)) for p, o, pair in queue]
+        agent._priority = self.by_pair(priority)
+        agent._order = order
+        agent.pair_backups = self.by_pair(counts)
+        agent.predecessors = [
+            {divmod(pair, n_actions): None for pair in before}
+            for before in predecessors
+        ]
+        return done
+
+    def by_pair(self, values: list) -> dict[tuple[int, int], Any]:
+        """``{(state, action): value}`` for the pairs whose value is not 0."""
+        return {
+            divmod(pair, self.n_actions): value
+            for pair, value in enumerate(values)
+            if value
+        }
+
+    def dyna_q(self, agent: DynaQAgent, draws: Draws, max_steps: int) -> bool:
+        """Dyna-Q's box, as :class:`DynaQAgent`."""
+        q, successor, rewards, ends = self.q, self.successor, self.rewards, self.ends
+        n_actions, observed = self.n_actions, self.observed
+        alpha, gamma, epsilon = agent.alpha, agent.gamma, agent.epsilon
+        n_planning, integers = agent.n_planning_steps, draws.integers
+        # While q is all 0 and every reward seen is 0, a backup leaves q as it
+        # is: only its draws need making (they are made, in order).
+        idle = not (agent.q.any() or np.signbit(agent.q).any())
+        state, in_episode, done = self.start, 0, False
+        while self.steps < max_steps and not done:
+            action = self.select(state, epsilon, draws)  # (a)-(c)
+            pair = state * n_actions + action
+            next_state, reward, terminated = (
+                successor[pair],
+                rewards[pair],
+                ends[pair],
+            )
+            self.steps += 1
+            in_episode += 1
+            idle = idle and reward == 0
+            changed = not idle
+            if changed:  # (d) direct RL
+                values = q[state]
+                target = reward if terminated else reward + gamma * max(q[next_state])
+                values[action] += alpha * (target - values[action])
+            self.see(pair)  # (e)
+            n_observed = len(observed)
+            drawn = [integers(n_observed) for _ in range(n_planning)]  # (f)
+            self.planned += n_planning
+            if changed:
+                for index in drawn:
+                    first = observed[index]
+                    values = q[first // n_actions]
+                    a = first % n_actions
+                    target = (
+                        rewards[first]
+                        if ends[first]
+                        else rewards[first] + gamma * max(q[successor[first]])
+                    )
+                    values[a] += alpha * (target - values[a])
+                self.stale = True
+            ended = terminated or in_episode == self.limit
+            done = self.done(ended)
+            if ended:
+                state, in_episode = self.start, 0
+            else:
+                state = next_state
+        return done
+
+    def leave(self, agent: Any) -> None:
+        """Write the run's tables and counts back into the agent."""
+        n_actions = self.n_actions
+        agent.q[...] = self.q
+        agent.n_real_steps = self.steps
+        agent.n_planning_updates = self.planned
+        model = agent.model
+        if self.observed:
+            pairs = np.array(self.observed)
+            s, a = np.divmod(pairs, n_actions)
+            model.next_states[s, a, 0] = np.array(self.successor)[pairs]
+            model.rewards[s, a, 0] = np.array(self.rewards)[pairs]
+            model.terminated[s, a, 0] = np.array(self.ends)[pairs]
+            model.observed[s, a] = True
+            model._pairs[: len(pairs)] = np.column_stack([s, a])
+            model.n_observed = len(pairs)
