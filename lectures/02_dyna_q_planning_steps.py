@@ -132,7 +132,7 @@ def observations(result: tuple[Study, Study]) -> list[str]:
         "until then and planning backs up only zeros; episode 1 took "
         + ", ".join(f"{name} {steps.mean():,.0f}" for name, steps in first.items())
         + " real steps on average. The runs of different n take walks of their "
-        f"own, so these differ by chance ({names[-1]} minus {names[0]}: "
+        f"own, so these differ by chance ({names[-1]} minus {names[0]} "
         f"{chance.interval()}); planning's saving comes after it."
     ]
 
