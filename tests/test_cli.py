@@ -60,6 +60,25 @@ SERIES = {
     "model-errors": ("horizon", list(model_error_names())),
     "mpc-budget": ("horizons", ["10 candidates", "100 candidates"]),
     "sim-to-real": ("n_steps", list(SIM_TO_REAL)),
+    "frontier": (
+        None,
+        [
+            "Q-learning",
+            "Dyna-Q alpha=0.1 Q0=0 n=10",
+            "Dyna-Q alpha=0.1 Q0=1 n=10",
+            "Dyna-Q alpha=1 Q0=0 n=10",
+            "Dyna-Q alpha=1 Q0=1 n=10",
+            "prioritized sweeping alpha=1 Q0=1 n=10",
+            "greedy on values",
+            "MPC h=2 x 16",
+            "Q-learning (slippery)",
+            "Dyna-Q alpha=0.1 Q0=0 n=10 (slippery)",
+            "Dyna-Q alpha=0.1 Q0=1 n=10 (slippery)",
+            "Dyna-Q alpha=1 Q0=0 n=10 (slippery)",
+            "Dyna-Q alpha=1 Q0=1 n=10 (slippery)",
+            "greedy on values (slippery)",
+        ],
+    ),
     "rollout-drift": (
         "lengths",
         [

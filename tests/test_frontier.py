@@ -213,6 +213,7 @@ def load():
     return module
 
 
+@pytest.mark.slow
 def test_lecture_13_claims_at_its_defaults(lecture_at_defaults):
     lecture, config, study = lecture_at_defaults(LECTURE)
     assert all(s.convergence.n_runs == config.n_runs for s in study.series)

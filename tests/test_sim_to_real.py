@@ -172,6 +172,7 @@ def test_bad_worlds_and_deployments_are_refused():
         env.step(4)
 
 
+@pytest.mark.slow
 def test_lecture_14_verdicts_at_its_defaults(lecture_at_defaults):
     lecture, config, study = lecture_at_defaults(LECTURE)
     assert config.n_runs >= 20 and config.seed == 0

@@ -82,7 +82,8 @@ class Verdict:
         def number(x: float) -> str:
             if np.isinf(x):
                 return "+inf" if x > 0 else "-inf"
-            return f"{x * scale:+,.{digits}f}"
+            shown = round(x * scale, digits) + 0.0  # no "-0"
+            return f"{shown:+,.{digits}f}"
 
         return (
             f"{number(self.difference)} (95 % interval {number(self.low)} to "
