@@ -50,60 +50,62 @@ class Draws:
     32-bit half, the low half of a new word first, its high half kept for the
     next. :meth:`close` leaves ``rng`` where those calls would have.
 
-    Reading a list of prefetched words costs a third of a Generator call."""
+    ``random`` and ``integers`` are plain functions over prefetched words
+    (closures, cheaper to call than methods): a third of a Generator call."""
 
     BLOCK = 1 << 14  # words fetched at a time
 
     def __init__(self, rng: np.random.Generator) -> None:
-        self._bit_generator = rng.bit_generator
-        state = self._bit_generator.state
-        # The high half of the last word split, and whether it is still unused
-        # (NumPy keeps both in the state).
-        self._high, self._has_high = state["uinteger"], bool(state["has_uint32"])
-        self._start = state
-        self._words: list[int] = []
-        self._next = 0  # index into _words
-        self._fetched = 0  # words fetched so far
+        bit_generator = rng.bit_generator
+        start = bit_generator.state
+        words: list[int] = []
+        # The next word to read, the words fetched, the high half of the last
+        # word split and whether it is still unused (NumPy keeps both).
+        at, fetched = 0, 0
+        high, has_high = start["uinteger"], bool(start["has_uint32"])
 
-    def _word(self) -> int:
-        if self._next == len(self._words):
-            self._words = self._bit_generator.random_raw(self.BLOCK).tolist()
-            self._fetched += self.BLOCK
-            self._next = 0
-        self._next += 1
-        return self._words[self._next - 1]
+        def word() -> int:
+            nonlocal words, at, fetched
+            if at == len(words):
+                words = bit_generator.random_raw(self.BLOCK).tolist()
+                fetched += self.BLOCK
+                at = 0
+            at += 1
+            return words[at - 1]
 
-    def random(self) -> float:
-        """``rng.random()``."""
-        return (self._word() >> 11) * (1.0 / 9007199254740992.0)
+        def random() -> float:
+            """``rng.random()``."""
+            return (word() >> 11) * (1.0 / 9007199254740992.0)
 
-    def _half_word(self) -> int:
-        if self._has_high:
-            self._has_high = False
-            return self._high
-        word = self._word()
-        self._high, self._has_high = word >> 32, True
-        return word & 0xFFFFFFFF
+        def half() -> int:
+            nonlocal high, has_high
+            if has_high:
+                has_high = False
+                return high
+            both = word()
+            high, has_high = both >> 32, True
+            return both & 0xFFFFFFFF
 
-    def integers(self, n: int) -> int:
-        """``int(rng.integers(n))`` for ``1 <= n < 2**32``."""
-        if n == 1:
-            return 0  # NumPy draws nothing for a range of one
-        scaled = self._half_word() * n
-        if scaled & 0xFFFFFFFF < n:  # rejection: rare, as NumPy does it
-            threshold = (0x100000000 - n) % n
-            while scaled & 0xFFFFFFFF < threshold:
-                scaled = self._half_word() * n
-        return scaled >> 32
+        def integers(n: int) -> int:
+            """``int(rng.integers(n))`` for ``1 <= n < 2**32``."""
+            if n == 1:
+                return 0  # NumPy draws nothing for a range of one
+            scaled = half() * n
+            if scaled & 0xFFFFFFFF < n:  # rejection: rare, as NumPy does it
+                threshold = (0x100000000 - n) % n
+                while scaled & 0xFFFFFFFF < threshold:
+                    scaled = half() * n
+            return scaled >> 32
 
-    def close(self) -> None:
-        """Leave the Generator as if it had made these draws itself."""
-        used = self._fetched - len(self._words) + self._next
-        self._bit_generator.state = self._start
-        self._bit_generator.advance(used)
-        state = self._bit_generator.state
-        state["has_uint32"], state["uinteger"] = int(self._has_high), self._high
-        self._bit_generator.state = state
+        def close() -> None:
+            """Leave the Generator as if it had made these draws itself."""
+            bit_generator.state = start
+            bit_generator.advance(fetched - len(words) + at)
+            state = bit_generator.state
+            state["has_uint32"], state["uinteger"] = int(has_high), high
+            bit_generator.state = state
+
+        self.random, self.integers, self.close = random, integers, close
 
 
 def _draws_agree() -> bool:
@@ -243,12 +245,15 @@ class _Run:
         if check not in ("episode", "step"):
             raise ValueError(f"check == {check!r}, must be 'episode' or 'step'")
         true = env.model()
-        self.n_actions = env.n_actions
+        self.n_actions = n_actions = env.n_actions
         self.successor = true.next_states[..., 0].ravel().tolist()
         self.rewards = true.rewards[..., 0].ravel().tolist()
         self.ends = true.terminated[..., 0].ravel().tolist()
         self.start, self.limit = env.start_state, env.max_steps or 0
         self.q = agent.q.tolist()
+        # Per pair: its state's row of q (the same list) and its action.
+        self.row = [row for row in self.q for _ in range(n_actions)]
+        self.action = list(range(n_actions)) * env.n_states
         self.bar, self.check = bar, check
         self.observed: list[int] = []  # pairs in the order first seen
         self.seen = [False] * len(self.successor)
@@ -256,24 +261,6 @@ class _Run:
         self.steps = self.planned = 0
         self.watched: set[int] = set()  # rows the last per-step search read
         self.stale = True  # a watched row changed since
-
-    def select(self, state: int, epsilon: float, draws: Draws) -> int:
-        """Epsilon-greedy in ``q[state]``, ties broken at random
-        (:func:`~tabular_mbrl.agents.epsilon_greedy`'s draws)."""
-        row = self.q[state]
-        if draws.random() < epsilon:
-            return draws.integers(len(row))
-        best = max(row)
-        tied = [a for a, value in enumerate(row) if value == best]
-        return tied[draws.integers(len(tied))] if len(tied) > 1 else tied[0]
-
-    def see(self, pair: int) -> None:
-        """Model(S,A) <- R, S' for a pair seen for the first time (the true
-        outcome: the world is deterministic), and S,A a predecessor of S'."""
-        if not self.seen[pair]:
-            self.seen[pair] = True
-            self.observed.append(pair)
-            self.predecessors[self.successor[pair]].append(pair)
 
     def done(self, ended: bool) -> bool:
         """The check after a real step (``ended``: the episode ended)."""
@@ -290,39 +277,73 @@ class _Run:
             is not None
         )
 
+    def real_steps(self, epsilon: float, draws: Draws, max_steps: int):
+        """The agent-env loop: yields ``(pair, next_state, reward,
+        terminated)`` per real step, the action epsilon-greedy in ``q[state]``
+        with ties broken at random (:func:`~tabular_mbrl.agents.
+        epsilon_greedy`'s draws), the pair remembered (:meth:`see`); after
+        the agent's update, the check, until it passes or ``max_steps``."""
+        q, successor, rewards, ends = self.q, self.successor, self.rewards, self.ends
+        seen, observed, predecessors = self.seen, self.observed, self.predecessors
+        random, integers, n_actions = draws.random, draws.integers, self.n_actions
+        per_step = self.check == "step"
+        state, in_episode = self.start, 0
+        while self.steps < max_steps:
+            row = q[state]
+            if random() < epsilon:
+                action = integers(n_actions)
+            else:
+                best = max(row)
+                if row.count(best) == 1:
+                    action = row.index(best)
+                else:
+                    tied = [a for a, value in enumerate(row) if value == best]
+                    action = tied[integers(len(tied))]
+            pair = state * n_actions + action
+            next_state = successor[pair]
+            self.steps += 1
+            in_episode += 1
+            if not seen[pair]:  # Model(S,A) <- R, S'; S,A leads to S'
+                seen[pair] = True
+                observed.append(pair)
+                predecessors[next_state].append(pair)
+            yield pair, next_state, rewards[pair], ends[pair]
+            ended = ends[pair] or in_episode == self.limit
+            if (ended or per_step) and self.done(ended):
+                return True
+            if ended:
+                state, in_episode = self.start, 0
+            else:
+                state = next_state
+        return False
+
     def sweep(self, agent: PrioritizedSweepingAgent, draws: Draws, max_steps: int):
         """Prioritized sweeping's box, as :class:`PrioritizedSweepingAgent`."""
         q, successor, rewards, ends = self.q, self.successor, self.rewards, self.ends
-        n_actions, predecessors, watched = self.n_actions, self.predecessors, None
-        alpha, gamma, epsilon = agent.alpha, agent.gamma, agent.epsilon
-        theta, n_planning = agent.theta, agent.n_planning_steps
+        rows, actions, predecessors = self.row, self.action, self.predecessors
+        alpha, gamma, theta = agent.alpha, agent.gamma, agent.theta
+        n_planning, per_step = agent.n_planning_steps, self.check == "step"
         queue: list[tuple[float, int, int]] = []  # (-P, order, pair)
         priority = [0.0] * len(successor)  # 0: not in the queue (P > theta >= 0)
         counts = [0] * len(successor)  # backups per pair
         order = itertools.count()
         queued, push, pop = 0, heapq.heappush, heapq.heappop
-        state, in_episode, done = self.start, 0, False
-        while self.steps < max_steps and not done:
-            action = self.select(state, epsilon, draws)  # (a)-(c)
-            pair = state * n_actions + action
-            next_state, reward, terminated = (
-                successor[pair],
-                rewards[pair],
-                ends[pair],
-            )
-            self.steps += 1
-            in_episode += 1
-            self.see(pair)  # (d)
+        steps = self.real_steps(agent.epsilon, draws, max_steps)
+        done = False
+        while True:
+            try:  # (a)-(d): a real step, its pair in the model
+                pair, next_state, reward, terminated = next(steps)
+            except StopIteration as stop:
+                done = stop.value
+                break
             # (e), (f): P <- |R + gamma max_a Q(S',a) - Q(S,A)|; into the queue.
             target = reward if terminated else reward + gamma * max(q[next_state])
-            p = abs(target - q[state][action])
+            p = abs(target - rows[pair][actions[pair]])
             if p > theta and p > priority[pair]:
                 queued += priority[pair] == 0.0
                 priority[pair] = p
                 push(queue, (-p, next(order), pair))
             # (g) up to n backups from the queue, each pushing its predecessors.
-            if self.check == "step":
-                watched = self.watched
             for _ in range(n_planning):
                 if not queued:
                     break
@@ -332,8 +353,7 @@ class _Run:
                         break
                 priority[first] = 0.0
                 queued -= 1
-                s, a = divmod(first, n_actions)
-                values = q[s]
+                values, a = rows[first], actions[first]
                 target = (
                     rewards[first]
                     if ends[first]
@@ -342,22 +362,18 @@ class _Run:
                 values[a] += alpha * (target - values[a])
                 counts[first] += 1
                 self.planned += 1
-                if watched is not None and s in watched:
+                s = first // len(values)
+                if per_step and s in self.watched:
                     self.stale = True
                 best = gamma * max(values)
                 for before in predecessors[s]:
                     target = rewards[before] if ends[before] else rewards[before] + best
-                    p = abs(target - q[before // n_actions][before % n_actions])
+                    p = abs(target - rows[before][actions[before]])
                     if p > theta and p > priority[before]:
                         queued += priority[before] == 0.0
                         priority[before] = p
                         push(queue, (-p, next(order), before))
-            ended = terminated or in_episode == self.limit
-            done = self.done(ended)
-            if ended:
-                state, in_episode = self.start, 0
-            else:
-                state = next_state
+        n_actions = self.n_actions
         agent._queue = [(p, o, *divmod(pair, n_actions)) for p, o, pair in queue]
         agent._priority = self.by_pair(priority)
         agent._order = order
@@ -379,52 +395,41 @@ class _Run:
     def dyna_q(self, agent: DynaQAgent, draws: Draws, max_steps: int) -> bool:
         """Dyna-Q's box, as :class:`DynaQAgent`."""
         q, successor, rewards, ends = self.q, self.successor, self.rewards, self.ends
-        n_actions, observed = self.n_actions, self.observed
-        alpha, gamma, epsilon = agent.alpha, agent.gamma, agent.epsilon
-        n_planning, integers = agent.n_planning_steps, draws.integers
+        rows, actions, observed = self.row, self.action, self.observed
+        alpha, gamma, n_planning = agent.alpha, agent.gamma, agent.n_planning_steps
+        integers, plans = draws.integers, range(n_planning)
         # While q is all 0 and every reward seen is 0, a backup leaves q as it
         # is: only its draws need making (they are made, in order).
         idle = not (agent.q.any() or np.signbit(agent.q).any())
-        state, in_episode, done = self.start, 0, False
-        while self.steps < max_steps and not done:
-            action = self.select(state, epsilon, draws)  # (a)-(c)
-            pair = state * n_actions + action
-            next_state, reward, terminated = (
-                successor[pair],
-                rewards[pair],
-                ends[pair],
-            )
-            self.steps += 1
-            in_episode += 1
-            idle = idle and reward == 0
-            changed = not idle
-            if changed:  # (d) direct RL
-                values = q[state]
-                target = reward if terminated else reward + gamma * max(q[next_state])
-                values[action] += alpha * (target - values[action])
-            self.see(pair)  # (e)
-            n_observed = len(observed)
-            drawn = [integers(n_observed) for _ in range(n_planning)]  # (f)
+        steps = self.real_steps(agent.epsilon, draws, max_steps)
+        while True:
+            try:  # (a)-(c): a real step, and (e): its pair in the model
+                pair, next_state, reward, terminated = next(steps)
+            except StopIteration as stop:
+                return stop.value
             self.planned += n_planning
-            if changed:
-                for index in drawn:
-                    first = observed[index]
-                    values = q[first // n_actions]
-                    a = first % n_actions
-                    target = (
-                        rewards[first]
-                        if ends[first]
-                        else rewards[first] + gamma * max(q[successor[first]])
-                    )
-                    values[a] += alpha * (target - values[a])
-                self.stale = True
-            ended = terminated or in_episode == self.limit
-            done = self.done(ended)
-            if ended:
-                state, in_episode = self.start, 0
-            else:
-                state = next_state
-        return done
+            idle = idle and reward == 0
+            if idle:
+                n_observed = len(observed)
+                for _ in plans:  # (f), the draws only
+                    integers(n_observed)
+                continue
+            # (d) direct RL
+            values, a = rows[pair], actions[pair]
+            target = reward if terminated else reward + gamma * max(q[next_state])
+            values[a] += alpha * (target - values[a])
+            # (f) n backups of pairs seen, drawn uniformly (one draw each)
+            n_observed = len(observed)
+            for index in [integers(n_observed) for _ in plans]:
+                first = observed[index]
+                values, a = rows[first], actions[first]
+                target = (
+                    rewards[first]
+                    if ends[first]
+                    else rewards[first] + gamma * max(q[successor[first]])
+                )
+                values[a] += alpha * (target - values[a])
+            self.stale = True
 
     def leave(self, agent: Any) -> None:
         """Write the run's tables and counts back into the agent."""
