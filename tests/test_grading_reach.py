@@ -334,3 +334,108 @@ def test_the_report_replaces_a_read_only_file_and_a_symlink_not_its_target(
         "elsewhere.txt",
         "results.json",
     ]
+
+
+# -- the channel carries data only (issue 29, item 3) ------------------------------
+QUOTE_THE_HIDDEN_TESTS = (
+    FIND_THE_GRADER
+    + '''
+import glob
+
+
+def hidden_tests():
+    """The hidden test files: on the test process's command line (once), in
+    the grader's folders, or where the grader's --hidden says."""
+    found = set()
+    for pid in ancestors():
+        for arg in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\\0"):
+            if arg.startswith(b"/") and os.path.isdir(arg):
+                found.update(glob.glob(os.path.join(arg.decode(), "test_*.py")))
+    found.update(glob.glob("/tmp/tabular-mbrl-grade-*/hidden/test_*.py"))
+    hidden = grader_argument("--hidden")
+    if hidden:
+        found.update(glob.glob(os.path.join(hidden, "test_*.py")))
+    return sorted(found)
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    sources = []
+    for path in hidden_tests():
+        try:
+            sources.append(Path(path).read_text())
+        except OSError:
+            pass
+    source = " | ".join(sources).replace("\\n", " | ")
+    (DROP / "read").write_text(str(len(source)))
+    raise ValueError(source)
+'''
+)
+
+
+def test_attack_an_error_message_that_quotes_the_hidden_tests(tmp_path, drop):
+    """Before: the hidden tests' paths were on pytest's command line, and an
+    error whose message was their source put 8 KB of hidden tests into the
+    visible feedback. Now no path is on a test process's command line, the
+    copies are closed to the worker, and feedback is one line of at most 500
+    characters that never quotes a hidden test's source. (The instructor's
+    own hidden folder, named on the grader's command line, is readable here,
+    as it is in the repository: the grader warns about that, and the
+    message is still not shown.)"""
+    folder = attack_folder(tmp_path / "s", QUOTE_THE_HIDDEN_TESTS, drop)
+    results = tmp_path / "results.json"
+    hidden = Path(__file__).parent / "grading" / "hidden"
+    done = grade_command(
+        folder, "--hidden", str(hidden), "--json", str(results), "--timeout", "5"
+    )
+    assert done.returncode == 0, done.stderr
+    source = (hidden / "test_ex01_epsilon_greedy.py").read_text()
+    # It found the hidden test (where --hidden says) and read it whole (as the
+    # grader's own user, its copies too).
+    assert int((drop / "read").read_text()) >= len(source.replace("\n", " | "))
+    lines = [line.strip() for line in source.splitlines() if len(line.strip()) > 20]
+    tests = json.loads(results.read_text())["tests"]
+    assert len(tests) == 7
+    for test in tests:
+        assert len(test["output"]) <= 500
+        assert not [line for line in lines if line in test["output"]], test["output"]
+    quoted = [t for t in tests if "quoted a hidden test" in t["output"]]
+    assert len(quoted) >= 5  # every test that called it
+    if NO_SEPARATION is None:
+        assert "can read the hidden tests" in done.stderr
+
+
+READ_THE_TEST_PROCESS_MEMORY = '''
+"""Attack: answer the test's np.asarray with an __array_interface__ that
+points into the test process: the handle of the model the test passed is
+(was) the address of that model there."""
+from pathlib import Path
+
+
+class Window:
+    def __init__(self, address, n):
+        self.__array_interface__ = {
+            "data": (address, True), "shape": (n,), "typestr": "<f8", "version": 3
+        }
+
+
+def rollout_returns(model, state, action_sequences, *, gamma):
+    (Path("@DROP@") / "address").write_text(str(model._id))
+    return Window(model._id, len(action_sequences))
+'''
+
+
+def test_attack_an_array_interface_that_reads_the_test_process(tmp_path, drop):
+    """Before: NumPy in the test process asked the handle for its
+    ``__array_interface__``, the worker answered with an address (handle ids
+    were addresses), and NumPy read that memory: the shape tests passed on
+    whatever lay there (0 -> 3 of 10). Now a handle forwards no special
+    method, and its id is random."""
+    folder = make_folder(tmp_path / "s", skeletons=True)
+    for path in folder.glob("*ex[0-9][0-9]_*.py"):
+        if "ex06_" not in path.name:
+            path.unlink()
+    attack = READ_THE_TEST_PROCESS_MEMORY.replace("@DROP@", str(drop))
+    (folder / "ex06_rollout_returns.py").write_text(attack)
+    report = grade(folder, timeout=5.0)
+    assert (drop / "address").exists()  # it ran, and returned its window
+    assert report.score == 0.0, report.table()

@@ -4,6 +4,7 @@ what crosses, what is refused, and what comes back (see course/_sandbox.py)."""
 from __future__ import annotations
 
 import io
+import operator
 import pickle
 
 import numpy as np
@@ -48,6 +49,41 @@ def own_float():
             return True
 
     return Sneaky(1.0)
+
+
+class Everything:  # answers every special method NumPy and Python ask for
+
+    def __init__(self, address):
+        self.__array_interface__ = {
+            "data": (address, True), "shape": (4,), "typestr": "<f8", "version": 3
+        }
+
+    def __len__(self):
+        return 4
+
+    def __iter__(self):
+        return iter([1.0, 2.0])
+
+    def __index__(self):
+        return 1
+
+    def __bool__(self):
+        return False
+
+    def __array__(self, dtype=None, copy=None):
+        return np.ones(4)
+
+
+def handle_id(scorer):
+    return scorer._id
+
+
+def raw_peek(scorer, name):
+    return scorer._request("getattr", scorer._id, name)
+
+
+def loud(n):
+    raise ValueError("x" * n + "\\nsecond line")
 """
 
 
@@ -96,8 +132,10 @@ def test_student_objects_are_handles_and_test_objects_are_called_back(ex):
 
 def test_a_submission_reaches_only_public_methods_of_test_objects(ex):
     scorer = Scorer()
+    with pytest.raises(AttributeError, match="^__dict__$"):
+        ex.peeks(scorer, "__dict__")  # refused by the worker's handle
     with pytest.raises(AttributeError, match="not available to a submission"):
-        ex.peeks(scorer, "__dict__")
+        ex.raw_peek(scorer, "__dict__")  # and by this process, asked directly
     assert ex.peeks(scorer, "notes") == {"expected": 42}  # public data: a copy
     with pytest.raises(TypeError, match="a StringIO cannot be passed"):
         ex.peeks(scorer, "log")  # an object behind a public name: refused
@@ -132,3 +170,34 @@ def test_repeat_copies_arrays_and_shares_the_generator(ex):
     assert there == pytest.approx(expected) and not there_q.any()
     with pytest.raises(ValueError, match=r"n == -1, must be an int >= 0"):
         repeat(grab, -1, q, np.random.default_rng(0))
+
+
+def test_a_handle_answers_no_special_method_from_the_other_side(ex):
+    """Before: ``__array_interface__`` was asked of the worker, and NumPy read
+    this process's memory at the address it chose; ``len``, ``iter``,
+    ``index`` and ``bool`` ran the worker's answers."""
+    thing = ex.Everything(id(object()))
+    assert isinstance(thing, _sandbox.Handle)
+    array = np.asarray(thing)
+    assert array.dtype == object and array.shape == ()  # opaque, nothing read
+    with pytest.raises(AttributeError):
+        thing.__array_interface__  # noqa: B018
+    for refused in (len, iter, int, float, operator.index):
+        with pytest.raises(TypeError):
+            refused(thing)
+    assert bool(thing) is True  # an object's default, asked of no one
+    assert repr(thing) == "<an object of the other process>"
+
+
+def test_handle_identifiers_are_random_not_addresses(ex):
+    first, second = Scorer(), Scorer()
+    ids = [ex.handle_id(first), ex.handle_id(second), ex.handle_id(first)]
+    assert ids[0] == ids[2] != ids[1]  # one object, one handle
+    assert not {id(first), id(second)} & set(ids)
+    assert all(0 <= i < 2**62 for i in ids)
+
+
+def test_an_error_message_crosses_as_one_line_of_bounded_length(ex):
+    with pytest.raises(ValueError) as info:
+        ex.loud(10_000)
+    assert str(info.value) == "x" * 397 + "..."

@@ -146,6 +146,7 @@ class _SubmissionProcess(_sandbox.Channel):
         # What the worker held is gone, and so are the test's objects it had
         # handles to: old handles refuse to work, names are looked up afresh.
         self.objects.clear()
+        self.identifiers.clear()
         self.generation += 1
         return status
 

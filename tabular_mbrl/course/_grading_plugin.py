@@ -51,6 +51,7 @@ import pytest
 from . import _client, authoring
 from ._isolation import Worker
 from ._runner import set_dumpable
+from ._sandbox import shorten
 from .authoring import GradingTimeout, check_points, failure_line
 from .report import exercise_of
 
@@ -156,6 +157,8 @@ class _Grading:
             return
         record["seq"] = self.sequence
         self.sequence += 1
+        if isinstance(record.get("output"), str):  # one line, of bounded length
+            record["output"] = shorten(" ".join(record["output"].split()), 1000)
         line = json.dumps(record)
         signature = hmac.new(self.key, line.encode(), hashlib.sha256).hexdigest()
         self.log.write(f"{line} {signature}\n")

@@ -38,6 +38,7 @@ from ._isolation import (
     prepare,
     remove,
     resolve_user,
+    unreachable,
     warning,
 )
 from .authoring import SUBMISSION_ENV, check_points
@@ -196,6 +197,8 @@ def _grade(
     originals = _snapshot(folder, hidden)
     modules = _submission_modules(folder)
     line = warning(who)  # once, when the submissions are about to run
+    if who.separate and hidden is not None:
+        line = _readable_hidden(originals, hidden, who)
     if line:
         print(f"tabular-mbrl: {line}", file=sys.stderr)
     # The grader's own folder (mode 700): the copies of the tests, the logs,
@@ -298,6 +301,7 @@ def _grade(
             if not todo or not started_last:
                 break
         _restore(originals)  # the instructor's folder as it was, too
+        _guard_feedback(tests, collect_errors, originals, hidden)
     finally:
         kill_strays(who.uid)  # whatever the submission left, before any report
         remove(scratch)
@@ -682,6 +686,58 @@ def _collect(
             )
         elif record["kind"] == "collect_error":
             collect_errors.append((record["path"], record["output"]))
+
+
+def _readable_hidden(
+    originals: dict[Path, bytes], hidden: Path, who: WorkerUser
+) -> str | None:
+    """A one-line warning if the worker's user can read a hidden test file
+    where the instructor keeps it, else None."""
+    for path in originals:
+        if path.parent == hidden and unreachable(path, who) is None:
+            return (
+                f"warning: the worker's user {who.name} can read the hidden tests "
+                f"in {hidden} ({path.name}): make them readable by the grader only "
+                f"(chmod -R go-rwx {hidden})"
+            )
+    return None
+
+
+def _guard_feedback(
+    tests: dict[str, TestResult],
+    collect_errors: list[tuple[str, str]],
+    originals: dict[Path, bytes],
+    hidden: Path | None,
+) -> None:
+    """Every test's feedback at most :data:`MAX_FEEDBACK` characters on one
+    line, and none that quotes a hidden test's source (a submission that
+    read the hidden tests could raise an error saying them): any run of
+    :data:`_QUOTE` characters of it, whitespace aside, hides the message."""
+    windows: set[str] = set()
+    for path, data in originals.items():
+        if hidden is not None and path.parent == hidden:
+            source = " ".join(data.decode(errors="replace").split())
+            windows.update(
+                source[i : i + _QUOTE] for i in range(len(source) - _QUOTE + 1)
+            )
+
+    def guard(text: str) -> str:
+        text = " ".join(text.split())
+        if windows and any(
+            text[i : i + _QUOTE] in windows for i in range(len(text) - _QUOTE + 1)
+        ):
+            return "the message quoted a hidden test's source, so it is not shown"
+        return _sandbox.shorten(text, MAX_FEEDBACK)
+
+    for test in tests.values():
+        test.output = guard(test.output)
+    collect_errors[:] = [(path, guard(reason)) for path, reason in collect_errors]
+
+
+#: The longest feedback a test shows (characters).
+MAX_FEEDBACK = 500
+#: How many characters of a hidden test's source hide a message quoting them.
+_QUOTE = 32
 
 
 def _results(records: list[dict], tests: dict[str, TestResult]) -> set[str]:

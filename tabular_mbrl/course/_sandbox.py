@@ -42,6 +42,7 @@ import json
 import os
 import pickle
 import re
+import secrets
 import struct
 import sys
 import traceback
@@ -93,7 +94,10 @@ NO_LIBRARY = (
 SUBMISSION_FILE = re.compile(r"^ex\d\d_\w+\.py$")
 
 #: The longest message either side accepts (bytes).
-MAX_MESSAGE = 1 << 30
+MAX_MESSAGE = 64 * 2**20
+
+#: The longest error message that crosses (characters): feedback is one line.
+MAX_ERROR = 400
 
 _PLAIN_TYPES = {
     type(None),
@@ -170,7 +174,18 @@ class ChannelClosed(Exception):
 
 
 class Handle:
-    """An object that lives on the other side of a :class:`Channel`."""
+    """An object that lives on the other side of a :class:`Channel`.
+
+    Only data crosses: calling a handle, and reading one of its public
+    attributes (a name not starting with ``_``), are messages to the owner;
+    nothing else is forwarded. A handle answers no special method
+    (``__array_interface__``, ``__array__``, ``__index__``, ``__len__``,
+    ``__iter__``, ``__bool__`` ...) from the other side: to NumPy, ``len``,
+    ``int`` or ``if`` it is an opaque object, so an answer chosen by the other
+    side can never make this process read its memory at a chosen address or
+    run a loop of its choosing. Its identifier is a random number, not an
+    address.
+    """
 
     __slots__ = ("_channel", "_id", "_generation")
 
@@ -188,47 +203,15 @@ class Handle:
         return self._channel.request(*message)
 
     def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):  # no special or private name crosses
+            raise AttributeError(name)
         return self._request("getattr", self._id, name)
 
     def __call__(self, *args: object, **kwargs: object) -> object:
         return self._request("call", self._id, args, kwargs)
 
-    def _dunder(self, name: str, *args: object) -> object:
-        return self._request("dunder", self._id, name, args)
-
-    def __len__(self) -> int:
-        return self._dunder("__len__")
-
-    def __iter__(self):
-        return self._dunder("__iter__")
-
-    def __next__(self):
-        return self._dunder("__next__")
-
-    def __getitem__(self, key):
-        return self._dunder("__getitem__", key)
-
-    def __contains__(self, item) -> bool:
-        return self._dunder("__contains__", item)
-
-    def __bool__(self) -> bool:
-        return self._dunder("__bool__")
-
-    def __int__(self) -> int:
-        return self._dunder("__int__")
-
-    def __index__(self) -> int:
-        return self._dunder("__index__")
-
-    def __float__(self) -> float:
-        return self._dunder("__float__")
-
     def __repr__(self) -> str:
-        try:
-            text = self._dunder("__repr__")
-        except Exception:  # noqa: BLE001 - a repr must not raise
-            text = "?"
-        return f"<remote {text if isinstance(text, str) else '?'}>"
+        return "<an object of the other process>"
 
 
 class Channel:
@@ -244,7 +227,11 @@ class Channel:
         self.reader, self.writer = reader, writer
         self.trusting = trusting
         self.expose = expose or (lambda value, replying: True)
-        self.objects: dict[int, object] = {}  # what the other side holds handles to
+        #: What the other side holds handles to, by random identifier, and
+        #: the identifier of each (by ``id``), so that an object sent twice
+        #: is one handle.
+        self.objects: dict[int, object] = {}
+        self.identifiers: dict[int, int] = {}
         self.generation = 0
         self._replying = False
 
@@ -275,8 +262,11 @@ class Channel:
             raise TypeError(
                 f"a {type(value).__name__} cannot be passed to or from a submission"
             )
-        ident = id(value)
-        self.objects[ident] = value
+        ident = self.identifiers.get(id(value))
+        if ident is None:
+            ident = secrets.randbits(62)
+            self.objects[ident] = value
+            self.identifiers[id(value)] = ident
         return ("mine", ident)
 
     def _persistent_load(self, key):
@@ -367,13 +357,6 @@ class Channel:
             if not self.trusting and rest[0].startswith("_"):
                 raise AttributeError(f"{rest[0]} is not available to a submission")
             return getattr(target, rest[0])
-        if kind == "dunder" and self.trusting:
-            name, args = rest
-            if name == "__iter__":
-                return iter(target)
-            if name == "__next__":
-                return next(target)
-            return getattr(type(target), name)(target, *args)
         raise ValueError(f"unknown request {kind!r}")
 
 
@@ -444,21 +427,32 @@ def _copy_back(message: tuple, after: object) -> None:
 
 
 def describe_error(error: BaseException) -> tuple[str, str, str]:
-    """(type name, first line of the message, 'exNN_file.py:LINE' or '')."""
-    lines = str(error).strip().splitlines()
+    """(type name, first line of the message, 'exNN_file.py:LINE' or ''),
+    each cut to :data:`MAX_ERROR` characters."""
+    try:
+        lines = str(error).strip().splitlines()
+    except Exception:  # noqa: BLE001 - a __str__ that raises says nothing
+        lines = []
     where = ""
     for frame, line in traceback.walk_tb(error.__traceback__):
         name = Path(frame.f_code.co_filename).name
         if SUBMISSION_FILE.match(name):
             where = f"{name}:{line}"
-    return type(error).__name__, lines[0] if lines else "", where
+    message = lines[0] if lines else ""
+    return shorten(type(error).__name__), shorten(message), shorten(where)
+
+
+def shorten(text: str, most: int = MAX_ERROR) -> str:
+    """``text`` cut to ``most`` characters, ending in '...' if it was cut."""
+    return text if len(text) <= most else text[: most - 3] + "..."
 
 
 def rebuild_error(kind: object, message: object, where: object) -> Exception:
     """The exception to raise for a reply ``("raise", kind, message, where)``:
     a builtin exception type as itself (so ``pytest.raises(ValueError)``
     works), any other as :class:`RemoteError`."""
-    kind, message, where = str(kind), str(message), str(where)
+    kind, message, where = (shorten(str(x)) for x in (kind, message, where))
+    message = message.splitlines()[0] if message.strip() else ""
     builtin = getattr(builtins, kind, None)
     if isinstance(builtin, type) and issubclass(builtin, Exception):
         try:
