@@ -76,6 +76,8 @@ def claims(result: tuple[Study, Study]) -> list[str]:
     curves, policies = result
     done = {s.name: s.convergence for s in curves.series}
     names = list(done)
+    if len(names) < 2:  # one n: nothing to compare it with
+        return []
     says = ", ".join(f"{name} {c.text()} ({c.fraction})" for name, c in done.items())
     saves = {name: results.compare(done[name], done[names[0]]) for name in names[1:]}
     buys = all(v.less for v in saves.values())
@@ -126,6 +128,8 @@ def observations(result: tuple[Study, Study]) -> list[str]:
     curves, _ = result
     first = {s.name: s.values[:, 0] for s in curves.series}
     names = list(first)
+    if len(names) < 2:
+        return []
     chance = results.compare(first[names[-1]], first[names[0]], statistic="mean")
     return [
         "Every n begins with a random walk until the first reward, since Q is 0 "
