@@ -153,8 +153,8 @@ def test_any_error_a_set_value_causes_is_one_line_and_exit_2(
     """A value that gets past the library and breaks the lecture's own code
     (here an IndexError): still one line, naming the error and the --set."""
     monkeypatch.chdir(tmp_path)
-    module = load("02_dyna_q_planning_steps")
-    argv = ["--quick", "--set", "n_planning_steps=0"]
+    module = load("03_changing_mazes")
+    argv = ["--quick", "--set", "blocking_steps=500"]
     with pytest.raises(SystemExit) as exit_:
         run_lecture(
             module.main, module.Config(), "demo.py", argv=argv, quick=module.QUICK
@@ -162,7 +162,7 @@ def test_any_error_a_set_value_causes_is_one_line_and_exit_2(
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert re.fullmatch(
-        r"demo\.py: error: IndexError: [^\n]+ \(with --set n_planning_steps=0\)\n",
+        r"demo\.py: error: IndexError: [^\n]+ \(with --set blocking_steps=500\)\n",
         err,
     ), err
 
