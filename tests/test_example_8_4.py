@@ -74,7 +74,9 @@ def state(agent):
         "rng": agent.rng.bit_generator.state,
     }
     if isinstance(agent, tm.PrioritizedSweepingAgent):
-        kept["queue"] = (agent._queue, agent._priority, next(agent._order))
+        # The same entries (the order of a heap's list may differ; its pops
+        # do not: the entries' keys are unique).
+        kept["queue"] = (sorted(agent._queue), agent._priority, next(agent._order))
         kept["sweeps"] = (agent.pair_backups, agent.predecessors)
     return kept
 
@@ -108,6 +110,12 @@ def test_fast_runs_leave_the_agent_as_the_loop_does(
         assert on_loop == twin
         assert state(agents[0]) == state(agents[1])
         left.append(on_loop)
+        # Left as the loop leaves it: both go on alike, on the loop.
+        for agent in agents:
+            again = maze(scale, max_steps=limit)
+            again.reset(seed=seed)
+            _until_optimal(again, agent, bar, 200, check)
+        assert state(agents[0]) == state(agents[1])
     assert left == ([False] * 3 if limit else left)
 
 
@@ -307,7 +315,7 @@ def test_lecture_4_prioritized_sweeping_claims(lecture_at_defaults):
         "Prioritized sweeping saves backups at the book's alpha = 0.5",
         "At the book's alpha = 0.5 the saving is below the book's 5-10x",
         "Prioritized sweeping saves backups at alpha = 1",
-        "At alpha = 1 the saving is not clearly apart from the book's 5x",
+        "At alpha = 1 the saving is not clearly below the book's 5x",
         "Alpha = 1 saves prioritized sweeping backups against alpha = 0.5",
         "The queue re-serves pairs more times at alpha = 0.5 than at alpha = 1",
     ]
@@ -319,14 +327,17 @@ def test_example_8_4_bounds_at_the_lecture_defaults(lecture_at_defaults):
     _, config, result = lecture_at_defaults(LECTURE)
     runs = result.runs
     assert config.n_runs >= 20
-    assert all(c.n_converged == c.n_runs for per in runs.values() for c in per)
+    # A run may be censored (one in 50 of prioritized sweeping at 188 states
+    # at some seeds), never so many that a median is only a bound.
+    assert not any(c.censored for per in runs.values() for c in per)
     median = {name: np.array([c.median for c in per]) for name, per in runs.items()}
     half = median["Dyna-Q"] / median["Prioritized sweeping"]
     exact = median["Dyna-Q, alpha=1"] / median["Prioritized sweeping, alpha=1"]
-    assert ((1.3 < half) & (half < 5)).all()  # a saving, below the book's
-    assert ((3 < exact) & (exact < 15)).all()
+    assert ((1.5 < half) & (half < 5)).all()  # a saving, below the book's
+    assert ((3 < exact) & (exact < 12)).all()
     assert (exact > half).all()  # alpha = 1 saves more
-    assert np.median(result.repeats[1.0]) < 1.5 < 4 < np.median(result.repeats[0.5])
+    again = {alpha: np.median(r) for alpha, r in result.repeats.items()}
+    assert again[1.0] < 1.5 and 5 < again[0.5] < 8
 
 
 def swapped(result, a, b):
@@ -342,14 +353,24 @@ def test_lecture_4_verdicts_follow_their_numbers(lecture_at_defaults):
     before = verdicts(lecture, result)
     for line, (a, b) in {
         0: ("Dyna-Q", "Prioritized sweeping"),
-        1: ("Dyna-Q", "Prioritized sweeping"),
         2: ("Dyna-Q, alpha=1", "Prioritized sweeping, alpha=1"),
+        3: ("Dyna-Q, alpha=1", "Prioritized sweeping, alpha=1"),
         4: ("Prioritized sweeping", "Prioritized sweeping, alpha=1"),
     }.items():
         after = verdicts(lecture, swapped(result, a, b))
         assert after[line] != before[line], (line, a, b)
     assert verdicts(lecture, swapped(result, "Dyna-Q", "Prioritized sweeping"))[0] == (
         "Prioritized sweeping costs backups at the book's alpha = 0.5"
+    )
+    # A tenth of prioritized sweeping's backups: a saving of 25x, not below 5x.
+    tenth = dict(result.runs)
+    tenth["Prioritized sweeping"] = [
+        lecture.times(c, 0.1) for c in tenth["Prioritized sweeping"]
+    ]
+    more = verdicts(lecture, dataclasses.replace(result, runs=tenth))
+    assert (
+        more[1]
+        == "At the book's alpha = 0.5 the saving is not clearly below the book's 5x"
     )
     same = dict(result.runs)
     same["Dyna-Q"] = same["Prioritized sweeping"]

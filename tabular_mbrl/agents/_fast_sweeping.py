@@ -318,16 +318,27 @@ class _Run:
         return False
 
     def sweep(self, agent: PrioritizedSweepingAgent, draws: Draws, max_steps: int):
-        """Prioritized sweeping's box, as :class:`PrioritizedSweepingAgent`."""
+        """Prioritized sweeping's box, as :class:`PrioritizedSweepingAgent`.
+
+        The queue is the agent's, entries ``(-P, order, pair)`` leaving in
+        that order and a superseded entry skipped, kept as a heap of the
+        distinct ``-P`` and, per ``-P``, its entries first in first out: the
+        same entries leave in the same order, with heap operations on floats
+        only, once per priority rather than once per entry."""
         q, successor, rewards, ends = self.q, self.successor, self.rewards, self.ends
-        rows, actions, predecessors = self.row, self.action, self.predecessors
+        rows, actions = self.row, self.action
         alpha, gamma, theta = agent.alpha, agent.gamma, agent.theta
         n_planning, per_step = agent.n_planning_steps, self.check == "step"
-        queue: list[tuple[float, int, int]] = []  # (-P, order, pair)
+        # Each state's predecessors, each as (pair, its row of q, its action,
+        # its reward, whether it ends), in the order first seen.
+        before: list[list[tuple]] = [[] for _ in self.predecessors]
+        known = 0  # the pairs of self.observed already in `before`
+        keys: list[float] = []  # the distinct -P in the queue, a heap
+        waiting: dict[float, list[tuple[int, int]]] = {}  # -P -> (order, pair)
         priority = [0.0] * len(successor)  # 0: not in the queue (P > theta >= 0)
         counts = [0] * len(successor)  # backups per pair
-        order = itertools.count()
-        queued, push, pop = 0, heapq.heappush, heapq.heappop
+        order, queued = 0, 0
+        push, pop, observed = heapq.heappush, heapq.heappop, self.observed
         steps = self.real_steps(agent.epsilon, draws, max_steps)
         done = False
         while True:
@@ -336,20 +347,36 @@ class _Run:
             except StopIteration as stop:
                 done = stop.value
                 break
+            if known < len(observed):  # a new pair: a predecessor of S'
+                before[next_state].append(
+                    (pair, rows[pair], actions[pair], reward, terminated)
+                )
+                known += 1
             # (e), (f): P <- |R + gamma max_a Q(S',a) - Q(S,A)|; into the queue.
             target = reward if terminated else reward + gamma * max(q[next_state])
             p = abs(target - rows[pair][actions[pair]])
             if p > theta and p > priority[pair]:
                 queued += priority[pair] == 0.0
                 priority[pair] = p
-                push(queue, (-p, next(order), pair))
+                line = waiting.get(-p)
+                if line is None:
+                    waiting[-p] = [(order, pair)]
+                    push(keys, -p)
+                else:
+                    line.append((order, pair))
+                order += 1
             # (g) up to n backups from the queue, each pushing its predecessors.
             for _ in range(n_planning):
                 if not queued:
                     break
-                while True:  # skip superseded entries
-                    negative, _, first = pop(queue)
-                    if priority[first] == -negative:
+                while True:  # the first entry of the highest priority
+                    negative = keys[0]
+                    line = waiting[negative]
+                    first = line.pop(0)[1]
+                    if not line:
+                        pop(keys)
+                        del waiting[negative]
+                    if priority[first] == -negative:  # else superseded: skip
                         break
                 priority[first] = 0.0
                 queued -= 1
@@ -366,21 +393,33 @@ class _Run:
                 if per_step and s in self.watched:
                     self.stale = True
                 best = gamma * max(values)
-                for before in predecessors[s]:
-                    target = rewards[before] if ends[before] else rewards[before] + best
-                    p = abs(target - rows[before][actions[before]])
-                    if p > theta and p > priority[before]:
-                        queued += priority[before] == 0.0
-                        priority[before] = p
-                        push(queue, (-p, next(order), before))
+                for pair, row, a, reward, terminated in before[s]:
+                    p = abs((reward if terminated else reward + best) - row[a])
+                    if p > theta and p > priority[pair]:
+                        queued += priority[pair] == 0.0
+                        priority[pair] = p
+                        line = waiting.get(-p)
+                        if line is None:
+                            waiting[-p] = [(order, pair)]
+                            push(keys, -p)
+                        else:
+                            line.append((order, pair))
+                        order += 1
         n_actions = self.n_actions
-        agent._queue = [(p, o, *divmod(pair, n_actions)) for p, o, pair in queue]
+        # The agent's heap: every entry left, sorted (a sorted list is a heap;
+        # the loop's list may hold them in another heap order, and gives the
+        # same pops).
+        agent._queue = sorted(
+            (key, at, *divmod(pair, n_actions))
+            for key, line in waiting.items()
+            for at, pair in line
+        )
         agent._priority = self.by_pair(priority)
-        agent._order = order
+        agent._order = itertools.count(order)
         agent.pair_backups = self.by_pair(counts)
         agent.predecessors = [
-            {divmod(pair, n_actions): None for pair in before}
-            for before in predecessors
+            {divmod(pair, n_actions): None for pair in pairs}
+            for pairs in self.predecessors
         ]
         return done
 
