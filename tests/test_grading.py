@@ -59,6 +59,9 @@ AS_ROOT = os.geteuid() == 0
 #: with a Python that nobody can run (a pyenv under /root), root itself, so
 #: that everything but the separation is still tested.
 GRADE_USER = "root" if AS_ROOT and NO_SEPARATION else None
+#: Whether the submissions run as root (the tests run as root, without a
+#: separate user): they can then read what only root can.
+SUBMISSIONS_AS_ROOT = GRADE_USER == "root"
 needs_separation = pytest.mark.skipif(
     NO_SEPARATION is not None,
     reason=f"the worker cannot run as another user: {NO_SEPARATION}",

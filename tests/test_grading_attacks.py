@@ -14,6 +14,7 @@ from test_grading import (  # noqa: F401 - fixtures
     MAX_SCORE,
     NO_SEPARATION,
     SOLUTIONS,
+    SUBMISSIONS_AS_ROOT,
     _grade_user,
     drop_box,
     make_folder,
@@ -193,9 +194,8 @@ def test_attack_patching_the_plugin_in_memory_gains_nothing(tmp_path, drop):
 
 FORGE_THE_LOG = '''
 """Attack: find the grading log (on the test process's command line, or in the
-system's temporary folder), append a "passed" record for every test, then
-kill the test process before it can write anything true."""
-import glob
+folder the test process works in), append a "passed" record for every test,
+then kill the test process before it can write anything true."""
 import json
 import os
 import signal
@@ -206,8 +206,12 @@ def find_log():
     argv = Path(f"/proc/{os.getppid()}/cmdline").read_bytes().split(b"\\0")
     if b"--grade-log" in argv:
         return Path(argv[argv.index(b"--grade-log") + 1].decode())
-    found = glob.glob("/tmp/tabular-mbrl-grade-*/log*.jsonl")
-    return Path(found[0]) if found else None
+    try:  # only root reads the working folder of a non-dumpable process
+        scratch = Path(os.readlink(f"/proc/{os.getppid()}/cwd")).parent
+    except OSError:
+        return None
+    found = sorted(scratch.glob("log*.jsonl"))
+    return found[-1] if found else None
 
 
 def epsilon_greedy(q_row, epsilon, rng):
@@ -237,11 +241,11 @@ def epsilon_greedy(q_row, epsilon, rng):
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_attack_forging_the_grading_log_gains_nothing(tmp_path, drop):
     folder = skeleton(tmp_path / "s", "ex01_epsilon_greedy", FORGE_THE_LOG, drop)
-    if NO_SEPARATION:  # it finds the log and forges: grading stops, in one line
+    if SUBMISSIONS_AS_ROOT:  # it finds the log and forges: grading stops
         with pytest.raises(GradingError, match="^the grading log was changed"):
             grade(folder, timeout=5.0)
         assert (drop / "forged").read_text() == "forged 6 records"
-    else:  # as another user it cannot even find the log
+    else:  # as another user, or as the grader's, it cannot even find the log
         report = grade(folder, timeout=5.0)
         assert (drop / "forged").read_text() == "no log found"
         assert report.score == 0.0, report.table()

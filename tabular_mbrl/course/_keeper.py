@@ -37,7 +37,8 @@ def main(fd: int, command: list[str]) -> int:
     Returns
     -------
     int
-        The child's exit status (negative: the signal that killed it).
+        The child's exit status (128 + N if signal N killed it, as a shell
+        says).
     """
     try:
         libc = ctypes.CDLL(None)
@@ -50,7 +51,7 @@ def main(fd: int, command: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: child.kill())
     status = child.wait()
     _kill_children()
-    return status
+    return 128 - status if status < 0 else status  # killed by signal N: 128 + N
 
 
 def _kill_children() -> None:

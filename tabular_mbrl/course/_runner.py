@@ -31,6 +31,7 @@ from pathlib import Path
 
 from . import _keeper, _sandbox
 from ._isolation import (
+    USER_ENV,
     Subreaper,
     WorkerUser,
     check_python,
@@ -153,11 +154,17 @@ def grade(
     stops rather than leave them out of the maximum.
     """
     started = time.perf_counter()
+    deadline = time.monotonic() + budget if isinstance(budget, int | float) else 0
     folder = _check_folder("folder", folder)
     hidden = _check_folder("hidden", hidden) if hidden is not None else None
     _check_seconds("timeout", timeout, MAX_TIMEOUT)
     _check_seconds("budget", budget, MAX_BUDGET)
-    who = resolve_user(user)
+    try:
+        who = resolve_user(user)
+    except ValueError as error:
+        if user is not None:
+            raise
+        raise GradingError(f"{error} (from {USER_ENV})") from None
     try:
         check_python(who, python)
     except PermissionError as error:
@@ -167,7 +174,9 @@ def grade(
     dumpable = set_dumpable(False)
     try:
         with Subreaper():
-            tests, collect_errors = _grade(folder, hidden, timeout, python, who, budget)
+            tests, collect_errors = _grade(
+                folder, hidden, timeout, python, who, budget, deadline
+            )
     finally:
         set_dumpable(dumpable)
     return GradeReport(
@@ -191,6 +200,27 @@ def _grade(
     python: str,
     who: WorkerUser,
     budget: float,
+    deadline: float,
+) -> tuple[dict[str, TestResult], list[tuple[str, str]]]:
+    """:func:`grade`'s work, once its arguments are checked; any ``OSError``
+    of the grader's own (a full disk) is a :class:`GradingError`."""
+    try:
+        return _grade_folder(folder, hidden, timeout, python, who, budget, deadline)
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        raise GradingError(
+            f"grading failed: {error.strerror or error}{where}"
+        ) from None
+
+
+def _grade_folder(
+    folder: Path,
+    hidden: Path | None,
+    timeout: float,
+    python: str,
+    who: WorkerUser,
+    budget: float,
+    deadline: float,
 ) -> tuple[dict[str, TestResult], list[tuple[str, str]]]:
     tests: dict[str, TestResult] = {}
     collect_errors: list[tuple[str, str]] = []
@@ -257,13 +287,20 @@ def _grade(
                 only = scratch / f"only{attempt}.txt"
                 only.write_text("\n".join(todo))
                 settings["only"] = str(only)
-            status, output, stuck = _run(
-                settings, python, folder, scratch, log, timeout, who
+            status, output, stopped = _run(
+                settings, python, folder, scratch, log, timeout, who, deadline
             )
             records = _read_log(log, settings["key"])
             for record in records:
                 if record["kind"] == "error":  # e.g. a test worth -3 points
                     raise GradingError(record["message"])
+            if attempt == 1 and stopped == "budget" and not records:
+                raise GradingError(
+                    f"the grading budget of {budget:g} s ran out before the tests "
+                    "were collected"
+                )
+            if attempt > 1 or any(r["kind"] == "test" for r in records):
+                _check_ending(records, status, output, stopped, attempt)
             if attempt == 1:
                 _collect(records, tests, collect_errors)
                 if not tests:  # nothing to grade: say why
@@ -287,16 +324,24 @@ def _grade(
             if started_last:  # the process died (or was killed) in this test
                 test = tests[started_last[-1]]
                 test.score = 0.0
-                test.output = (
-                    f"timed out after {timeout:g} s (the test process was stopped)"
-                    if stuck
-                    else f"the test process died (exit status {status})"
-                )
+                test.output = {
+                    "stuck": f"timed out after {timeout:g} s (the test process "
+                    "was stopped)",
+                    "budget": f"the grading budget of {budget:g} s ran out in "
+                    "this test",
+                    None: f"the test process died ({_ended(status)})",
+                }[stopped]
             todo = [
                 nodeid
                 for nodeid, test in tests.items()
                 if test.output == "not run" and nodeid not in started_last
             ]
+            if stopped == "budget":
+                for nodeid in todo:
+                    tests[
+                        nodeid
+                    ].output = f"not run: the grading budget of {budget:g} s ran out"
+                break
             # Go on only past a test that took its process down with it.
             if not todo or not started_last:
                 break
@@ -363,6 +408,43 @@ def _check_folder(name: str, folder: object) -> Path:
     return path
 
 
+def _check_ending(
+    records: list[dict], status: int, output: str, stopped: str | None, attempt: int
+) -> None:
+    """Raise :class:`GradingError` unless the test process either ended as
+    pytest ends (an exit status of 0, 1 or 5, and the log's last record) or
+    was stopped or killed in a test (then the log ends early, as it may)."""
+    if stopped is not None or status < 0 or status >= 128:
+        if attempt > 1 and not any(r["kind"] == "test" for r in records):
+            raise GradingError(
+                f"the test process died before it collected the tests "
+                f"({_ended(status)}): grading stops rather than guess"
+            )
+        return
+    ended = bool(records) and records[-1]["kind"] == "end"
+    if ended and status in (0, 1, 5):
+        return
+    if status in (0, 1, 5):
+        raise GradingError(
+            f"the grading log ends before the test process did (exit status "
+            f"{status}): grading stops rather than trust it"
+        )
+    lines = [line for line in output.splitlines() if line.strip()]
+    raise GradingError(
+        f"pytest could not run (exit status {status}): "
+        + (lines[-1].strip()[:MAX_FEEDBACK] if lines else "no output")
+    )
+
+
+def _ended(status: int) -> str:
+    """How a test process (or its keeper) ended, from the keeper's status."""
+    if status < 0:  # the keeper itself was killed
+        return f"killed by signal {-status}"
+    if status >= 128:
+        return f"killed by signal {status - 128}"
+    return f"exit status {status}"
+
+
 def _run(
     settings: dict,
     python: str,
@@ -371,10 +453,13 @@ def _run(
     log: Path,
     timeout: float,
     who: WorkerUser,
-) -> tuple[int, str, bool]:
+    deadline: float,
+) -> tuple[int, str, str | None]:
     """Run pytest with ``settings`` on the submissions of ``folder``, under the
-    keeper; kill it if a test runs ``_GRACE_SECONDS`` past ``timeout``. Returns
-    (exit status, its output, whether it was killed)."""
+    keeper; stop it if a test runs ``_GRACE_SECONDS`` past ``timeout``, or
+    when the grading budget runs out (at ``deadline``, on the monotonic
+    clock). Returns (exit status, its output, why it was stopped: "stuck",
+    "budget" or None)."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg")
     env.pop(KEY_ENV, None)
     env[SUBMISSION_ENV] = str(folder)
@@ -413,7 +498,7 @@ def _run(
                 Subreaper.keepers.add(process.pid)
         finally:
             os.close(pipe_out)
-        seen, since, stuck = 0, time.monotonic(), False
+        seen, since, stopped = 0, time.monotonic(), None
         terminated = _on_sigterm_exit()  # so that the finally below runs
         try:
             while process.poll() is None:
@@ -422,9 +507,10 @@ def _run(
                 if size != seen:  # progress: a test started or finished
                     seen, since = size, time.monotonic()
                 limit = timeout + (_GRACE_SECONDS if seen else _STARTUP_SECONDS)
-                if time.monotonic() - since > limit:
+                now = time.monotonic()
+                if now - since > limit or now > deadline:
+                    stopped = "stuck" if now <= deadline else "budget"
                     _stop_keeper(process)
-                    stuck = True
         finally:
             _kill_group(process)
             with Subreaper._lock:
@@ -432,7 +518,7 @@ def _run(
             kill_strays(who.uid)
             terminated()
         output.seek(0)
-        return process.returncode, output.read(), stuck
+        return process.returncode, output.read(), stopped
 
 
 def _on_sigterm_exit():
