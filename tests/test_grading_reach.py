@@ -448,3 +448,77 @@ def test_attack_an_array_interface_that_reads_the_test_process(tmp_path, drop):
     report = grade(folder, timeout=5.0)
     assert (drop / "address").exists()  # it ran, and returned its window
     assert report.score == 0.0, report.table()
+
+
+# -- the library cannot be imported by the submission (issue 29, item 5) ------------
+FIND_THE_LIBRARY = '''
+"""Attack: hand in the library's own solution, reached past the import
+finder that refuses it: remove the finder, or load the package under another
+name from where the worker script lives, or from any folder on sys.path."""
+import importlib.util
+import sys
+from pathlib import Path
+
+
+def library():
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "_NoLibrary"]
+    try:
+        import tabular_mbrl
+
+        return tabular_mbrl
+    except ImportError:
+        pass
+    script = Path(sys.argv[0]).resolve()
+    for folder in [script.parents[1], *(Path(p, "tabular_mbrl") for p in sys.path)]:
+        init = folder / "__init__.py"
+        if folder.name == "tabular_mbrl" and init.is_file():
+            spec = importlib.util.spec_from_file_location(
+                "not_the_library", init, submodule_search_locations=[str(folder)]
+            )
+            module = importlib.util.module_from_spec(spec)
+            sys.modules["not_the_library"] = module
+            spec.loader.exec_module(module)
+            return module
+    raise ImportError("the library is nowhere on this worker's path")
+'''
+
+DELEGATE_EX06 = (
+    FIND_THE_LIBRARY
+    + """
+
+def rollout_returns(model, state, action_sequences, *, gamma):
+    return library().rollout_returns(model, state, action_sequences, gamma=gamma)
+"""
+)
+
+DELEGATE_EX08 = (
+    FIND_THE_LIBRARY
+    + """
+
+def value_iteration(next_states, probs, rewards, terminated, gamma, tol=1e-10):
+    from gridworlds import TabularModel
+
+    model = TabularModel(next_states, probs, rewards, terminated)
+    return library().value_iteration(model, gamma=gamma, tol=tol)
+"""
+)
+
+
+def test_attack_reaching_the_library_past_the_import_finder(tmp_path):
+    """Before: removing the finder from ``sys.meta_path``, or loading the
+    package under another name from beside the worker script, handed in the
+    library's solutions (10 of 10 on ex06 and ex08). Now the worker runs a
+    copy of its script from a folder of its own, with the standard library,
+    NumPy and gridworlds on its path and no folder that holds the library."""
+    folder = make_folder(tmp_path / "s", skeletons=True)
+    for path in folder.glob("*ex[0-9][0-9]_*.py"):
+        if not path.name.startswith(("ex06_", "ex08_", "test_ex06_", "test_ex08_")):
+            path.unlink()
+    (folder / "ex06_rollout_returns.py").write_text(DELEGATE_EX06)
+    (folder / "ex08_value_iteration.py").write_text(DELEGATE_EX08)
+    report = grade(folder, timeout=5.0)
+    assert report.score == 0.0 and report.max_score == 20.0, report.table()
+    outputs = {t.output.partition(" (")[0] for t in report.tests}
+    assert outputs == {"ImportError: the library is nowhere on this worker's path"}, (
+        outputs
+    )
