@@ -410,6 +410,7 @@ def test_peak_memory_is_little_more_than_the_engine_tables():
     assert peak <= 1.5 * tables, (peak / tables, tables)
 
 
+@pytest.mark.slow
 def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys, monkeypatch):
     # Every case is in the list; a few stand for them in the run (each runs in
     # a process of its own).

@@ -15,7 +15,11 @@ which are here for that reason. Example 8.4 and lecture 04 are tested in
 test_example_8_4.py.
 """
 
+import pytest
+
 from tabular_mbrl.studies import BOOK
+
+pytestmark = pytest.mark.slow  # the book's budgets: seconds each
 
 
 def curves(study):

@@ -64,6 +64,7 @@ def test_a_bad_lecture_number_is_one_line_and_exit_2(capsys):
     assert main(["claims", "--seeds", "0"]) == 2
 
 
+@pytest.mark.slow
 def test_claims_runs_a_lecture_at_fresh_seeds(capsys):
     assert main(["claims", "--lectures", "08", "--seeds", "2", "--quiet"]) == 0
     out = capsys.readouterr().out.splitlines()

@@ -383,6 +383,7 @@ def test_ctrl_c_while_writing_says_what_was_written(
     assert listing(tmp_path) == {"model-errors.png", "model-errors.csv"}
 
 
+@pytest.mark.slow
 def test_sigint_during_a_run_leaves_the_old_files_intact(tmp_path):
     # A run of many seconds (30 runs on the loop), interrupted as soon as its
     # first setting has finished: seconds of computing are still ahead of it,

@@ -27,6 +27,7 @@ def run(*args):
     )
 
 
+@pytest.mark.slow
 def test_bare_python_dash_m_runs_compare_into_results(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "tabular_mbrl"],

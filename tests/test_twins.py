@@ -121,6 +121,7 @@ def test_per_run_streams_reproduce_the_loop_bit_for_bit(spec):
     assert len({run.tobytes() for run in episodes[0].steps}) > 1  # runs differ
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("agent", ROWS, ids=lambda agent: agent.__name__)
 def test_batch_streams_agree_with_the_loop_on_figure_8_2(agent):
     """The Dyna maze, 30 runs (the book's) of 10 episodes: per block of
