@@ -9,12 +9,20 @@ scalars and the checks of the model and the env. Here the same run is one
 function over Python lists: the env's true model flat over pairs ``state *
 n_actions + action``; what the agent has seen of it (a deterministic world
 shows each pair one outcome); each state's predecessors as a list; the queue
-the agent's own heap; and the agent's random numbers computed from its
-Generator's raw words (:class:`Draws`). The same numbers in the same order
-and the same float operations in the same order: a run gives the same
-actions, the same ``q`` bit for bit and the same counts as the loop, and
-leaves the agent (and its Generator) as the loop would.
-``tests/test_example_8_4.py`` checks this.
+a heap of the distinct priorities, each with its entries first in first out
+(the agent's heap pops the same entries in the same order); and the agent's
+random numbers computed from its Generator's raw words (:class:`Draws`). The
+same numbers in the same order and the same float operations in the same
+order: a run gives the same actions, the same ``q`` bit for bit and the same
+counts as the loop, and leaves the agent (and its Generator) so that it goes
+on as it would have on the loop. ``tests/test_example_8_4.py`` checks this.
+
+Measured (interleaved, prioritized sweeping at alpha = 0.5 on 3,008 free
+states): 1.5 us per real step and 3.4 us per planning backup, against about
+12 us per backup on the loop with the per-step check; Dyna-Q 0.6 us per
+backup. A lockstep form over runs (NumPy arrays of priorities, popped by
+block maxima) costs more: 9 us per run and planning backup at 20 runs, 5 at
+100, before ties by insertion order and the lockstep tail.
 
 What runs here (anything else runs on the loop, see :func:`unsupported`): a
 fresh agent of exactly one of the two classes (no subclass) with a
