@@ -32,6 +32,11 @@ from tabular_mbrl.course.grading import (
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "lectures" / "exercises"
 SOLUTIONS = Path(__file__).resolve().parent / "grading"
+#: The exercises' test files as issue 29 changes them (a test per missed bug
+#: class, points weighted by how much a bug breaks), graded in place of the
+#: handout's until they replace those in lectures/exercises/; then this
+#: folder goes.
+PROPOSED = SOLUTIONS / "exercises"
 # Solutions that draw their random numbers in another order than the reference.
 ALTERNATIVE = SOLUTIONS / "alternative"
 ALTERNATIVES = {path.stem for path in ALTERNATIVE.glob("ex*.py")}
@@ -88,27 +93,60 @@ def drop_box():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-# bug folder -> (the exercise it breaks, that exercise's score out of 10, why)
+# bug folder -> (the exercise it breaks, that exercise's score out of 10, why).
+# Points follow how much a bug breaks: a wrong value or decision in ordinary
+# use costs 2-3 points, a wrong type, the wrong generator or an edge case 1.
 BUGS = {
-    "argmax_ties": ("ex01_epsilon_greedy", 7.0, "loses the tie test (3)"),
+    "argmax_ties": ("ex01_epsilon_greedy", 8.0, "loses the tie test (2)"),
     "tiny_noise_ties": ("ex01_epsilon_greedy", 8.0, "near-ties greedy (2)"),
-    "global_rng": ("ex01_epsilon_greedy", 8.0, "loses the given-rng test (2)"),
+    "global_rng": ("ex01_epsilon_greedy", 9.0, "loses the given-rng test (1)"),
+    "q_row_in_place": ("ex01_epsilon_greedy", 8.0, "rewrites the Q row (2)"),
     "terminal_bootstrap": ("ex02_q_learning_update", 5.0, "loses 3 + both (2)"),
     "truncation_as_terminal": ("ex02_q_learning_update", 9.0, "loses truncated (1)"),
     "sarsa_bootstrap": ("ex02_q_learning_update", 8.0, "loses best-next (2)"),
     "truncated_wins": ("ex02_q_learning_update", 8.0, "loses both flags (2)"),
     "state_then_action": ("ex03_deterministic_model", 8.0, "loses uniform (2)"),
-    "accumulates_after_end": ("ex06_rollout_returns", 4.0, "loses 3 + 3"),
-    "ignores_tol": ("ex08_value_iteration", 9.0, "loses the tol test (1)"),
+    "sticky_terminated": ("ex03_deterministic_model", 8.0, "stays terminal (2)"),
     "unobserved_pairs": ("ex03_deterministic_model", 5.0, "loses all sampling (5)"),
-    "sign_error": ("ex04_dyna_q_planning", 3.0, "keeps only the counting (3)"),
+    "sign_error": ("ex04_dyna_q_planning", 3.0, "keeps only 0 steps, n, rng (3)"),
+    "fresh_rng": ("ex04_dyna_q_planning", 9.0, "a fresh default_rng() (1)"),
     "bonus_counts_planning": ("ex05_dyna_q_plus_bonus", 5.0, "loses 3 + 2"),
-    "wrong_shape": ("ex06_rollout_returns", 7.0, "loses the shape tests (2 + 1)"),
-    "infinite_loop": ("ex07_random_shooting", 8.0, "times out on ties (2)"),
+    "accumulates_after_end": ("ex06_rollout_returns", 5.0, "loses 2 + 3"),
+    "wrong_shape": ("ex06_rollout_returns", 8.0, "loses the shape tests (1 + 1)"),
+    "nan_at_gamma_zero": ("ex06_rollout_returns", 8.0, "nan at gamma 0 (2)"),
+    "returns_a_list": ("ex06_rollout_returns", 9.0, "a list, not an array (1)"),
+    "infinite_loop": ("ex07_random_shooting", 9.0, "times out on ties (1)"),
     "hard_crash": ("ex07_random_shooting", 9.0, "dies at horizon 1 (1)"),
     "blocked_timer": ("ex07_random_shooting", 9.0, "spins at horizon 1 (1)"),
+    "seeded_inside": ("ex07_random_shooting", 8.0, "default_rng(0) inside (2)"),
+    "global_random": ("ex07_random_shooting", 9.0, "np.random, not rng (1)"),
+    "ignores_tol": ("ex08_value_iteration", 9.0, "loses the tol test (1)"),
+    "mean_change": ("ex08_value_iteration", 9.0, "stops on the mean change (1)"),
+    "signed_change": ("ex08_value_iteration", 8.0, "one sweep when values fall (2)"),
     "import_crash": ("ex08_value_iteration", 0.0, "cannot be imported"),
 }
+
+#: The bug classes issue 29 found with full marks: each is caught now.
+MISSED_BEFORE = {
+    "q_row_in_place",
+    "sticky_terminated",
+    "fresh_rng",
+    "nan_at_gamma_zero",
+    "returns_a_list",
+    "seeded_inside",
+    "global_random",
+    "mean_change",
+    "signed_change",
+}
+
+
+def graded_test_files() -> list[Path]:
+    """The exercises' test files as the grading tests grade them (see
+    :data:`PROPOSED`)."""
+    return [
+        PROPOSED / path.name if (PROPOSED / path.name).exists() else path
+        for path in EXERCISES.glob("test_ex*.py")
+    ]
 
 
 def bug_rounds() -> list[list[str]]:
@@ -128,6 +166,8 @@ def make_folder(tmp: Path, *solutions: Path, skeletons: bool = False) -> Path:
     """The handout as ``tabular-mbrl exercises`` copies it out (skeletons, tests,
     conftest), with solution modules copied over it."""
     assert main(["exercises", str(tmp)]) == 0
+    for path in PROPOSED.glob("test_ex*.py"):  # see PROPOSED
+        shutil.copy(path, tmp)
     if not skeletons:  # without a solution, an exercise must not be graded at all
         for path in tmp.glob("ex[0-9][0-9]_*.py"):
             path.unlink()
@@ -205,6 +245,48 @@ def test_a_buggy_solution_scores_its_pinned_partial_total(reports, bug):
     assert reports[bug].score == MAX_SCORE - sum(losses.values())
 
 
+def test_the_bug_classes_once_missed_lose_points_and_say_why(reports):
+    """Issue 29: nine classes of real bugs got full marks. Each now fails a
+    test that every correct solution (reference and alternative) passes."""
+    for bug in sorted(MISSED_BEFORE):
+        exercise, expected, _ = BUGS[bug]
+        assert reports[bug].by_exercise()[exercise][0] == expected < 10.0, bug
+    out = {
+        (bug, t.name): t.output
+        for bug in ("signed_change", "nan_at_gamma_zero", "sticky_terminated")
+        for t in reports[bug].tests
+        if not t.passed and t.exercise == BUGS[bug][0]
+    }
+    assert out == {
+        ("signed_change", "test_negative_rewards"): (
+            "AssertionError: Not equal to tolerance rtol=1e-07, atol=1e-06 (a chain "
+            "of 5 steps paying -1): got [-1., -1., -1., -1., -1.], expected "
+            "[-4.0951, -3.439 , -2.71 , -1.9 , -1. ] "
+            "(test_ex08_value_iteration.py:94)"
+        ),
+        ("nan_at_gamma_zero", "test_gamma_zero_counts_the_first_reward_only"): (
+            "AssertionError: Not equal to tolerance rtol=1e-07, atol=0 (with gamma "
+            "0 only the first reward counts; nan location mismatch): got [nan, "
+            "nan, nan], expected [1., 2., 2.] (test_ex06_rollout_returns.py:66)"
+        ),
+        ("sticky_terminated", "test_sample_keeps_the_latest_outcome"): (
+            "AssertionError: sample gave (0.5, 4, True) after a terminal outcome, "
+            "then (0.5, 4, False): the latest outcome replaces all of the earlier "
+            "one, terminated too (test_ex03_deterministic_model.py:39)"
+        ),
+    }
+
+
+def test_an_array_comparison_that_fails_shows_what_came_back(reports):
+    # Before: "Not equal to tolerance rtol=1e-07, atol=0", without the numbers.
+    out = {t.name: t.output for t in reports["accumulates_after_end"].tests}
+    assert out["test_nothing_after_termination"] == (
+        "AssertionError: Not equal to tolerance rtol=1e-07, atol=0 (after a "
+        "terminal step a sequence earns nothing): got [7.125, 7.125], expected "
+        "[4.5, 4.5] (test_ex06_rollout_returns.py:57)"
+    )
+
+
 def test_an_import_crash_is_reported_in_one_line(reports):
     note = reports["import_crash"].by_exercise()["ex08_value_iteration"][2]
     assert note == (
@@ -279,15 +361,15 @@ def test_hidden_tests_count_and_are_hidden_in_the_gradescope_report(reports):
     assert [(t.exercise, t.name, t.score) for t in hidden] == [
         ("ex01_epsilon_greedy", "test_many_actions_and_negative_values", 0.0)
     ]
-    assert report.by_exercise()["ex01_epsilon_greedy"][:2] == (7.0, 12.0)
+    assert report.by_exercise()["ex01_epsilon_greedy"][:2] == (8.0, 12.0)
 
 
 def test_the_gradescope_json_has_the_required_fields(reports, tmp_path):
     path = tmp_path / "results.json"
     reports["hidden"].write_json(path)
     data = json.loads(path.read_text())
-    assert data["score"] == 77.0
-    assert len(data["tests"]) == 43  # 42 visible, 1 hidden
+    assert data["score"] == 78.0
+    assert len(data["tests"]) == 50  # 49 visible, 1 hidden
     for test in data["tests"]:
         assert set(test) >= {"name", "score", "max_score", "output", "visibility"}
         assert isinstance(test["name"], str) and isinstance(test["output"], str)
@@ -461,7 +543,7 @@ def test_a_test_file_that_cannot_be_collected_keeps_its_exercises_maximum(tmp_pa
         10.0,
         "could not collect test_ex05_dyna_q_plus_bonus.py: skipped: later",
     )
-    assert table["ex01_epsilon_greedy"] == (10.0, 16.0, "1 of 7 tests failed")
+    assert table["ex01_epsilon_greedy"] == (10.0, 16.0, "1 of 8 tests failed")
     lost = [t for t in report.tests if t.name == "TestMore::test_n"]
     assert [(t.max_score, t.visibility) for t in lost] == [(6.0, "after_published")]
     assert report.max_score == MAX_SCORE + 6 and report.score == MAX_SCORE - 20
@@ -516,7 +598,7 @@ def test_the_handouts_declared_points_are_the_points_it_grades(reports):
     graded = {(t.exercise, t.name): t.max_score for t in reports["reference"].tests}
     declared = {
         (path.stem.removeprefix("test_"), name): worth
-        for path in sorted(EXERCISES.glob("test_ex*.py"))
+        for path in sorted(graded_test_files())
         for name, worth in _runner._declared(path, path.read_bytes(), None).items()
     }
     assert declared == graded and sum(declared.values()) == MAX_SCORE
@@ -566,9 +648,9 @@ def test_cli_grade_prints_the_table_writes_json_and_exits_0(tmp_path, capsys):
     out = tmp_path / "results.json"
     assert main(["grade", str(folder), "--json", str(out), "--timeout", "5"]) == 0
     printed = capsys.readouterr().out
-    assert "ex06_rollout_returns           7     10  2 of 5 tests failed" in printed
-    assert "total                         77     80" in printed
-    assert json.loads(out.read_text())["score"] == 77.0
+    assert "ex06_rollout_returns           8     10  2 of 6 tests failed" in printed
+    assert "total                         78     80" in printed
+    assert json.loads(out.read_text())["score"] == 78.0
 
 
 @pytest.mark.parametrize(

@@ -318,7 +318,7 @@ def test_attack_a_report_forged_early_and_made_read_only_is_replaced(tmp_path, d
             "immutable": "Operation not permitted",
         }
     data = json.loads(results.read_text())
-    assert data["score"] == 0.0 and len(data["tests"]) == 6
+    assert data["score"] == 0.0 and len(data["tests"]) == 7
 
 
 def test_the_report_replaces_a_read_only_file_and_a_symlink_not_its_target(
@@ -403,7 +403,7 @@ def test_attack_an_error_message_that_quotes_the_hidden_tests(tmp_path, drop):
     assert int((drop / "read").read_text()) >= len(source.replace("\n", " | "))
     lines = [line.strip() for line in source.splitlines() if len(line.strip()) > 20]
     tests = json.loads(results.read_text())["tests"]
-    assert len(tests) == 7
+    assert len(tests) == 8  # exercise 1's 7 tests and the hidden one
     for test in tests:
         assert len(test["output"]) <= 500
         assert not [line for line in lines if line in test["output"]], test["output"]

@@ -396,49 +396,76 @@ class Subreaper:
                 prctl(_PR_SET_CHILD_SUBREAPER, Subreaper._was, 0, 0, 0)
 
 
-def _children(uid: int) -> list[int]:
-    """This process's children whose real user is ``uid`` (from ``/proc``)."""
-    me, found = str(os.getpid()), []
+def _processes() -> dict[int, tuple[int, int]]:
+    """Every process: pid -> (parent pid, real uid), from ``/proc``."""
+    found = {}
     try:
         entries = os.listdir("/proc")
     except OSError:
-        return []
+        return found
     for entry in entries:
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/status") as status:
-                fields = dict(
-                    line.split(":", 1)
-                    for line in status.read().splitlines()
-                    if ":" in line
-                )
+                lines = status.read().splitlines()
         except OSError:
             continue
-        if fields.get("PPid", "").strip() == me:
-            uids = fields.get("Uid", "").split()
-            if uids and int(uids[0]) == uid:
-                found.append(int(entry))
+        fields = dict(line.split(":", 1) for line in lines if ":" in line)
+        try:
+            parent = int(fields["PPid"])
+            uid = int(fields["Uid"].split()[0])
+        except (KeyError, ValueError, IndexError):
+            continue
+        found[int(entry)] = (parent, uid)
     return found
 
 
-def kill_strays(uid: int) -> int:
-    """Kill and reap every child of this process that runs as ``uid`` and is
-    not the keeper of a grading in progress: the orphans a submission left,
-    re-parented here (see :class:`Subreaper`). Repeats until none is left
-    (killing one orphans its children to this process). Returns how many."""
-    killed = 0
-    for _ in range(10_000):
-        with Subreaper._lock:
-            strays = [pid for pid in _children(uid) if pid not in Subreaper.keepers]
+def _strays(uid: int) -> tuple[list[int], list[int]]:
+    """This process's descendants that run as ``uid``, outside the subtrees
+    of the keepers of gradings in progress; and which of them are its own
+    children."""
+    table, me = _processes(), os.getpid()
+    with Subreaper._lock:
+        keepers = set(Subreaper.keepers)
+    strays, children = [], []
+    for pid, (parent, owner) in table.items():
+        chain, above = [pid], parent
+        while above not in (me, 0, 1) and above in table and len(chain) < 10_000:
+            chain.append(above)
+            above = table[above][0]
+        if above != me or keepers & set(chain):
+            continue  # not ours, or a grading in progress
+        if owner == uid:
+            strays.append(pid)
+            if parent == me:
+                children.append(pid)
+    return strays, children
+
+
+def kill_strays(uid: int, seconds: float = 10.0) -> int:
+    """Kill every descendant of this process that runs as ``uid`` and is not
+    under the keeper of a grading in progress: what a submission left behind,
+    re-parented here or on its way (see :class:`Subreaper`); reap the ones
+    that are this process's children. Repeats until none is left (killing a
+    process hands its children to this one), for at most ``seconds``.
+    Returns how many were killed."""
+    import time
+
+    killed, deadline = 0, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        strays, children = _strays(uid)
         if not strays:
             break
         for pid in strays:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+                killed += 1
+        for pid in children:
             with contextlib.suppress(OSError):
                 os.waitpid(pid, 0)
-            killed += 1
+        if not children:  # dying, not yet handed over: give them a moment
+            time.sleep(0.005)
     return killed
 
 

@@ -202,7 +202,52 @@ def _describe(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     if isinstance(error, _sandbox.RemoteError):  # already "Kind: message"
         return text[0] if text else "RemoteError"
+    if isinstance(error, AssertionError):
+        compared = _numpy_comparison(text)
+        if compared:
+            return f"AssertionError: {compared}"
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+#: The lines of NumPy's ``assert_allclose``/``assert_array_equal`` messages
+#: that hold the arrays compared (NumPy 2: ACTUAL/DESIRED; before: x/y).
+_ACTUAL = ("ACTUAL:", "x:")
+_DESIRED = ("DESIRED:", "y:")
+
+
+def _numpy_comparison(lines: list[str]) -> str | None:
+    """One line from the lines of a failed NumPy array comparison: what it
+    checks, the test's ``err_msg``, then what came back and what was expected
+    (``... (err_msg): got [1, 2], expected [1, 3]``); None for another
+    message."""
+    stripped = [line.strip() for line in lines]
+    starts = {
+        i: line
+        for i, line in enumerate(stripped)
+        if line.startswith(_ACTUAL + _DESIRED)
+    }
+    got = next((i for i, line in starts.items() if line.startswith(_ACTUAL)), None)
+    want = next((i for i, line in starts.items() if line.startswith(_DESIRED)), None)
+    if got is None or want is None or not stripped:
+        return None
+
+    def array(first: int, last: int) -> str:
+        value = " ".join(stripped[first:last]).partition(":")[2].strip()
+        if value.startswith("array("):
+            value = value[6:-1] if value.endswith(")") else value[6:]
+        return " ".join(value.split())
+
+    head = stripped[0]
+    notes = [
+        line.rstrip(":")
+        for line in stripped[1 : min(got, want)]
+        if line and not line.startswith(("Mismatch", "Max ", "First ", "["))
+    ]
+    note = f" ({'; '.join(notes)})" if notes else ""
+    ends = sorted([got, want, len(stripped)])
+    actual = array(got, ends[ends.index(got) + 1])
+    desired = array(want, ends[ends.index(want) + 1])
+    return f"{head}{note}: got {actual}, expected {desired}"
 
 
 def _line_in(tb: TracebackType | None, path: Path) -> str:
