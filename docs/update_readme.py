@@ -26,6 +26,7 @@ from tabular_mbrl._files import write_atomically  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs"))  # its neighbour, also when imported by path
 from readme_size import sentence  # noqa: E402
+from syllabus import with_syllabus  # noqa: E402
 
 BEGIN, END = "<!-- compare-table: begin -->", "<!-- compare-table: end -->"
 
@@ -65,7 +66,7 @@ def update() -> None:
     head, rest = readme.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     block = f"{BEGIN}\n```\n{table_of(stdout)}\n```\n{END}"
-    readme = with_size(head + block + tail)
+    readme = with_syllabus(with_size(head + block + tail))
     write_atomically(ROOT / "README.md", lambda h: h.write(readme))
     print(f"updated README.md and docs/compare.png:\n{table_of(stdout)}")
 

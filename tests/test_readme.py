@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-README = pathlib.Path(__file__).parents[1] / "README.md"
+ROOT = pathlib.Path(__file__).parents[1]
+README = ROOT / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 
@@ -63,3 +64,14 @@ def test_readme_model_sizes():
     assert "under 4 MB this way,\nwhere a dense `S x A x S` matrix would take 3 GB" in (
         README.read_text()
     )
+
+
+def test_readme_syllabus_is_current():
+    """The syllabus table is what docs/syllabus.py writes: a row per lecture
+    and the stored times (python docs/update_readme.py rewrites it)."""
+    path = ROOT / "docs" / "syllabus.py"
+    spec = importlib.util.spec_from_file_location("syllabus", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    readme = (ROOT / "README.md").read_text()
+    assert module.with_syllabus(readme) == readme, "run python docs/update_readme.py"
