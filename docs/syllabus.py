@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a table, one row per line)
 """The README's syllabus: lecture, idea, exercise, book section, and the time at
 its defaults (from ``tabular_mbrl/studies/timings.json``, measured by
 ``docs/update_timings.py``). ``docs/update_readme.py`` writes it between the
