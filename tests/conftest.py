@@ -63,12 +63,13 @@ def swap():
 # idle at the end. The rest follow in collection order.
 SLOWEST_FIRST = (
     "test_claims_06_goal_change.py",
+    "test_example_8_4.py",
     "test_frontier.py",
     "test_claims_12_intermediate_goals.py",
     "test_claims_11_replay_vs_dyna.py",
     "test_claims_07_mpc_ablation.py",
     "test_claims_05_random_shooting_mpc.py",
-    "test_example_8_4.py",
+
     "test_claims_10_rollout_drift.py",
     "test_twins.py",
     "test_batched.py",
