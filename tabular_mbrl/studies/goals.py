@@ -5,6 +5,7 @@ fly (MPC follows them, Dyna-Q re-learns)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 
@@ -16,11 +17,45 @@ from ..results import Series, Study, work_per_step
 from ..spec import AgentSpec
 from .registry import LOOP_ONLY, Run, experiment
 from .running import engine_for, in_parallel
-from .specs import STANDARD_MPC, dyna_q_spec, exact_dyna_q, matched_dyna_q
+from .specs import (
+    STANDARD_MPC,
+    dyna_q_spec,
+    exact_dyna_q,
+    matched_dyna_q,
+    matched_note,
+)
 
 
 def _dyna_maze() -> gridworlds.GridWorld:
     return gridworlds.make("dyna_maze")
+
+
+def _then_matched(
+    run: Run,
+    labels: tuple[str, ...],
+    run_one: Callable[[str], Series],
+    run_matched: Callable[[AgentSpec], Series],
+    where: str,
+) -> tuple[list[Series], str]:
+    """The series ``labels[:-1]`` (``run_one(label)``, side by side), then the
+    last, Dyna-Q with MPC's measured compute (``run_matched(spec)``, with
+    :func:`~.specs.matched_dyna_q`). MPC runs to be measured even where
+    ``only`` leaves it out. Returns the series and the note that says what
+    ``n`` the match gave."""
+    matched = labels[-1]
+    measure = run.wants(matched) and not run.wants("MPC")  # MPC, not reported
+    tasks = [
+        lambda label=label: run_one(label)
+        for label in labels[:-1]
+        if run.wants(label) or (label == "MPC" and measure)
+    ]
+    series = in_parallel(tasks, run.jobs)
+    if not run.wants(matched):
+        return series, ""
+    mpc = series.pop(0) if measure else series[0]
+    spec = matched_dyna_q(mpc.model_work_per_step)
+    series.append(run_matched(spec))
+    return series, matched_note(matched, spec, mpc.model_work_per_step, where)
 
 
 #: Where :func:`goal_change` moves the goal of the Dyna maze, as (row, col).
@@ -139,24 +174,14 @@ def goal_change(
         )
 
     run.series(GOAL_CHANGE)
-    matched = GOAL_CHANGE[-1]
-    measure = run.wants(matched) and not run.wants("MPC")  # MPC, not reported
-    tasks = [
-        lambda label=label, spec=spec, on=on: setting(label, spec, on)
-        for label, (spec, on) in zip(GOAL_CHANGE[:-1], settings, strict=True)
-        if run.wants(label) or (label == "MPC" and measure)
-    ]
-    series = in_parallel(tasks, run.jobs)
-    note = ""
-    if run.wants(matched):
-        mpc = series.pop(0) if measure else series[0]
-        spec = matched_dyna_q(mpc.model_work_per_step)
-        series.append(setting(matched, spec, told))
-        note = (
-            f"{matched}: n = {spec.params['n_planning_steps']:,}, MPC's measured "
-            f"model work per real step since the change "
-            f"({mpc.model_work_per_step:,.1f}), with alpha = 1 and Q0 = 1."
-        )
+    by_label = dict(zip(GOAL_CHANGE, settings, strict=False))
+    series, note = _then_matched(
+        run,
+        GOAL_CHANGE,
+        lambda label: setting(label, *by_label[label]),
+        lambda spec: setting(GOAL_CHANGE[-1], spec, told),
+        "since the change",
+    )
     return Study(
         "goal-change",
         f"The goal moves after {change_at:,} real steps: reward from then on",
@@ -277,24 +302,17 @@ def waypoints(
 
     told = (True, True, False, True, True)
     run.series(WAYPOINT_AGENTS)
-    matched = WAYPOINT_AGENTS[-1]
-    measure = run.wants(matched) and not run.wants("MPC")  # MPC, not reported
-    tasks = [
-        lambda label=label, spec=spec, t=t: setting(label, spec, t)
-        for label, spec, t in zip(WAYPOINT_AGENTS[:-1], specs, told, strict=True)
-        if run.wants(label) or (label == "MPC" and measure)
-    ]
-    series = in_parallel(tasks, run.jobs)
-    note = ""
-    if run.wants(matched):
-        mpc = series.pop(0) if measure else series[0]
-        spec = matched_dyna_q(mpc.model_work_per_step)
-        series.append(setting(matched, spec, True))
-        note = (
-            f"{matched}: n = {spec.params['n_planning_steps']:,}, MPC's measured "
-            f"model work per real step in the legs "
-            f"({mpc.model_work_per_step:,.1f}), with alpha = 1 and Q0 = 1."
-        )
+    by_label = {
+        label: (spec, t)
+        for label, spec, t in zip(WAYPOINT_AGENTS, specs, told, strict=False)
+    }
+    series, note = _then_matched(
+        run,
+        WAYPOINT_AGENTS,
+        lambda label: setting(label, *by_label[label]),
+        lambda spec: setting(WAYPOINT_AGENTS[-1], spec, True),
+        "in the legs",
+    )
     names = "ABG" * n_tours
     return Study(
         "waypoints",

@@ -25,6 +25,7 @@ from .specs import (
     dyna_q_spec,
     exact_dyna_q,
     matched_dyna_q,
+    matched_note,
 )
 
 
@@ -65,11 +66,8 @@ def with_matched_compute(
     (dyna,) = episode_settings([matched], _dyna_maze, run, n_episodes=n_episodes)
     at = next((i for i, c in enumerate(curves) if c.name == before), len(curves))
     curves.insert(at, dyna)
-    n = matched.params["n_planning_steps"]
-    return curves, (
-        f"{DYNA_MATCHED}: n = {n:,}, the standard MPC's measured model work per "
-        f"real step ({mpc.model_work_per_step:,.1f}), with alpha = 1 and Q0 = 1."
-    )
+    note = matched_note(DYNA_MATCHED, matched, mpc.model_work_per_step, "over its runs")
+    return curves, note
 
 
 #: From Dyna-Q n=50 to MPC, one difference at a time: (what changes, the

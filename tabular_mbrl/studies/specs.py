@@ -50,3 +50,14 @@ def matched_dyna_q(work_per_step: float, **params) -> AgentSpec:
         raise ValueError(f"work_per_step == {work_per_step!r}, must be >= 0")
     n = max(1, round(work_per_step))
     return exact_dyna_q(n, label=DYNA_MATCHED).replace(**params)
+
+
+def matched_note(label: str, spec: AgentSpec, work: float, where: str) -> str:
+    """The line a study prints under its table to say what ``n`` the compute
+    match gave its series ``label``: MPC's measured model work per real step
+    ``where`` (e.g. "since the change")."""
+    n = spec.params["n_planning_steps"]
+    return (
+        f"{label}: n = {n:,}, MPC's measured model work per real step {where} "
+        f"({work:,.1f}), with alpha = 1 and Q0 = 1."
+    )
