@@ -117,16 +117,15 @@ def claims(study: Study) -> list[str]:
         + f" than Dyna-Q n=50 told, at the book's settings: {numbers}, with "
         f"{work(mpc)} against {work(told)} model work per real step."
     )
-    chain = [
-        ("the exact backup with optimism", exact, told, "Dyna-Q told with alpha "
-         "= 1 and Q0 = 1 against alpha = 0.1, Q0 = 0"),
-        ("compute", matched, exact, f"that Dyna-Q with MPC's {work(matched)} "
-         "backups per real step against 50"),
-        ("planning at decision time", exploring, matched, "MPC against that "
-         "Dyna-Q, both exploring with epsilon = 0.1, with the same backup, "
-         "optimism and compute"),
-        ("acting greedily", mpc, exploring, "MPC with epsilon = 0 against 0.1"),
-    ]  # fmt: skip
+    chain = studies.matched_chain(
+        mpc,
+        exploring,
+        matched,
+        exact,
+        told,
+        work=f"MPC's {work(matched)}",
+        who="Dyna-Q told",
+    )
     steps = []
     for name, a, b, what in chain:
         verdict, numbers = differ(a, b)

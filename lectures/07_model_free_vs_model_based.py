@@ -29,7 +29,7 @@ from tabular_mbrl.course import run_lecture
 from tabular_mbrl.dynamic_programming import shortest_path_length
 from tabular_mbrl.plotting import plot_convergence
 from tabular_mbrl.results import Study, Verdict
-from tabular_mbrl.studies import DYNA_MATCHED
+from tabular_mbrl.studies import DYNA_EXACT, DYNA_MATCHED, MPC_EXPLORING
 
 
 @dataclass(frozen=True)
@@ -89,21 +89,20 @@ def claims(study: Study) -> list[str]:
         f"work per real step ({work(mpc)} against {work(dyna)})."
     ]
     # From Dyna-Q n=50 to MPC, one difference at a time.
-    what = {
-        "the exact backup with optimism": "Dyna-Q n=50 with alpha = 1 and Q0 = 1 "
-        "against alpha = 0.1, Q0 = 0",
-        "compute": f"that Dyna-Q with MPC's {work(by[DYNA_MATCHED])} backups per "
-        "real step against 50",
-        "planning at decision time": "MPC against that Dyna-Q, both exploring "
-        "with epsilon = 0.1, with the same backup, optimism and compute",
-        "acting greedily": "MPC with epsilon = 0 against MPC with epsilon = 0.1",
-    }
+    chain = studies.matched_chain(
+        "MPC",
+        MPC_EXPLORING,
+        DYNA_MATCHED,
+        DYNA_EXACT,
+        "Dyna-Q n=50",
+        work=f"MPC's {work(by[DYNA_MATCHED])}",
+    )
     steps = studies.attribute(study.series)
-    for (name, a, b), (_, verdict) in zip(studies.CHAIN, steps, strict=True):
+    for (name, a, b, what), (_, verdict) in zip(chain, steps, strict=True):
         lines.append(
             f"{name.capitalize()} "
             + verdict.word("saves", "costs", "makes no clear difference in")
-            + f" real steps: {what[name]}: {differ(by[a], by[b])[1]}."
+            + f" real steps: {what}: {differ(by[a], by[b])[1]}."
         )
     lines.append(studies.lead_sentence([(name, v.less) for name, v in steps]))
     greedy = by["greedy on values (h=1)"]

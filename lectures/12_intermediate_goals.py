@@ -133,16 +133,15 @@ def claims(study: Study, max_steps: int = Config.max_steps) -> list[str]:
         f"Dyna-Q: {numbers}; not told, {capped[not_told]} of {runs} legs stopped "
         f"at {max_steps:,} steps ({capped[told]} told)."
     )
-    chain = [
-        ("the exact backup with optimism", exact, told, "Dyna-Q told with alpha "
-         "= 1 and Q0 = 1 against alpha = 0.1, Q0 = 0"),
-        ("compute", matched, exact, f"that Dyna-Q with MPC's {work(matched)} "
-         "backups per real step against 50"),
-        ("planning at decision time", exploring, matched, "MPC against that "
-         "Dyna-Q, both exploring with epsilon = 0.1, with the same backup, "
-         "optimism and compute"),
-        ("acting greedily", mpc, exploring, "MPC with epsilon = 0 against 0.1"),
-    ]  # fmt: skip
+    chain = studies.matched_chain(
+        mpc,
+        exploring,
+        matched,
+        exact,
+        told,
+        work=f"MPC's {work(matched)}",
+        who="Dyna-Q told",
+    )
     helped = []
     for name, a, b, what in chain:
         verdict, numbers = differ(a, b)

@@ -70,14 +70,53 @@ def with_matched_compute(
     return curves, note
 
 
-#: From Dyna-Q n=50 to MPC, one difference at a time: (what changes, the
-#: series with it, the series without it). Each step's verdict is the
-#: interval of the difference of their median real steps to convergence.
-CHAIN = (
-    ("the exact backup with optimism", DYNA_EXACT, "Dyna-Q n=50"),
-    ("compute", DYNA_MATCHED, DYNA_EXACT),
-    ("planning at decision time", MPC_EXPLORING, DYNA_MATCHED),
-    ("acting greedily", STANDARD_MPC.label, MPC_EXPLORING),
+def matched_chain(
+    mpc: str,
+    exploring: str,
+    matched: str,
+    exact: str,
+    dyna: str,
+    *,
+    work: str = "MPC's",
+    who: str = "Dyna-Q n=50",
+) -> list[tuple[str, str, str, str]]:
+    """From Dyna-Q to MPC, one difference at a time, between the series of the
+    matched controls (their labels): ``(what changes, the series with it, the
+    series without it, the comparison in words)``. ``work`` is how many
+    backups per real step the compute match gave, ``who`` the book's Dyna-Q."""
+    return [
+        (
+            "the exact backup with optimism",
+            exact,
+            dyna,
+            f"{who} with alpha = 1 and Q0 = 1 against alpha = 0.1, Q0 = 0",
+        ),
+        (
+            "compute",
+            matched,
+            exact,
+            f"that Dyna-Q with {work} backups per real step against 50",
+        ),
+        (
+            "planning at decision time",
+            exploring,
+            matched,
+            "MPC against that Dyna-Q, both exploring with epsilon = 0.1, with the "
+            "same backup, optimism and compute",
+        ),
+        ("acting greedily", mpc, exploring, "MPC with epsilon = 0 against 0.1"),
+    ]
+
+
+#: :func:`matched_chain` among the series of ``compare`` and ``mpc-ablation``:
+#: (what changes, the series with it, the series without it). Each step's
+#: verdict is the interval of the difference of their median real steps to
+#: convergence.
+CHAIN = tuple(
+    step[:3]
+    for step in matched_chain(
+        STANDARD_MPC.label, MPC_EXPLORING, DYNA_MATCHED, DYNA_EXACT, "Dyna-Q n=50"
+    )
 )
 
 
