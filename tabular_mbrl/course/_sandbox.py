@@ -238,9 +238,7 @@ class Channel:
     # -- the wire: length-prefixed pickles --------------------------------------
     def _dump(self, message: object) -> bytes:
         buffer = io.BytesIO()
-        pickler = pickle.Pickler(buffer, protocol=4)  # no out-of-band buffers
-        pickler.persistent_id = self._persistent_id
-        pickler.dump(message)
+        _Pickler(buffer, self).dump(message)
         return buffer.getvalue()
 
     def _persistent_id(self, value: object):
@@ -304,9 +302,7 @@ class Channel:
         data = self.reader.read(size)
         if len(data) < size:
             raise ChannelClosed("the other process closed the channel")
-        unpickler = _Unpickler(io.BytesIO(data), restricted=not self.trusting)
-        unpickler.persistent_load = self._persistent_load
-        return unpickler.load()
+        return _Unpickler(io.BytesIO(data), self).load()
 
     # -- requests and replies ---------------------------------------------------
     def request(self, *message: object) -> object:
@@ -360,10 +356,27 @@ class Channel:
         raise ValueError(f"unknown request {kind!r}")
 
 
+# The channel's hooks are methods of subclasses: on CPython 3.13.0 the
+# ``persistent_id`` and ``persistent_load`` attributes of a pickler's or
+# unpickler's instance are read-only (3.13.1 lifts that again); a subclass's
+# methods work on every version.
+class _Pickler(pickle.Pickler):
+    def __init__(self, file, channel: Channel) -> None:
+        super().__init__(file, protocol=4)  # no out-of-band buffers
+        self.channel = channel
+
+    def persistent_id(self, value: object):
+        return self.channel._persistent_id(value)
+
+
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, *, restricted: bool) -> None:
+    def __init__(self, file, channel: Channel) -> None:
         super().__init__(file)
-        self.restricted = restricted
+        self.channel = channel
+        self.restricted = not channel.trusting
+
+    def persistent_load(self, key: object) -> object:
+        return self.channel._persistent_load(key)
 
     def find_class(self, module: str, name: str):
         if self.restricted and (module, name) not in ALLOWED_GLOBALS:
