@@ -2,12 +2,14 @@
 
 Part of job 3 of the grader, the grading run (see :mod:`.grading`). A
 submission that kills its parent's parent kills the keeper, not the grader:
-the grader sees a test process die and goes on. The keeper is non-dumpable
-(its environment holds the log key) and, on Linux, a subreaper: a process the
-submission starts that leaves the session (``setsid``) and is orphaned still
-becomes the keeper's child, and the keeper kills every child it has before it
-exits. SIGTERM tells it to kill the test process and clean up. It exits with
-the test process's status.
+the grader sees a test process die and goes on (as root the submission runs
+as another user and cannot signal it at all). The keeper is non-dumpable and,
+on Linux, a subreaper: a process the submission starts that leaves the
+session (``setsid``) and is orphaned still becomes the keeper's child, and the
+keeper kills every child it has before it exits (and should the keeper die,
+the grader, a subreaper too, does). SIGTERM tells it to kill the test process
+and clean up. It exits with the test process's status, 128 + N if signal N
+killed it.
 
 The grader runs this file as a script, by its path (``python -I -S
 _keeper.py FD COMMAND...``), so that starting it does not import

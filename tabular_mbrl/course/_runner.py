@@ -1,13 +1,22 @@
 """The grading run: pytest in a child process, under a keeper, read back.
 
 Job 3 of the grader (see :mod:`.grading`): :func:`grade` checks its
-arguments, runs pytest with the grading plugin (:mod:`._grading_plugin`) on
-fresh copies of the tests, under the keeper process (:mod:`._keeper`) and a
-timeout, reads back the signed log, starts again past a test that took its
-process down, and returns a :class:`.report.GradeReport`. Also the helpers
-around it: the log key, :func:`set_dumpable`, reading the tests (regular
-files only, of bounded size, before anything runs), counting the points of a
-test file that could not be collected, putting the tests back.
+arguments, sets up the worker's user, area and limits (:mod:`._isolation`),
+runs pytest with the grading plugin (:mod:`._grading_plugin`) on fresh,
+read-only copies of the tests, under the keeper process (:mod:`._keeper`), a
+per-test timeout and a budget for the folder, reads back the signed log,
+starts again past a test that took its process down, and returns a
+:class:`.report.GradeReport` once every process the submission left is
+killed. Also the helpers around it: :func:`set_dumpable`, reading the tests
+(regular files only, of bounded size, before anything runs) and the
+submission's modules (never through a link), counting the points of a test
+file that could not be collected, putting the tests back, and the feedback's
+guard (one line, bounded, never quoting a hidden test).
+
+Fail closed: whatever keeps the grader from running the tests and reading
+their whole outcome (a log that is not the test process's, a test process
+that ended without finishing it, pytest that could not run, a full disk)
+raises :class:`GradingError` with one line; the command line exits 2.
 """
 
 from __future__ import annotations

@@ -25,12 +25,19 @@ the same arguments says so with :func:`repeat` (one message, not thousands)::
 
 :func:`grade` runs the tests of a folder in a child process (so a submission
 that kills its interpreter cannot take the grader down), each test under a
-timeout, and returns a :class:`GradeReport`: points per test, per exercise and
-in total, a table, and a Gradescope ``results.json``. Students run the tests
-of one exercise with ``pytest test_ex01_epsilon_greedy.py``; instructors grade
-a folder with ``python -m tabular_mbrl grade FOLDER``.
+timeout and the whole folder under a budget, and returns a
+:class:`GradeReport`: points per test, per exercise and in total, a table, and
+a Gradescope ``results.json``. Students run the tests of one exercise with
+``pytest test_ex01_epsilon_greedy.py``; instructors grade a folder with
+``python -m tabular_mbrl grade FOLDER``.
 
-The grader is split by job into four modules; this one gathers their public
+When the grader runs as root (as Gradescope runs it), the worker runs as an
+unprivileged user (``nobody`` unless ``user=`` says otherwise), in a folder
+of its own, under resource limits: the operating system keeps the submission
+from everything that decides a score (:mod:`._isolation`). Otherwise it runs
+as the grader's own user, and the grader says so in one line.
+
+The grader is split by job into these modules; this one gathers their public
 names:
 
 - :mod:`.authoring`: what a test file imports (:func:`points`,
@@ -40,6 +47,8 @@ names:
 - :mod:`._runner`: :func:`grade`, which runs pytest with
   :mod:`._grading_plugin` under the keeper process (:mod:`._keeper`) and
   reads back its log;
+- :mod:`._isolation`: the worker's user, folders and resource limits, and
+  killing what a submission leaves behind;
 - :mod:`.report`: :class:`GradeReport` and :class:`TestResult`, as a table
   or as Gradescope's ``results.json``.
 """
@@ -47,8 +56,12 @@ names:
 from __future__ import annotations
 
 from ._client import SubmissionCrashed
+from ._isolation import DEFAULT_USER, LIMITS, USER_ENV
 from ._runner import (
+    DEFAULT_BUDGET,
     KEY_ENV,
+    MAX_BUDGET,
+    MAX_FEEDBACK,
     MAX_TEST_FILE_BYTES,
     MAX_TIMEOUT,
     GradingError,
@@ -69,10 +82,16 @@ from .authoring import (
 from .report import GradeReport, TestResult, exercise_of
 
 __all__ = [
+    "DEFAULT_BUDGET",
+    "DEFAULT_USER",
     "KEY_ENV",
+    "LIMITS",
+    "MAX_BUDGET",
+    "MAX_FEEDBACK",
     "MAX_TEST_FILE_BYTES",
     "MAX_TIMEOUT",
     "SUBMISSION_ENV",
+    "USER_ENV",
     "GradeReport",
     "GradingError",
     "GradingTimeout",
