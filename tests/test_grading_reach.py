@@ -15,6 +15,7 @@ import pytest
 from test_grading import (  # noqa: F401 - fixtures
     AS_ROOT,
     NO_SEPARATION,
+    SUBMISSIONS_AS_ROOT,
     _grade_user,
     drop_box,
     make_folder,
@@ -522,3 +523,67 @@ def test_attack_reaching_the_library_past_the_import_finder(tmp_path):
     assert outputs == {"ImportError: the library is nowhere on this worker's path"}, (
         outputs
     )
+
+
+READ_THE_KEY = (
+    FIND_THE_GRADER
+    + """
+import hashlib
+import hmac
+import json
+import signal
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    if not (DROP / "key").exists():
+        test_process, keeper = ancestors()[:2]
+        try:
+            environ = Path(f"/proc/{test_process}/environ").read_bytes()
+            found = [v for v in environ.split(b"\\0") if b"_GRADE_KEY=" in v]
+            key = found[0].partition(b"=")[2] if found else None
+        except OSError as error:
+            key, found = None, error.strerror
+        (DROP / "key").write_text(
+            "found" if key else f"no key ({found or 'not in the environment'})"
+        )
+        argv = Path(f"/proc/{test_process}/cmdline").read_bytes().split(b"\\0")
+        log = None
+        if b"--grade-log" in argv:
+            log = Path(argv[argv.index(b"--grade-log") + 1].decode())
+        elif grading_folder():
+            log = max(grading_folder().glob("log*.jsonl"), default=None)
+        if key and log:
+            os.kill(keeper, signal.SIGSTOP)
+            lines = log.read_text().splitlines()
+            records = [json.loads(line.rpartition(" ")[0]) for line in lines]
+            with log.open("a") as out:
+                for record in records:
+                    if record["kind"] == "test":
+                        forged = json.dumps({"kind": "result", "passed": True,
+                                             "nodeid": record["nodeid"],
+                                             "output": "", "seq": len(lines)})
+                        signed = hmac.new(key, forged.encode(), hashlib.sha256)
+                        out.write(f"{forged} {signed.hexdigest()}\\n")
+                        lines.append(forged)
+            os.kill(test_process, signal.SIGKILL)
+            os.kill(keeper, signal.SIGCONT)
+    raise NotImplementedError("exercise 1: write epsilon_greedy")
+"""
+)
+
+
+def test_attack_reading_the_log_key_from_the_test_processs_environment(tmp_path, drop):
+    """Before: as root, the key survived in ``/proc/<test process>/environ``
+    (``os.environ.pop`` does not change it); the submission stopped the
+    keeper, signed "passed" for every test and killed the test process (0 ->
+    80 of 80). Now the key comes through a pipe and is in no environment;
+    as root the submission runs as a user who cannot read that file, as a
+    process of the grader's user cannot (the test process is non-dumpable)."""
+    folder = attack_folder(tmp_path / "s", READ_THE_KEY, drop)
+    report = grade(folder, timeout=5.0)
+    found = (drop / "key").read_text()
+    if SUBMISSIONS_AS_ROOT:  # it reads the file, but the key is not there
+        assert found == "no key (not in the environment)"
+    else:  # as another user, or as the grader's (the process is non-dumpable)
+        assert found == "no key (Permission denied)"
+    assert report.score == 0.0, report.table()
