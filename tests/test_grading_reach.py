@@ -7,6 +7,7 @@ the command line does, in a process of its own, where the attack needs it."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from test_grading import (  # noqa: F401 - fixtures
     AS_ROOT,
     NO_SEPARATION,
+    SOLUTIONS,
     SUBMISSIONS_AS_ROOT,
     _grade_user,
     drop_box,
@@ -106,25 +108,40 @@ PLANT_A_SHADOW_MODULE = (
     FIND_THE_GRADER
     + '''
 import glob
-import signal
+import sys
 
-# sysconfig is imported when a test first uses numpy.testing; this one makes
-# the grading plugin forget every failure, then stands in for the real one.
+# A module of the standard library that the test process imports once a test
+# runs (sysconfig, when a test first uses numpy.testing, or any other): this
+# one makes the grading plugin forget every failure, then stands in for the
+# real one. One is planted for every name the standard library has.
 SHADOW = """
 import gc, importlib, sys
 from pathlib import Path
-(Path("@DROP@") / "ran").write_text("ran")
+(Path("@DROP@") / "ran").write_text(NAME)
 class Forgetful(dict):
     def __setitem__(self, key, value):
         pass
 for o in gc.get_objects():
     if type(o).__name__ == "_Grading":
         o.failures = Forgetful()
-here = str(Path(__file__).parent)
+here, saved = str(Path(__file__).parent), sys.path[:]
 sys.path[:] = [p for p in sys.path if p not in ("", here)]
-del sys.modules["sysconfig"]
-globals().update(vars(importlib.import_module("sysconfig")))
+del sys.modules[NAME]
+real = importlib.import_module(NAME)
+sys.path[:] = saved
+sys.modules[NAME] = real
+globals().update(vars(real))
 """
+NAMES = sorted(
+    set(getattr(sys, "stdlib_module_names", ["sysconfig"]))
+    - set(sys.builtin_module_names)
+    - {"__future__", "this", "antigravity"}
+)
+
+
+def plant(folder):
+    for name in NAMES:
+        Path(folder, f"{name}.py").write_text(f"NAME = {name!r}\\n" + SHADOW)
 
 
 def folders():
@@ -151,7 +168,7 @@ def epsilon_greedy(q_row, epsilon, rng):
                 os.chmod(folder, 0o755)  # the copies are read-only: undo it
             except OSError:
                 pass
-            if tried(lambda: Path(folder, "sysconfig.py").write_text(SHADOW)) == "done":
+            if tried(lambda: plant(folder)) == "done":
                 planted.append(folder)
         (DROP / "planted").write_text(str(len(planted)))
     raise NotImplementedError("exercise 1: write epsilon_greedy")
@@ -165,14 +182,19 @@ def test_attack_a_module_planted_where_the_test_process_imports_from(tmp_path, d
     test first used ``np.testing``, and made every later test pass (1 -> 80
     of 80, as any user). Now the test process runs with a safe path from a
     folder on no path, has imported what the tests use before any student
-    code runs, and its copies are read-only and closed to the worker."""
+    code runs, and its copies are read-only and closed to the worker.
+
+    Exercise 3 is solved (its tests are the first to use ``np.testing``), so
+    that the honest score is 10: the tests of exercises 4 to 8 run after the
+    shadow would have."""
     folder = attack_folder(tmp_path / "s", PLANT_A_SHADOW_MODULE, drop, whole=True)
+    shutil.copy(SOLUTIONS / "reference" / "ex03_deterministic_model.py", folder)
     report = grade(folder, timeout=5.0)
     planted = int((drop / "planted").read_text())
     if NO_SEPARATION is None:
         assert planted == 0  # as nobody it found no folder it could write
     assert not (drop / "ran").exists()  # wherever it planted, nothing ran it
-    assert report.score == 0.0, report.table()
+    assert report.score == 10.0, report.table()
 
 
 OUTLIVE_THE_GRADER = (
