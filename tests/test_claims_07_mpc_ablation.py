@@ -8,25 +8,30 @@ from tabular_mbrl import studies
 
 
 @pytest.mark.slow
-def test_lecture_7_mpc_ablation_claims(lecture_at_defaults):
+def test_lecture_7_mpc_ablation_claims(lecture_at_defaults, expect_verdicts):
     lecture, config, study = lecture_at_defaults("07_model_free_vs_model_based")
     assert [s.name for s in study.series] == list(studies.ABLATION)
     assert all(s.convergence.n_runs == config.n_runs for s in study.series)
-    verdicts = [line.split(":")[0] for line in lecture.claims(study)]
-    assert verdicts == [
-        "MPC needs fewer real steps than Dyna-Q n=50 at the book's settings",
-        "The exact backup with optimism saves real steps",
-        "Compute saves real steps",
-        "Planning at decision time saves real steps",
-        "Acting greedily saves real steps",
-        "MPC's lead over Dyna-Q n=50 is due to the exact backup with optimism, "
-        "compute, planning at decision time, acting greedily (95 % intervals of "
-        "differences).",
-        "Random shooting adds nothing over greedy on the values",
-        "Optimism at alpha = 0.1 makes no clear difference in real steps",
-        "Optimism saves MPC real steps",
-        "Terminal values matter",
-    ]
+    # At seeds 1000-1009 planning at decision time saves real steps at 5 of
+    # 10, no clear difference at 5: either, never more real steps.
+    expect_verdicts(
+        lecture.claims(study),
+        [
+            "MPC needs fewer real steps than Dyna-Q n=50 at the book's settings",
+            "The exact backup with optimism saves real steps",
+            "Compute saves real steps",
+            ("Planning at decision time saves", "Planning at decision time makes "
+             "no clear"),
+            "Acting greedily saves real steps",
+            ("MPC's lead over Dyna-Q n=50 is due to",),
+            "Random shooting adds nothing over greedy on the values",
+            "Optimism at alpha = 0.1 makes no clear difference in real steps",
+            "Optimism saves MPC real steps",
+            "Terminal values matter",
+        ],
+    )  # fmt: skip
+    lead = lecture.claims(study)[5]
+    assert "compute" in lead.split(";")[0] and "acting greedily" in lead.split(";")[0]
     by = {s.name: s for s in study.series}
     # The standard MPC converges in every run and then walks the shortest path.
     assert by["MPC"].convergence.n_converged == config.n_runs

@@ -214,21 +214,30 @@ def load():
 
 
 @pytest.mark.slow
-def test_lecture_13_claims_at_its_defaults(lecture_at_defaults):
+def test_lecture_13_claims_at_its_defaults(lecture_at_defaults, expect_verdicts):
     lecture, config, study = lecture_at_defaults(LECTURE)
     assert all(s.convergence.n_runs == config.n_runs for s in study.series)
-    verdicts = [line.split(":")[0] for line in lecture.claims(study)]
-    assert verdicts == [
-        "Planning buys real steps",
-        "More planning steps buy real steps with alpha = 1, Q0 = 1",
-        "An exact backup with optimism buys real steps (alpha = 1, Q0 = 1 against "
-        "alpha = 0.1, Q0 = 0)",
-        "At matched work value iteration needs fewer real steps than Dyna-Q",
-        "Horizon x candidates buy no clear saving over greedy on the same values",
-        "Prioritized sweeping needs more real steps than value iteration",
-        "alpha = 1 hurts on the slippery maze",
-        "On the slippery maze value iteration needs about as many real steps as Dyna-Q",
-    ]
+    # At seeds 1000-1009: the exact backup buys at 7 of 10 (no clear saving at
+    # 3), prioritized sweeping needs more at 5 (about as many at 5), alpha = 1
+    # hurts on the slippery maze at 8 (no clear difference at 2): either,
+    # never the opposite.
+    expect_verdicts(
+        lecture.claims(study),
+        [
+            "Planning buys real steps",
+            "More planning steps buy real steps with alpha = 1, Q0 = 1",
+            ("An exact backup with optimism buys real steps",
+             "An exact backup with optimism buys no clear saving"),
+            "At matched work value iteration needs fewer real steps than Dyna-Q",
+            "Horizon x candidates buy no clear saving over greedy on the same values",
+            ("Prioritized sweeping needs more real steps",
+             "Prioritized sweeping needs about as many"),
+            ("alpha = 1 hurts on the slippery maze",
+             "alpha = 1 makes no clear difference on the slippery maze"),
+            "On the slippery maze value iteration needs about as many real steps "
+            "as Dyna-Q",
+        ],
+    )  # fmt: skip
 
 
 def fake_study(medians: dict[str, float]) -> Study:
