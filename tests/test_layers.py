@@ -72,6 +72,7 @@ ORDER = [
     "studies",
     "plotting",
     # Course tooling: the grader's processes, its API, its run and report.
+    "course._isolation",
     "course._keeper",
     "course._sandbox",
     "course._client",
