@@ -267,3 +267,42 @@ def test_the_grading_tests_grade_as_the_grader_would(capsys):
     """Where the tests run as root with a Python other users cannot run, they
     grade as root (and say so); everywhere else as the grader's default."""
     assert GRADE_USER in (None, "root")
+
+
+# Each call sleeps a little and notes when it ran, tagged with its folder.
+TIMED = """
+import time
+from pathlib import Path
+
+
+def epsilon_greedy(q_row, epsilon, rng):
+    start = time.monotonic()
+    time.sleep(0.2)
+    note = Path("@DROP@", Path("@FOLDER@").parent.name + f"-{start}")
+    note.write_text(f"{start} {time.monotonic()}")
+    raise NotImplementedError("exercise 1: write epsilon_greedy")
+"""
+
+
+@needs_separation
+def test_two_gradings_as_the_same_user_take_turns(tmp_path, drop):
+    """One student's code never runs beside another's as the same user (it
+    could kill, trace or write for it): as root, gradings that run
+    submissions as nobody at once take turns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    folders = [
+        one_exercise(tmp_path / name / "s", "ex01_epsilon_greedy", TIMED, drop)
+        for name in ("a", "b")
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = list(pool.map(lambda f: grade(f, timeout=5.0), folders))
+    assert [r.score for r in reports] == [0.0, 0.0]
+    spans = {"a": [], "b": []}
+    for note in drop.iterdir():
+        start, end = map(float, note.read_text().split())
+        spans[note.name.partition("-")[0]].append((start, end))
+    assert all(len(calls) >= 6 for calls in spans.values()), spans
+    a_first = max(e for _, e in spans["a"]) < min(s for s, _ in spans["b"])
+    b_first = max(e for _, e in spans["b"]) < min(s for s, _ in spans["a"])
+    assert a_first or b_first, "the two gradings' submissions ran at once"

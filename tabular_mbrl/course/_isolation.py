@@ -44,6 +44,7 @@ from pathlib import Path
 __all__ = [
     "LIMITS",
     "Subreaper",
+    "UserLock",
     "Worker",
     "WorkerUser",
     "kill_strays",
@@ -353,6 +354,41 @@ def remove(folder: str | os.PathLike) -> None:
             function(path)
 
     shutil.rmtree(folder, onerror=retry)
+
+
+# -- one grading at a time per worker user ----------------------------------------
+class UserLock:
+    """Held while a grading runs submissions as a user of their own (Linux):
+    gradings that would run as the same user at once (``grade-class`` with
+    several jobs, two graders side by side) take turns, so that one student's
+    code never runs beside another's as the same user, where it could kill
+    or trace it, or write its files. The lock is a name in the abstract
+    socket namespace: no file a submission could plant, remove or hold open.
+    Elsewhere, and for the grader's own user, it does nothing."""
+
+    def __init__(self, user: WorkerUser) -> None:
+        self.user = user
+        self.socket = None
+
+    def __enter__(self) -> UserLock:
+        import socket
+        import time
+
+        if not self.user.separate or not sys.platform.startswith("linux"):
+            return self
+        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        name = f"\0tabular-mbrl-grading-as-uid-{self.user.uid}"
+        while True:
+            try:
+                self.socket.bind(name)
+                return self
+            except OSError:  # another grading runs as this user: wait
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
 
 
 # -- the processes a submission leaves behind --------------------------------------

@@ -42,6 +42,7 @@ from . import _keeper, _sandbox
 from ._isolation import (
     USER_ENV,
     Subreaper,
+    UserLock,
     WorkerUser,
     check_python,
     kill_strays,
@@ -136,7 +137,9 @@ def grade(
         grader's own rights). Another user than the grader's needs root.
     budget : float, default 300
         Seconds the whole grading of the folder may take. Tests not finished
-        when it runs out score nothing, and say so.
+        when it runs out score nothing, and say so. It counts from the
+        grading's turn: gradings that run their submissions as the same
+        other user take turns (:class:`._isolation.UserLock`).
 
     Raises
     ------
@@ -163,7 +166,6 @@ def grade(
     stops rather than leave them out of the maximum.
     """
     started = time.perf_counter()
-    deadline = time.monotonic() + budget if isinstance(budget, int | float) else 0
     folder = _check_folder("folder", folder)
     hidden = _check_folder("hidden", hidden) if hidden is not None else None
     _check_seconds("timeout", timeout, MAX_TIMEOUT)
@@ -182,7 +184,9 @@ def grade(
     # submissions) must not read them from its memory while it grades.
     dumpable = set_dumpable(False)
     try:
-        with Subreaper():
+        with UserLock(who), Subreaper():
+            started = time.perf_counter()  # the budget starts with its turn
+            deadline = time.monotonic() + budget
             tests, collect_errors = _grade(
                 folder, hidden, timeout, python, who, budget, deadline
             )
