@@ -266,6 +266,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=_timeout, default=10.0, help="seconds per test (10)"
     )
     group.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    zipped = commands.add_parser(
+        "autograder",
+        help="build a Gradescope autograder zip",
+        description="Build a Gradescope autograder zip: setup.sh (installs the "
+        "package from its wheel, in the zip), run_autograder, the official tests "
+        "and your hidden ones.",
+    )
+    zipped.add_argument("out", help="the zip to write, e.g. autograder.zip")
+    zipped.add_argument("--hidden", help="a folder of extra tests students never see")
+    zipped.add_argument(
+        "--wheel", help="the package's wheel (default: built from this checkout)"
+    )
     grade = commands.add_parser(
         "grade",
         help="grade the exercises in a folder",
@@ -697,6 +709,18 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "bench":
             return bench(quick=args.quick, json=args.json, jobs=args.jobs)
+        if args.command == "autograder":
+            from .course.autograder import build
+
+            problem = output_problem(args.out) if args.out else "is empty"
+            if problem or not Path(args.out).absolute().parent.is_dir():
+                raise UsageError(f"autograder {args.out!r}: {problem or 'no folder'}")
+            try:
+                names = build(args.out, hidden=args.hidden, wheel=args.wheel)
+            except ValueError as error:
+                raise UsageError(str(error)) from None
+            print(f"wrote {args.out}: {', '.join(names[:3])} and {len(names) - 3} more")
+            return 0
         if args.command == "grade-class":
             return grade_class(
                 args.submissions,

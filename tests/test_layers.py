@@ -84,6 +84,7 @@ ORDER = [
     "course.handout",
     "course.lectures",
     "course.classes",
+    "course.autograder",
     "course.claims",
     "course.notebooks",
     "course",
