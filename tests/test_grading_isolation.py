@@ -306,3 +306,23 @@ def test_two_gradings_as_the_same_user_take_turns(tmp_path, drop):
     a_first = max(e for _, e in spans["a"]) < min(s for s, _ in spans["b"])
     b_first = max(e for _, e in spans["b"]) < min(s for s, _ in spans["a"])
     assert a_first or b_first, "the two gradings' submissions ran at once"
+
+
+@needs_separation
+def test_a_temporary_folder_closed_to_the_worker_user_stops_grading(
+    tmp_path, open_tmp, monkeypatch
+):
+    import tempfile
+
+    folder = make_folder(tmp_path / "s", skeletons=True)
+    closed = open_tmp / "closed"
+    closed.mkdir(mode=0o700)
+    monkeypatch.setattr(tempfile, "tempdir", str(closed))
+    with pytest.raises(GradingError) as info:
+        grade(folder)
+    assert str(info.value) == (
+        f"the worker's user nobody cannot reach its folder in {closed}: {closed} "
+        f"is closed to it (drwx------ {_owner()}); set TMPDIR to a folder other "
+        "users can search (such as /tmp)"
+    )
+    assert list(closed.iterdir()) == []  # nothing left behind

@@ -250,6 +250,13 @@ def _grade_folder(
     worker = None
     try:
         worker = prepare(who, modules, Path(_sandbox.__file__), budget)
+        why = unreachable(worker.script, who) if who.separate else None
+        if why:
+            raise GradingError(
+                f"the worker's user {who.name} cannot reach its folder in "
+                f"{Path(worker.root).parent}: {why}; set TMPDIR to a folder other "
+                "users can search (such as /tmp)"
+            )
         ini = scratch / "pytest.ini"
         ini.write_text("[pytest]\n")  # none of the folder's own pytest settings
         (scratch / "run").mkdir()
