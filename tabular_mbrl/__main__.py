@@ -6,6 +6,7 @@ the exercises and copy out the course material.
     tabular-mbrl run NAME [--runs N] [--seed S] [--out DIR] [--show] [--quiet]
                           [--quick] [--engine E] [--jobs N] [--only SERIES]
     tabular-mbrl grade [EXERCISES_DIR] [--hidden DIR] [--json PATH] [--timeout S]
+                       [--budget S] [--user NAME]
     tabular-mbrl bench [--quick] [--json PATH] [--jobs N]
 
 ``run`` writes ``DIR/NAME.png`` and ``DIR/NAME.csv`` (columns
@@ -24,7 +25,9 @@ saying what was and was not written (exit status 130).
 ``grade`` scores the exercise tests in a folder (see
 :mod:`tabular_mbrl.course.grading`): a table per exercise, the total, and with
 ``--json`` a Gradescope ``results.json``. Its exit status is 0 whenever grading
-ran, whatever the score.
+ran, whatever the score, and 2, with one line, when it could not (nothing is
+written then). Run as root, it runs the submissions as ``--user`` (``nobody``
+by default); otherwise as itself, and it says so in one line.
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ _runs = _number(int, 1, 10_000)
 _jobs = _number(int, 1, 1_000)
 _seed = _number(int, 0, 2**63 - 1)
 _timeout = _number(float, 0, 3600, strict=True)
+_budget = _number(float, 0, 86400, strict=True)
 
 
 DESCRIPTION = """\
@@ -292,6 +296,16 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--timeout", type=_timeout, default=10.0, help="seconds per test (10)"
     )
+    grade.add_argument(
+        "--budget",
+        type=_budget,
+        default=300.0,
+        help="seconds for the whole folder (300); tests not run by then score 0",
+    )
+    grade.add_argument(
+        "--user",
+        help="run the submissions as this user (as root; default nobody)",
+    )
     return parser
 
 
@@ -417,7 +431,15 @@ def _write_json(json: str, save: Callable[[str | Path], object], name: str) -> N
     print(f"wrote {json}")
 
 
-def grade(folder: str, *, hidden: str | None, json: str | None, timeout: float) -> int:
+def grade(
+    folder: str,
+    *,
+    hidden: str | None,
+    json: str | None,
+    timeout: float,
+    budget: float = 300.0,
+    user: str | None = None,
+) -> int:
     """Grade a folder of exercises; 0 whenever grading ran."""
     import importlib.util
 
@@ -428,8 +450,10 @@ def grade(folder: str, *, hidden: str | None, json: str | None, timeout: float) 
         raise UsageError("grading needs pytest: pip install 'tabular-mbrl[test]'")
     _check_json(json)
     try:
-        report = run_grader(folder, hidden=hidden, timeout=timeout)
-    except GradingError as error:
+        report = run_grader(
+            folder, hidden=hidden, timeout=timeout, budget=budget, user=user
+        )
+    except (GradingError, ValueError, TypeError) as error:
         raise UsageError(str(error).splitlines()[0]) from None
     except KeyboardInterrupt:
         raise Interrupted(_nothing_written(json)) from None
@@ -743,7 +767,12 @@ def main(argv: list[str] | None = None) -> int:
             )
         if args.command == "grade":
             return grade(
-                args.folder, hidden=args.hidden, json=args.json, timeout=args.timeout
+                args.folder,
+                hidden=args.hidden,
+                json=args.json,
+                timeout=args.timeout,
+                budget=args.budget,
+                user=args.user,
             )
         if args.command is None:  # bare: the default experiment into ./results
             return run(

@@ -32,11 +32,6 @@ from tabular_mbrl.course.grading import (
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = ROOT / "lectures" / "exercises"
 SOLUTIONS = Path(__file__).resolve().parent / "grading"
-#: The exercises' test files as issue 29 changes them (a test per missed bug
-#: class, points weighted by how much a bug breaks), graded in place of the
-#: handout's until they replace those in lectures/exercises/; then this
-#: folder goes.
-PROPOSED = SOLUTIONS / "exercises"
 # Solutions that draw their random numbers in another order than the reference.
 ALTERNATIVE = SOLUTIONS / "alternative"
 ALTERNATIVES = {path.stem for path in ALTERNATIVE.glob("ex*.py")}
@@ -141,12 +136,8 @@ MISSED_BEFORE = {
 
 
 def graded_test_files() -> list[Path]:
-    """The exercises' test files as the grading tests grade them (see
-    :data:`PROPOSED`)."""
-    return [
-        PROPOSED / path.name if (PROPOSED / path.name).exists() else path
-        for path in EXERCISES.glob("test_ex*.py")
-    ]
+    """The exercises' test files, as the handout has them."""
+    return sorted(EXERCISES.glob("test_ex*.py"))
 
 
 def bug_rounds() -> list[list[str]]:
@@ -166,8 +157,6 @@ def make_folder(tmp: Path, *solutions: Path, skeletons: bool = False) -> Path:
     """The handout as ``tabular-mbrl exercises`` copies it out (skeletons, tests,
     conftest), with solution modules copied over it."""
     assert main(["exercises", str(tmp)]) == 0
-    for path in PROPOSED.glob("test_ex*.py"):  # see PROPOSED
-        shutil.copy(path, tmp)
     if not skeletons:  # without a solution, an exercise must not be graded at all
         for path in tmp.glob("ex[0-9][0-9]_*.py"):
             path.unlink()

@@ -37,7 +37,7 @@ def test_greedy_when_epsilon_is_zero():
     )
 
 
-@points(3)
+@points(2)
 def test_ties_are_broken_at_random():
     c = counts([0.0, 5.0, 5.0, 1.0], 0.0, 2000)
     assert c[0] == c[3] == 0, "only the tied best actions may be chosen"
@@ -45,6 +45,19 @@ def test_ties_are_broken_at_random():
         f"tied actions chosen {c[1]} and {c[2]} times of 2000, expected about "
         "1000 each (np.argmax always picks the first)"
     )
+
+
+@points(2)
+def test_leaves_the_q_row_as_it_was():
+    rng = np.random.default_rng(2)
+    for values in ([0.0, 5.0, 5.0, 1.0], [-2.0, -1.0, -3.0], [0.0] * 4):
+        for epsilon in (0.0, 0.5, 1.0):
+            q_row = np.array(values)
+            ex.epsilon_greedy(q_row, epsilon, rng)
+            assert q_row.tolist() == values, (
+                f"q_row became {q_row.tolist()}, was {values}: choosing an action "
+                "must not change the agent's values"
+            )
 
 
 @points(1)
@@ -60,7 +73,7 @@ def test_random_action_with_probability_epsilon():
     assert 0.65 <= c[0] / 4000 <= 0.75, f"greedy share {c[0] / 4000:.3f}, expected 0.7"
 
 
-@points(2)
+@points(1)
 def test_draws_only_from_the_given_rng():
     q_row = np.array([0.0, 2.0, 2.0, 1.0])
 

@@ -21,17 +21,26 @@ def outcome(model, state, action):
     return float(reward), int(next_state), bool(terminated)
 
 
-@points(2)
+@points(1)
 def test_sample_returns_what_was_seen():
     model = model_with((3, 1, 0.5, 4, False), (4, 2, 1.0, 9, True))
     assert outcome(model, 3, 1) == (0.5, 4, False)
     assert outcome(model, 4, 2) == (1.0, 9, True)
 
 
-@points(1)
+@points(2)
 def test_sample_keeps_the_latest_outcome():
     model = model_with((3, 1, 0.5, 4, False), (3, 1, -1.0, 7, True))
     assert outcome(model, 3, 1) == (-1.0, 7, True)
+    # And the other way round: a pair that ended the episode once and then
+    # did not is no longer terminal (planning would never bootstrap past it).
+    model = model_with((3, 1, -1.0, 7, True), (3, 1, 0.5, 4, False))
+    got = outcome(model, 3, 1)
+    assert got == (0.5, 4, False), (
+        f"sample gave {got} after a terminal outcome, then (0.5, 4, False): "
+        "the latest outcome replaces all of the earlier one, terminated too"
+    )
+    assert not np.asarray(model.terminated)[3, 1].any(), "terminated[3, 1] stays True"
 
 
 @points(2)

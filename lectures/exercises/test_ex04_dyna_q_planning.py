@@ -28,6 +28,20 @@ class ScriptedModel:
         return self.outcomes[(state, action)]  # KeyError for unobserved pairs
 
 
+class DrawingModel(ScriptedModel):
+    """Draws its pairs from ``script`` with the rng it is handed, and keeps
+    that rng's state at each call."""
+
+    def __init__(self, script, outcomes):
+        super().__init__(script, outcomes)
+        self.states = []
+
+    def sample_pairs(self, n, rng):
+        self.states.append(rng.bit_generator.state)
+        self.samples += n
+        return [list(self.script[i]) for i in rng.integers(len(self.script), size=n)]
+
+
 CHAIN = {(0, 1): (0.0, 1, False), (1, 1): (1.0, 2, True), (1, 0): (0.0, 0, False)}
 
 
@@ -55,7 +69,7 @@ def test_backups_hand_computed():
     assert q[0, 1] == pytest.approx(0.225)
 
 
-@points(2)
+@points(1)
 def test_asks_the_model_for_exactly_n_pairs():
     model = ScriptedModel([(1, 1), (0, 1)], CHAIN)
     _, done = plan(model, 7)
@@ -95,3 +109,23 @@ def test_many_backups_match_a_replay():
         rng=np.random.default_rng(0),
     )
     np.testing.assert_allclose(q, expected)
+
+
+@points(1)
+def test_hands_the_model_the_given_rng():
+    def planned(seed):
+        model = DrawingModel([(0, 1), (1, 1), (1, 0)], CHAIN)
+        rng = np.random.default_rng(seed)
+        before = rng.bit_generator.state
+        q = np.zeros((3, 2))
+        ex.dyna_q_planning(q, model, 20, alpha=0.5, gamma=0.9, rng=rng)
+        return q, model, before
+
+    q, model, before = planned(7)
+    assert model.states, "never asked the model for pairs"
+    assert model.states[0] == before, (
+        "the model was handed another generator than rng: pass the given rng to "
+        "the model's methods (not a new default_rng())"
+    )
+    again, _, _ = planned(7)
+    assert q.tolist() == again.tolist(), "the same rng seed planned other backups"

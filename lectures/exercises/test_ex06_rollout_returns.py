@@ -24,9 +24,10 @@ def returns(sequences, gamma=0.5, state=0):
     return ex.rollout_returns(CHAIN, state, np.array(sequences), gamma=gamma)
 
 
-@points(2)
+@points(1)
 def test_shape_and_dtype():
-    out = np.asarray(returns([[0, 1], [1, 1], [1, 0]]))
+    out = returns([[0, 1], [1, 1], [1, 0]])
+    assert isinstance(out, np.ndarray), f"returned a {type(out).__name__}, not an array"
     assert out.shape == (3,), f"shape {out.shape}, expected (n_candidates,) == (3,)"
     assert out.dtype.kind == "f", f"dtype {out.dtype}, expected float"
 
@@ -37,7 +38,7 @@ def test_a_single_candidate():
     assert out.shape == (1,), f"shape {out.shape}, expected (1,)"
 
 
-@points(3)
+@points(2)
 def test_hand_computed_returns():
     # gamma 0.9, from state 0:
     # [0, 0, 1]: 1 + 0.9 * 1 + 0.81 * 2 = 3.52
@@ -55,6 +56,15 @@ def test_nothing_after_termination():
     out = np.ravel(returns([[1, 1, 0, 0], [1, 1, 1, 1]]))
     np.testing.assert_allclose(
         out, [4.5, 4.5], err_msg="after a terminal step a sequence earns nothing"
+    )
+
+
+@points(2)
+def test_gamma_zero_counts_the_first_reward_only():
+    # gamma ** 0 == 1: the docstring allows gamma in [0, 1]
+    out = np.ravel(returns([[0, 1], [1, 1], [1, 0]], gamma=0.0))
+    np.testing.assert_allclose(
+        out, [1.0, 2.0, 2.0], err_msg="with gamma 0 only the first reward counts"
     )
 
 

@@ -30,7 +30,7 @@ def choose(score, n_actions=4, horizon=5, n_candidates=30, seed=0):
     )
 
 
-@points(2)
+@points(1)
 def test_scores_one_batch_of_the_requested_shape():
     score = Recorder()
     choose(score)
@@ -41,7 +41,7 @@ def test_scores_one_batch_of_the_requested_shape():
     assert sequences.min() >= 0 and sequences.max() < 4
 
 
-@points(3)
+@points(2)
 def test_returns_the_first_action_of_the_best_sequence():
     for seed in range(20):
         score = Recorder()
@@ -61,7 +61,7 @@ def test_sequences_are_uniform_random():
     assert np.all(np.abs(share - 1 / 3) < 0.02), f"action shares {share.round(3)}"
 
 
-@points(2)
+@points(1)
 def test_equal_scores_still_give_an_action():
     action = choose(Recorder(constant=True), n_actions=4, horizon=3, n_candidates=50)
     assert 0 <= int(action) < 4
@@ -73,3 +73,29 @@ def test_horizon_one():
     action = choose(score, n_actions=6, horizon=1, n_candidates=40)
     sequences = score.calls[0]
     assert action == sequences[np.argmax(score(sequences)), 0]
+
+
+def candidates(seed, global_seed):
+    """The candidates drawn with ``default_rng(seed)``, NumPy's global
+    generator seeded with ``global_seed``."""
+    np.random.seed(global_seed)  # noqa: NPY002 - must make no difference
+    score = Recorder()
+    choose(score, seed=seed)
+    return score.calls[0]
+
+
+@points(1)
+def test_draws_only_from_the_given_rng():
+    assert np.array_equal(candidates(3, global_seed=1), candidates(3, global_seed=2)), (
+        "the same rng seed gave other candidates: draw them only from the given "
+        "rng (not np.random.*)"
+    )
+
+
+@points(2)
+def test_other_decisions_look_at_other_candidates():
+    # A generator made inside the function (default_rng(0)) would show every
+    # decision of an episode the same sequences.
+    assert not np.array_equal(
+        candidates(3, global_seed=1), candidates(4, global_seed=2)
+    ), "another rng gave the same candidates: draw them from the rng you are given"

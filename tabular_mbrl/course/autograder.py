@@ -54,7 +54,10 @@ for line in ignored:
     print(f"not graded: {line}")
 PYTHON
 hidden=()
-if [ -d "$root/source/hidden" ]; then hidden=(--hidden "$root/source/hidden"); fi
+if [ -d "$root/source/hidden" ]; then  # root's alone: the worker cannot read it
+    chmod -R go-rwx "$root/source/hidden"
+    hidden=(--hidden "$root/source/hidden")
+fi
 mkdir -p "$root/results"
 python3 -m tabular_mbrl grade "$work" "${hidden[@]}" \\
     --json "$root/results/results.json"
