@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -161,8 +162,6 @@ def report(
     """What ``tabular-mbrl claims`` prints: per lecture and sentence, how many
     of the seeds ``first_seed ... first_seed + n_seeds - 1`` gave each
     verdict. Progress goes to stderr unless ``quiet``."""
-    import sys
-
     n_seeds = check_int("seeds", n_seeds, low=1)
     first_seed = check_int("first_seed", first_seed, low=0)
     scripts = lectures(numbers)
