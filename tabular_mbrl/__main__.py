@@ -269,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--timeout", type=_timeout, default=10.0, help="seconds per test (10)"
     )
+    group.add_argument(
+        "--user", help="run the submissions as this user (as root; default nobody)"
+    )
     group.add_argument("--quiet", action="store_true", help="no progress on stderr")
     zipped = commands.add_parser(
         "autograder",
@@ -346,13 +349,12 @@ def grade_class(
     jobs: int,
     timeout: float,
     quiet: bool,
+    user: str | None = None,
 ) -> int:
     """Grade a class; write the gradebook and print the summary."""
     from .course import classes
 
-    problem = output_problem(out) if out else "is empty"
-    if problem or not Path(out).absolute().parent.is_dir():
-        raise UsageError(f"--out {out!r}: {problem or 'its folder does not exist'}")
+    _check_file("--out", out)
     if hidden is not None and not Path(hidden).is_dir():
         raise UsageError(f"--hidden {hidden!r}: not a folder")
 
@@ -365,6 +367,7 @@ def grade_class(
             hidden=hidden,
             jobs=jobs,
             timeout=timeout,
+            user=user,
             progress=None if quiet else progress,
         )
     except ValueError as error:
@@ -396,15 +399,20 @@ def check_claims(
     return 0
 
 
+def _check_file(option: str, path: str) -> None:
+    """Refuse an output file (``--json``, ``--out``) that could not be written,
+    before any work."""
+    if not path or not Path(path).absolute().parent.is_dir():
+        raise UsageError(f"{option} {path!r}: not a file path in an existing folder")
+    problem = output_problem(path)
+    if problem:
+        raise UsageError(f"{option} {path!r} {problem}")
+
+
 def _check_json(json: str | None) -> None:
     """Refuse a ``--json`` path that could not be written, before any work."""
-    if json is None:
-        return
-    if not json or not Path(json).absolute().parent.is_dir():
-        raise UsageError(f"--json {json!r}: not a file path in an existing folder")
-    problem = output_problem(json)
-    if problem:
-        raise UsageError(f"--json {json!r} {problem}")
+    if json is not None:
+        _check_file("--json", json)
 
 
 def _nothing_written(json: str | None) -> str:
@@ -736,9 +744,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "autograder":
             from .course.autograder import build
 
-            problem = output_problem(args.out) if args.out else "is empty"
-            if problem or not Path(args.out).absolute().parent.is_dir():
-                raise UsageError(f"autograder {args.out!r}: {problem or 'no folder'}")
+            _check_file("autograder", args.out)
             try:
                 names = build(args.out, hidden=args.hidden, wheel=args.wheel)
             except ValueError as error:
@@ -752,6 +758,7 @@ def main(argv: list[str] | None = None) -> int:
                 out=args.out,
                 jobs=args.jobs,
                 timeout=args.timeout,
+                user=args.user,
                 quiet=args.quiet,
             )
         if args.command == "claims":

@@ -1,6 +1,7 @@
 """``tabular-mbrl grade-class``: a class graded in one command."""
 
 import csv
+import json
 import sys
 import zipfile
 
@@ -115,3 +116,25 @@ def test_bad_class_arguments_are_one_line_and_exit_2(tmp_path, capsys):
     argv = ["grade-class", str(tmp_path), "--hidden", str(tmp_path / "x")]
     assert main(argv) == 2
     assert "--hidden" in capsys.readouterr().err
+
+
+def test_the_worker_user_and_a_bad_gradebook_path(tmp_path, capsys):
+    # The grader each student gets is told the user to run submissions as.
+    script = tmp_path / "record.py"
+    script.write_text(
+        "import json, pathlib, sys\n"
+        "args = sys.argv[1:]\n"
+        "pathlib.Path(args[args.index('--json') + 1]).write_text("
+        "json.dumps({'tests': [], 'argv': args}))\n"
+        "pathlib.Path(sys.argv[0]).with_name('argv.json').write_text("
+        "json.dumps(args))\n"
+    )
+    (tmp_path / "alice").mkdir()
+    classes.grade_student(
+        tmp_path / "alice", user="nobody", grader=[sys.executable, str(script)]
+    )
+    args = json.loads((tmp_path / "argv.json").read_text())
+    assert args[args.index("--user") + 1] == "nobody"
+    argv = ["grade-class", str(tmp_path), "--out", str(tmp_path / "no" / "b.csv")]
+    assert main(argv) == 2
+    assert "--out" in capsys.readouterr().err

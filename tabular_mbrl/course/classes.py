@@ -149,6 +149,7 @@ def grade_student(
     *,
     hidden: Path | None = None,
     timeout: float = 10.0,
+    user: str | None = None,
     grader: Sequence[str] = (),
 ) -> StudentGrade:
     """Grade one student's folder or zip in a fresh copy of the handout, by
@@ -176,6 +177,8 @@ def grade_student(
         command += ["--timeout", str(timeout)]
         if hidden is not None:
             command += ["--hidden", str(hidden)]
+        if user is not None:
+            command += ["--user", user]
         done = subprocess.run(command, capture_output=True, text=True)
         try:
             results = json.loads((scratch / "results.json").read_text())
@@ -206,10 +209,12 @@ def grade_class(
     hidden: str | Path | None = None,
     jobs: int = 1,
     timeout: float = 10.0,
+    user: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[StudentGrade]:
     """Grade every student's folder or ``.zip`` in ``submissions``, ``jobs``
-    at a time, in name order.
+    at a time, in name order; as root, the submissions run as ``user``
+    (``tabular-mbrl grade --user``; default nobody).
 
     Raises
     ------
@@ -233,7 +238,7 @@ def grade_class(
     done = [0]
 
     def one(source: Path) -> StudentGrade:
-        result = grade_student(source, hidden=extra, timeout=timeout)
+        result = grade_student(source, hidden=extra, timeout=timeout, user=user)
         done[0] += 1
         if progress is not None:
             progress(result.student, done[0], len(students))
