@@ -5,6 +5,8 @@ import errno
 import importlib.util
 import pathlib
 import re
+import subprocess
+import sys
 
 import matplotlib.pyplot as plt
 import pytest
@@ -115,6 +117,63 @@ def test_lecture_help_lists_the_fields(capsys):
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "--set FIELD=VALUE" in out and "n_runs = 30" in out
+
+
+def written_comments(name):
+    """Each ``Config`` field's comment, read off the script's lines."""
+    text = (LECTURES / f"{name}.py").read_text(encoding="utf-8")
+    body = text.split("class Config:\n", 1)[1].split("\n\n", 1)[0]
+    return dict(re.findall(r"^    (\w+): [^\n]*?  # ([^\n]*)$", body, re.M))
+
+
+@pytest.mark.parametrize("name", LECTURE_NAMES)
+def test_lecture_help_shows_each_fields_comment(name, capsys):
+    module = load(name)
+    config = module.Config()
+    with pytest.raises(SystemExit):
+        run_lecture(module.main, config, module.__file__, argv=["--help"])
+    out = capsys.readouterr().out
+    comments = written_comments(name)
+    fields = [f.name for f in dataclasses.fields(config)]
+    assert sorted(comments) == sorted(fields)  # a comment beside every field
+    for field in fields:
+        shown = f"{field} = {getattr(config, field)!r}"
+        line = re.search(rf"^  {re.escape(shown)} +(.*)$", out, re.M)
+        assert line, (field, out)
+        assert line.group(1) == comments[field]
+
+
+def test_field_comments_joins_a_field_over_lines_and_skips_the_uncommented():
+    @dataclasses.dataclass
+    class Settings:
+        rate: float = 0.5  # how fast
+        sizes: tuple[int, ...] = (  # the sizes,
+            1,
+            2,  # in cells
+        )
+        plain: int = 3
+        # a comment above is not beside
+        seed: int = 0
+
+    assert lectures.field_comments(Settings) == {
+        "rate": "how fast",
+        "sizes": "the sizes, in cells",
+    }
+    made = dataclasses.make_dataclass("Made", [("n", int, 1)])  # no source
+    assert lectures.field_comments(made) == {}
+
+
+def test_a_copied_lecture_run_as_a_script_shows_the_comments(tmp_path):
+    # As a student runs it: the class lives in __main__, read from the file.
+    copy = tmp_path / "05_random_shooting_mpc.py"
+    copy.write_text((LECTURES / copy.name).read_text(encoding="utf-8"))
+    result = subprocess.run(
+        [sys.executable, str(copy), "--help"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^  n_candidates = \d+ +sequences per step$", result.stdout, re.M)
+    assert re.search(r"^  seed = 0 +master seed$", result.stdout, re.M)
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,22 @@ that one decision, shared by every script in ``lectures/``::
                                                 [--set FIELD=VALUE ...]
 
 ``--set`` changes one field of the script's ``Config``, typed from its
-annotation (``--set n_runs=30``, ``--set n_planning_steps=0,5,50``).
+annotation (``--set n_runs=30``, ``--set n_planning_steps=0,5,50``); ``--help``
+lists the fields with their defaults and the comment written beside each.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
+import inspect
+import io
 import os
 import sys
 import tempfile
+import textwrap
+import tokenize
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +88,73 @@ def apply_settings(config: Any, settings: list[str]) -> Any:
     return dataclasses.replace(config, **changes)
 
 
+def field_comments(
+    cls: type, script: str | os.PathLike | None = None
+) -> dict[str, str]:
+    """The comment written beside each field of the class ``cls`` in its
+    source, by field name::
+
+        n_runs: int = 10  # runs per curve      ->  {"n_runs": "runs per curve"}
+
+    A field whose statement spans lines takes the comments on all of them,
+    joined. The source is the class's own, else the top-level class of that
+    name in ``script``; empty where neither can be read (a class made at run
+    time).
+    """
+    try:
+        source = textwrap.dedent(inspect.getsource(cls))
+    except (OSError, TypeError):  # its module is not imported by name
+        try:
+            source = Path(script).read_text(encoding="utf-8") if script else ""
+        except (OSError, UnicodeDecodeError):
+            return {}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        tree = ast.parse(source)
+    except (SyntaxError, tokenize.TokenError, ValueError):
+        return {}
+    classes = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and node.name == cls.__name__
+    ]
+    comments: dict[int, str] = {}  # line -> its comment's text
+    for token in tokens:
+        if token.type == tokenize.COMMENT:
+            comments[token.start[0]] = token.string.lstrip("#").strip()
+    found = {}
+    for statement in classes[-1].body if classes else ():
+        if isinstance(statement, ast.AnnAssign) and isinstance(
+            statement.target, ast.Name
+        ):
+            lines = range(statement.lineno, statement.end_lineno + 1)
+            text = " ".join(comments[line] for line in lines if line in comments)
+            if text:
+                found[statement.target.id] = text
+    return found
+
+
+def _fields_help(config: Any, script: str) -> str:
+    """The fields of ``config`` for ``--help``: each with its value and the
+    comment beside it in the source, in a column."""
+    if not dataclasses.is_dataclass(config):
+        return ""
+    comments = field_comments(type(config), script)
+    names = [f.name for f in dataclasses.fields(config)]
+    shown = [f"{name} = {getattr(config, name)!r}" for name in names]
+    width = min(max(map(len, shown), default=0), 34) + 2
+    lines = []
+    for name, text in zip(names, shown, strict=True):
+        comment = comments.get(name, "")
+        if not comment:
+            lines.append(f"  {text}")
+        elif len(text) < width:
+            lines.append(f"  {text:<{width}}{comment}")
+        else:  # too long for the column: the comment on its own line
+            lines += [f"  {text}", f"  {'':<{width}}{comment}"]
+    return "\n".join(lines)
+
+
 def run_lecture(
     main: Callable[[Any], Any],
     config: Any,
@@ -96,8 +169,9 @@ def run_lecture(
     With ``--quick``, ``main(quick)`` runs instead: the lecture's own reduced
     budget (its ``QUICK`` config), for a preview in seconds; the tests run every
     lecture at it. ``--set FIELD=VALUE`` (repeatable) changes a field of the
-    config, and ``--help`` lists the fields with their defaults. A bad command
-    line prints one line and exits with status 2.
+    config, and ``--help`` lists the fields with their defaults and the
+    comment written beside each in the script (:func:`field_comments`). A
+    bad command line prints one line and exits with status 2.
 
     A value that parses but the study refuses (``--set n_runs=0``: the
     ``ValueError`` or ``TypeError`` raised while running with a ``--set``)
@@ -112,12 +186,7 @@ def run_lecture(
     """
     argv = sys.argv[1:] if argv is None else argv
     name = Path(script).name
-    fields = "\n".join(
-        f"  {f.name} = {getattr(config, f.name)!r}"
-        for f in (
-            dataclasses.fields(config) if dataclasses.is_dataclass(config) else ()
-        )
-    )
+    fields = _fields_help(config, script)
     parser = _Parser(
         prog=f"python {name}",
         description=(getattr(main, "__globals__", {}).get("__doc__") or "").split("\n")[
