@@ -194,6 +194,7 @@ def test_dyna_q_plus_on_a_changing_maze_is_bit_identical_per_run():
     assert loop.cumulative_reward[:, -1].min() > 5  # the runs did reach the goal
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kappa", [0.0, 1e-3])
 def test_dyna_q_plus_is_bit_identical_per_run_at_any_kappa(kappa):
     """kappa = 0 keeps Dyna-Q+'s search control (any action of a visited
@@ -270,6 +271,7 @@ def test_the_batched_engine_builds_one_agent_per_setting_to_check_it(monkeypatch
     assert built == [dyna(5), dyna(0)]  # not one per run
 
 
+@pytest.mark.slow
 def test_batched_runs_are_reproducible_and_differ_across_seeds():
     def run(seed):
         return tm.run_episodes(
@@ -308,6 +310,7 @@ def test_auto_uses_the_loop_for_one_run_and_for_other_agents():
     assert np.array_equal(auto.steps, loop.steps)
 
 
+@pytest.mark.slow
 def test_studies_give_the_same_result_in_parallel():
     one = studies.dyna_maze(n_runs=3, n_episodes=4, jobs=1)
     two = studies.dyna_maze(n_runs=3, n_episodes=4, jobs=2)
@@ -315,6 +318,7 @@ def test_studies_give_the_same_result_in_parallel():
         assert a.name == b.name and np.array_equal(a.values, b.values)
 
 
+@pytest.mark.slow
 def test_replay_vs_dyna_gives_the_same_on_any_jobs_and_with_only():
     # Its mazes run side by side, each in one process where its two Dyna-Q
     # settings share a batch; only= runs one series (and, with jobs > 1, runs
@@ -468,6 +472,7 @@ def test_cli_bench_quick_prints_every_column_and_case(tmp_path, capsys, monkeypa
     assert "floor: the batched engine does" in printed
 
 
+@pytest.mark.slow
 def test_cli_run_engine_and_jobs(tmp_path, capsys):
     argv = ["run", "dyna-maze", "--runs", "2", "--quick", "--quiet"]
     assert (
@@ -494,11 +499,19 @@ def test_cli_run_engine_and_jobs(tmp_path, capsys):
     "params",
     [
         {"horizon": 5, "n_candidates": 100, "terminal_value": "value_iteration"},
-        {"horizon": 3, "n_candidates": 20, "epsilon": 0.2, "unknown_value": None},
+        pytest.param(
+            {"horizon": 3, "n_candidates": 20, "epsilon": 0.2, "unknown_value": None},
+            marks=pytest.mark.slow,
+        ),
         # 4^2 = 16 <= 30: every sequence, no draws but for ties and exploration
-        {"horizon": 2, "n_candidates": 30, "epsilon": 0.1},
+        pytest.param(
+            {"horizon": 2, "n_candidates": 30, "epsilon": 0.1}, marks=pytest.mark.slow
+        ),
         # No values: the rollouts alone see each change of the model.
-        {"horizon": 4, "n_candidates": 30, "terminal_value": None},
+        pytest.param(
+            {"horizon": 4, "n_candidates": 30, "terminal_value": None},
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_mpc_per_run_streams_reproduce_the_loop_engine_bit_for_bit(params):
@@ -522,6 +535,7 @@ def test_mpc_per_run_streams_reproduce_the_loop_engine_bit_for_bit(params):
     assert np.array_equal(episodes[0].planning_updates, episodes[1].planning_updates)
 
 
+@pytest.mark.slow
 def test_mpc_with_a_staleness_bonus_is_bit_identical_per_run():
     def shortcut():
         return gridworlds.make("shortcut_maze", change_at=300)
@@ -541,7 +555,7 @@ def test_mpc_with_a_staleness_bonus_is_bit_identical_per_run():
     "spec",
     [
         dyna(10),
-        tm.AgentSpec(tm.RandomShootingAgent),
+        pytest.param(tm.AgentSpec(tm.RandomShootingAgent), marks=pytest.mark.slow),
         tm.AgentSpec(tm.RandomShootingAgent, horizon=4, n_candidates=50),
     ],
 )

@@ -134,7 +134,15 @@ def test_every_study_declares_its_series_before_it_runs(name, monkeypatch):
         assert series in known, (name, series)
 
 
-@pytest.mark.parametrize("name", list(STUDIES))
+#: The experiments the fast tier runs through the CLI (the rest take seconds
+#: each at their quick budgets: the full tier runs them all).
+FAST = ("model-errors", "replanning")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in STUDIES],
+)
 def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
     status = main(
         ["run", name, "--runs", "2", "--quick", "--out", str(tmp_path), "--seed", "1"]
@@ -233,6 +241,7 @@ def test_csv_lines_end_in_lf(tmp_path):
     assert b"\r" not in data and data.endswith(b"\n")
 
 
+@pytest.mark.slow
 def test_table_shows_only_what_the_experiment_measures(tmp_path, capsys):
     argv = ["--runs", "2", "--quick", "--quiet", "--out", str(tmp_path)]
     main(["run", "model-errors", *argv])
@@ -247,6 +256,7 @@ def test_table_shows_only_what_the_experiment_measures(tmp_path, capsys):
     assert len(header) == len(first)
 
 
+@pytest.mark.slow
 def test_installed_command_runs_with_plain_progress_lines_off_a_terminal(tmp_path):
     # One child process (the command as installed) checks both the files and
     # the progress, which is written as plain lines when stderr is a pipe.
@@ -377,6 +387,7 @@ def test_quick_says_it_is_a_preview(tmp_path, capsys):
     assert title.endswith("(quick preview: 2 runs, not the full budget)")
 
 
+@pytest.mark.slow
 def test_a_long_run_says_so_before_it_starts(tmp_path, monkeypatch, capsys):
     import tabular_mbrl.__main__ as cli
 

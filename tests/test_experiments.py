@@ -141,7 +141,14 @@ def test_convergence_counts_and_censors_every_run():
         tm.policy_convergence(policy[0], steps[0])
 
 
-@pytest.mark.parametrize("engine", ["loop", "batched-per-run", "batched"])
+@pytest.mark.parametrize(
+    "engine",
+    [
+        pytest.param("loop", marks=pytest.mark.slow),
+        pytest.param("batched-per-run", marks=pytest.mark.slow),
+        "batched",
+    ],
+)
 def test_the_policy_probe_measures_without_touching_the_run(engine, monkeypatch):
     """Dyna-Q and MPC: the probe adds policy_steps, and the runs' real
     steps are the same numbers as without it (the probe has its own stream)."""
@@ -238,6 +245,7 @@ def test_progress_is_reported_per_run():
     assert calls == [(1, 3), (2, 3), (3, 3)]
 
 
+@pytest.mark.slow
 def test_the_probe_reads_sampled_mpc_alike_on_both_engines():
     """20 of the 64 sequences per decision: the policy often strays. The
     batched probe draws each step of its walk afresh, as the loop agent plans

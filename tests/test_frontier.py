@@ -43,6 +43,7 @@ def names():
     ]
 
 
+@pytest.mark.slow
 def test_every_point_is_one_series_of_its_family_and_maze():
     study = studies.frontier(n_runs=2, n_episodes=2, seed=0, max_steps=300, **BUDGETS)
     assert [s.name for s in study.series] == names()
@@ -69,7 +70,9 @@ def test_every_point_is_one_series_of_its_family_and_maze():
     )
 
 
-@pytest.mark.parametrize("engine", ["loop", "batched"])
+@pytest.mark.parametrize(
+    "engine", [pytest.param("loop", marks=pytest.mark.slow), "batched"]
+)
 def test_dyna_q_does_n_backups_per_real_step(engine):
     dyna = [name for name in names() if name.startswith("Dyna-Q")]
     study = studies.frontier(
@@ -317,6 +320,7 @@ def test_lecture_13_words_follow_the_numbers(a, b, line, less, more):
     assert ": difference +300 (95 % interval +" in swapped  # A - B, its interval
 
 
+@pytest.mark.slow
 def test_lecture_13_runs_with_every_claim_at_its_quick_budget():
     lecture = load()
     study = lecture.run(dataclasses.replace(lecture.QUICK, jobs=1))

@@ -199,6 +199,7 @@ def reports(tmp_path_factory) -> dict[str, GradeReport]:
     return {name: graded[folder] for name, folder in folders.items()}
 
 
+@pytest.mark.slow
 def test_reference_solutions_score_full_marks(reports):
     report = reports["reference"]
     assert report.score == report.max_score == MAX_SCORE
@@ -206,6 +207,7 @@ def test_reference_solutions_score_full_marks(reports):
     assert all(test.output == "" for test in report.tests)
 
 
+@pytest.mark.slow
 def test_solutions_drawing_random_numbers_in_another_order_score_full_marks(reports):
     table = reports["alternative"].by_exercise()
     assert {name: table[name][:2] for name in ALTERNATIVES} == dict.fromkeys(
@@ -213,6 +215,7 @@ def test_solutions_drawing_random_numbers_in_another_order_score_full_marks(repo
     )
 
 
+@pytest.mark.slow
 def test_the_shipped_skeletons_score_exactly_zero(reports):
     report = reports["skeletons"]
     assert report.score == 0.0 and report.max_score == MAX_SCORE
@@ -221,6 +224,7 @@ def test_the_shipped_skeletons_score_exactly_zero(reports):
         assert note.startswith(f"NotImplementedError: exercise {number}:"), note
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bug", list(BUGS))
 def test_a_buggy_solution_scores_its_pinned_partial_total(reports, bug):
     broken, expected, _ = BUGS[bug]
@@ -234,6 +238,7 @@ def test_a_buggy_solution_scores_its_pinned_partial_total(reports, bug):
     assert reports[bug].score == MAX_SCORE - sum(losses.values())
 
 
+@pytest.mark.slow
 def test_the_bug_classes_once_missed_lose_points_and_say_why(reports):
     """Issue 29: nine classes of real bugs got full marks. Each now fails a
     test that every correct solution (reference and alternative) passes."""
@@ -266,6 +271,7 @@ def test_the_bug_classes_once_missed_lose_points_and_say_why(reports):
     }
 
 
+@pytest.mark.slow
 def test_an_array_comparison_that_fails_shows_what_came_back(reports):
     # Before: "Not equal to tolerance rtol=1e-07, atol=0", without the numbers.
     out = {t.name: t.output for t in reports["accumulates_after_end"].tests}
@@ -276,6 +282,7 @@ def test_an_array_comparison_that_fails_shows_what_came_back(reports):
     )
 
 
+@pytest.mark.slow
 def test_an_import_crash_is_reported_in_one_line(reports):
     note = reports["import_crash"].by_exercise()["ex08_value_iteration"][2]
     assert note == (
@@ -284,6 +291,7 @@ def test_an_import_crash_is_reported_in_one_line(reports):
     )
 
 
+@pytest.mark.slow
 def test_a_hanging_test_times_out_and_the_rest_are_graded(reports):
     report = reports["infinite_loop"]
     failed = [t for t in report.tests if not t.passed and t.exercise.startswith("ex07")]
@@ -291,6 +299,7 @@ def test_a_hanging_test_times_out_and_the_rest_are_graded(reports):
     assert failed[0].output.startswith("GradingTimeout: timed out after 2 s")
 
 
+@pytest.mark.slow
 def test_a_submission_that_kills_its_process_fails_only_that_test(reports):
     report = reports["hard_crash"]
     failed = [t for t in report.tests if not t.passed and t.exercise.startswith("ex07")]
@@ -309,6 +318,7 @@ def test_a_submission_that_kills_its_process_fails_only_that_test(reports):
     )
 
 
+@pytest.mark.slow
 def test_a_submission_that_blocks_the_timer_still_times_out(reports):
     # The timer runs in the test process; the submission blocks the signal in
     # its own process, which changes nothing.
@@ -322,6 +332,7 @@ def test_a_submission_that_blocks_the_timer_still_times_out(reports):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX only")
 def test_a_test_stuck_past_the_timer_is_killed_and_grading_goes_on(
     tmp_path, monkeypatch
@@ -345,6 +356,7 @@ def test_a_test_stuck_past_the_timer_is_killed_and_grading_goes_on(
     assert out["test_next"] == "" and report.score == 1.0
 
 
+@pytest.mark.slow
 def test_hidden_tests_count_and_are_hidden_in_the_gradescope_report(reports):
     report = reports["hidden"]
     assert report.max_score == MAX_SCORE + 2
@@ -355,6 +367,7 @@ def test_hidden_tests_count_and_are_hidden_in_the_gradescope_report(reports):
     assert report.by_exercise()["ex01_epsilon_greedy"][:2] == (8.0, 12.0)
 
 
+@pytest.mark.slow
 def test_the_gradescope_json_has_the_required_fields(reports, tmp_path):
     path = tmp_path / "results.json"
     reports["hidden"].write_json(path)
@@ -406,8 +419,14 @@ def test_points_must_be_a_finite_number_above_zero(written):
 
 @pytest.mark.parametrize(
     "value, form",
-    [(value, "mark") for value in INVALID_POINTS]
-    + [("-3", "points"), ("True", "points")],
+    # Each case grades in a child process: one in the fast tier, the rest in the
+    # full one (the values themselves are checked fast, above).
+    [("-3", "mark")]
+    + [
+        pytest.param(v, "mark", marks=pytest.mark.slow)
+        for v in list(INVALID_POINTS)[1:]
+    ]
+    + [pytest.param(v, "points", marks=pytest.mark.slow) for v in ("-3", "True")],
 )
 def test_a_test_worth_invalid_points_stops_grading_naming_it(tmp_path, value, form):
     # Before: a valid test beside it was "not run", 0 of 1 points, exit 0, no
@@ -490,6 +509,7 @@ def test_the_grader_refuses_what_is_not_a_regular_test_file(
     assert capsys.readouterr().err == f"tabular-mbrl: error: {message}\n"
 
 
+@pytest.mark.slow
 def test_a_test_file_linked_from_elsewhere_is_graded_and_stays_a_link(tmp_path):
     # Links are followed, as before: the course's tests may be linked into a
     # grading folder (who can place a link there can place a test file).
@@ -504,6 +524,7 @@ def test_a_test_file_linked_from_elsewhere_is_graded_and_stays_a_link(tmp_path):
 
 
 # -- an exercise's maximum does not depend on its test files' fate ------------------
+@pytest.mark.slow
 def test_a_test_file_that_cannot_be_collected_keeps_its_exercises_maximum(tmp_path):
     # Before: "0 of 70", the broken exercise dropped from the maximum.
     folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
@@ -540,6 +561,7 @@ def test_a_test_file_that_cannot_be_collected_keeps_its_exercises_maximum(tmp_pa
     assert report.max_score == MAX_SCORE + 6 and report.score == MAX_SCORE - 20
 
 
+@pytest.mark.slow
 def test_an_unparsable_test_file_stops_grading(tmp_path):
     (tmp_path / "test_a.py").write_text(ONE_TEST)
     (tmp_path / "test_b.py").write_text("def test_(:\n")
@@ -585,6 +607,7 @@ def test_the_points_a_test_file_declares_are_read_from_its_source(source, declar
     assert _runner._declared(Path("test_x.py"), source.encode(), None) == declared
 
 
+@pytest.mark.slow
 def test_the_handouts_declared_points_are_the_points_it_grades(reports):
     graded = {(t.exercise, t.name): t.max_score for t in reports["reference"].tests}
     declared = {
@@ -610,6 +633,7 @@ def test_a_fixture_with_params_in_the_conftest_hides_the_declared_points():
     assert _runner._declared(Path("test_x.py"), ONE_TEST.encode(), conftest) is None
 
 
+@pytest.mark.slow
 def test_bad_arguments(tmp_path):
     with pytest.raises(GradingError, match="must be an existing folder"):
         grade(tmp_path / "nope")
@@ -694,6 +718,7 @@ def test_the_handout_copies_out_and_refuses_to_overwrite(tmp_path, capsys):
     assert copied == source and len(copied) > 8
 
 
+@pytest.mark.slow
 def test_feedback_names_the_students_line_and_the_numbers(tmp_path):
     folder = make_folder(tmp_path / "s", SOLUTIONS / "reference")
     (folder / "ex02_q_learning_update.py").write_text(

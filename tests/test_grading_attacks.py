@@ -486,6 +486,9 @@ STUCK_AT_IMPORT = '''
 import os
 from pathlib import Path
 
+# Each test grades in child processes (a second or more): the full tier only.
+pytestmark = pytest.mark.slow
+
 Path("@DROP@", "stuck.pid").write_text(str(os.getpid()))
 while True:
     pass

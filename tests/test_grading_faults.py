@@ -188,6 +188,9 @@ def test_attack_filling_the_temporary_disk(tmp_path, drop, small_disk):
 SLEEP_IN_EVERY_CALL = """
 import time
 
+# Each test grades in child processes (a second or more): the full tier only.
+pytestmark = pytest.mark.slow
+
 
 def epsilon_greedy(q_row, epsilon, rng):
     time.sleep(1.0)

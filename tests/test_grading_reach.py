@@ -555,6 +555,9 @@ import hmac
 import json
 import signal
 
+# Each test grades in child processes (a second or more): the full tier only.
+pytestmark = pytest.mark.slow
+
 
 def epsilon_greedy(q_row, epsilon, rng):
     if not (DROP / "key").exists():

@@ -177,6 +177,7 @@ def test_outputs_that_are_folders_are_refused_before_running(tmp_path, capsys):
     assert not (tmp_path / "model-errors.png").exists()  # nothing half-written
 
 
+@pytest.mark.slow
 def test_overwriting_outputs_is_said(tmp_path, capsys):
     argv = ["run", "model-errors", "--quick", "--runs", "2", "--quiet",
             "--out", str(tmp_path)]  # fmt: skip

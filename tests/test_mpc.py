@@ -183,6 +183,7 @@ def test_planning_view_applies_the_unknown_pair_rule():
     np.testing.assert_array_equal(true_view.rewards, CHAIN.model().rewards)
 
 
+@pytest.mark.slow
 def test_optimism_bounds_the_first_episode():
     def first_episode(unknown_value):
         agent_factory = lambda env, rng: tm.RandomShootingAgent(  # noqa: E731

@@ -334,7 +334,9 @@ def fail_on(monkeypatch, where: str, failure: BaseException, name: str) -> None:
         monkeypatch.setattr(Staged, "commit", failing_commit)
 
 
-@pytest.mark.parametrize("where", ["write", "commit"])
+@pytest.mark.parametrize(
+    "where", ["write", pytest.param("commit", marks=pytest.mark.slow)]
+)
 def test_an_output_error_after_the_run_keeps_the_results_and_says_where(
     tmp_path, capsys, monkeypatch, where
 ):
@@ -367,7 +369,9 @@ def test_an_output_error_after_the_run_keeps_the_results_and_says_where(
     assert listing(kept) == listing(out) == {"model-errors.png", "model-errors.csv"}
 
 
-@pytest.mark.parametrize("where", ["write", "commit"])
+@pytest.mark.parametrize(
+    "where", ["write", pytest.param("commit", marks=pytest.mark.slow)]
+)
 def test_ctrl_c_while_writing_says_what_was_written(
     tmp_path, capsys, monkeypatch, where
 ):

@@ -63,7 +63,9 @@ def test_the_wall_world_lacks_one_wall_and_the_slip_world_none():
     assert world_maps("slip")[0] == world_maps("wall", None)[0] == real
 
 
-@pytest.mark.parametrize("engine", ["loop", "auto"])
+@pytest.mark.parametrize(
+    "engine", ["loop", pytest.param("auto", marks=pytest.mark.slow)]
+)
 def test_a_simulator_equal_to_the_real_maze_gives_the_plain_numbers(engine):
     """With no slip and no missing wall, each series is the plain run's on the
     Dyna maze (same seed), counted from deployment, work included."""
@@ -204,6 +206,7 @@ def swapped(study, a, b, *, copy=False):
     return dataclasses.replace(study, series=series)
 
 
+@pytest.mark.slow
 def test_lecture_14_verdicts_follow_their_numbers(lecture_at_defaults):
     lecture, _, study = lecture_at_defaults(LECTURE)
     before = [line.split(":")[0] for line in lecture.claims(study)]

@@ -16,6 +16,7 @@ def by_name(study):
     return {series.name: series for series in study.series}
 
 
+@pytest.mark.slow
 def test_mpc_needs_fewer_real_steps_than_dyna_q():
     result = by_name(studies.mpc_real_steps(n_runs=10, n_episodes=30, seed=0))
     done = {name: s.convergence for name, s in result.items()}
@@ -48,6 +49,7 @@ def first_full_episode(since):
     return np.array(lengths)
 
 
+@pytest.mark.slow
 def test_goal_change_mpc_follows_at_once():
     study = studies.goal_change(n_runs=3, n_steps=900, change_at=500, seed=0)
     result = by_name(study)
@@ -96,6 +98,7 @@ def test_telling_relabels_what_the_model_has_seen():
         tm.relabel(model, lambda s, a, n: n * np.nan, ends)
 
 
+@pytest.mark.slow
 def test_mpc_adapts_when_the_walls_move():
     study = studies.blocking_maze(n_runs=3, n_steps=2000, seed=0)
     mpc = by_name(study)["MPC"].values
@@ -176,6 +179,7 @@ def test_took_shortcut_by_hand():
     assert took.tolist() == [True, False, False]
 
 
+@pytest.mark.slow
 def test_the_shortcut_note_counts_every_run_and_says_why():
     study = studies.shortcut_maze(
         n_runs=2, n_steps=1500, change_at=1000, n_planning_steps=10, seed=0
@@ -233,6 +237,7 @@ def test_k_step_error_by_hand():
     assert studies.k_step_error(truth, model, ~known, q, np.array([0]), 0.1, 1) == 0
 
 
+@pytest.mark.slow
 def test_rollout_drift_engines_agree_and_an_exact_model_does_not_drift():
     config = dict(n_runs=6, lengths=(1, 5), budget=10, warmup=300, n_steps=100)
     batched = by_name(studies.rollout_drift(engine="batched", **config))
@@ -254,6 +259,7 @@ def test_rollout_drift_engines_agree_and_an_exact_model_does_not_drift():
         studies.rollout_drift(engine="batched-per-run")
 
 
+@pytest.mark.slow
 def test_a_setting_per_run_streams_cannot_run_goes_to_the_loop():
     """replay-vs-dyna's counted Dyna-Q on 'batched-per-run': its setting runs
     on the loop (which per-run streams reproduce), not an error after the

@@ -80,8 +80,20 @@ def test_every_row_has_an_example_setting():
     assert set(EXAMPLES) == set(TWINS)
 
 
+#: Settings that take a second or more: the full tier only (``-m "not slow"``
+#: still checks every agent at one setting at least).
+SLOW = {
+    "DynaQPlusAgent-example",
+    "RolloutQAgent-example",
+    "RandomShootingAgent-example",
+}
+
 SETTINGS = [
-    pytest.param(tm.AgentSpec(agent, **params), id=f"{agent.__name__}-{kind}")
+    pytest.param(
+        tm.AgentSpec(agent, **params),
+        id=f"{agent.__name__}-{kind}",
+        marks=pytest.mark.slow if f"{agent.__name__}-{kind}" in SLOW else (),
+    )
     for agent in ROWS
     for kind, params in (("defaults", {}), ("example", EXAMPLES.get(agent, {})))
 ]
