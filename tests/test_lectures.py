@@ -34,7 +34,18 @@ def test_there_are_lectures():
     assert numbers[8:12] == ["09", "10", "11", "12"]
 
 
-@pytest.mark.parametrize("name", LECTURE_NAMES)
+#: Lectures the fast tier runs at their quick budgets (the others take seconds
+#: each: the full tier runs them all).
+FAST = ("01_q_learning", "04_prioritized_sweeping", "08_model_errors")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        n if n in FAST else pytest.param(n, marks=pytest.mark.slow)
+        for n in LECTURE_NAMES
+    ],
+)
 def test_lecture_runs_at_its_quick_budget(name):
     module = load(name)
     config = module.Config()
@@ -206,6 +217,7 @@ def test_a_set_value_the_study_refuses_exits_2_with_one_line(
     assert list(tmp_path.iterdir()) == []  # no figure
 
 
+@pytest.mark.slow
 def test_any_error_a_set_value_causes_is_one_line_and_exit_2(
     tmp_path, monkeypatch, capsys
 ):
