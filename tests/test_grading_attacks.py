@@ -22,6 +22,9 @@ from test_grading import (  # noqa: F401 - fixtures
 
 from tabular_mbrl.course.grading import GradingError, grade
 
+# Each test grades in child processes (a second or more): the full tier only.
+pytestmark = pytest.mark.slow
+
 
 def skeleton(tmp: Path, exercise: str, attack: str, drop: Path | None = None) -> Path:
     """The handout of one exercise (its test file, its skeleton replaced by the
@@ -485,9 +488,6 @@ STUCK_AT_IMPORT = '''
 """A submission that spins for ever when imported, and says where it runs."""
 import os
 from pathlib import Path
-
-# Each test grades in child processes (a second or more): the full tier only.
-pytestmark = pytest.mark.slow
 
 Path("@DROP@", "stuck.pid").write_text(str(os.getpid()))
 while True:

@@ -25,6 +25,9 @@ from test_grading_reach import FIND_THE_GRADER, attack_folder, grade_command
 from tabular_mbrl.course import _runner
 from tabular_mbrl.course.grading import GradingError, grade
 
+# Each test grades in child processes (a second or more): the full tier only.
+pytestmark = pytest.mark.slow
+
 STOP_THE_TEST_PROCESS = (
     FIND_THE_GRADER
     + """
@@ -187,9 +190,6 @@ def test_attack_filling_the_temporary_disk(tmp_path, drop, small_disk):
 
 SLEEP_IN_EVERY_CALL = """
 import time
-
-# Each test grades in child processes (a second or more): the full tier only.
-pytestmark = pytest.mark.slow
 
 
 def epsilon_greedy(q_row, epsilon, rng):

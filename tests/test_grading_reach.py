@@ -26,6 +26,9 @@ from test_grading import (  # noqa: F401 - fixtures
 from tabular_mbrl.course import report as reports
 from tabular_mbrl.course.grading import grade
 
+# Each test grades in child processes (a second or more): the full tier only.
+pytestmark = pytest.mark.slow
+
 #: Attacks that need root to work (as root they work only if the submission
 #: ran as root too): run where the grader separates, or where it is not root.
 separated_if_root = pytest.mark.skipif(
@@ -554,9 +557,6 @@ import hashlib
 import hmac
 import json
 import signal
-
-# Each test grades in child processes (a second or more): the full tier only.
-pytestmark = pytest.mark.slow
 
 
 def epsilon_greedy(q_row, epsilon, rng):
