@@ -122,6 +122,7 @@ def _number(convert: type, low: float, high: float, strict: bool = False):
 
 _runs = _number(int, 1, 10_000)
 _jobs = _number(int, 1, 1_000)
+_pairs = _number(int, 1, 100)
 _seed = _number(int, 0, 2**63 - 1)
 _timeout = _number(float, 0, 3600, strict=True)
 _budget = _number(float, 0, 86400, strict=True)
@@ -221,6 +222,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="tiny budgets (seconds)")
     bench.add_argument("--json", help="also write the rows as JSON here")
     bench.add_argument("--jobs", type=_jobs, default=1, help="cases run in parallel")
+    bench.add_argument(
+        "--reference",
+        metavar="FILE",
+        help="instead, run Figures 8.2, 8.4 and 8.5 of a reference chapter 8 "
+        "maze.py and ours side by side and print the CPU and memory ratios "
+        "(minutes: the reference's Figure 8.2 alone takes about 1.5 min a pair)",
+    )
+    bench.add_argument(
+        "--pairs",
+        type=_pairs,
+        default=None,
+        help="with --reference: at most this many pairs per figure",
+    )
     for kind, what in (
         ("lectures", "the lecture scripts"),
         ("exercises", "the exercise handout (skeletons, tests, conftest)"),
@@ -312,14 +326,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def bench(*, quick: bool, json: str | None, jobs: int) -> int:
-    """Time the cases of :mod:`tabular_mbrl.bench` and print the table."""
+def bench(
+    *,
+    quick: bool,
+    json: str | None,
+    jobs: int,
+    reference: str | None = None,
+    pairs: int | None = None,
+) -> int:
+    """Time the cases of :mod:`tabular_mbrl.bench` (or, with ``reference``,
+    those of :mod:`tabular_mbrl.bench_reference`) and print the table."""
     import json as json_module
 
+    from . import bench_reference
     from .bench import bench as run_bench
     from .bench import format_table
 
     _check_json(json)
+    if reference is not None:
+        try:
+            bench_reference.check_reference(reference)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     started = time.perf_counter()
 
     def progress(case: str, done: int, total: int) -> None:
@@ -327,7 +355,11 @@ def bench(*, quick: bool, json: str | None, jobs: int) -> int:
         print(f"bench: {done}/{total} {case}, {elapsed:.1f} s", file=sys.stderr)
 
     try:
-        rows = run_bench(quick=quick, jobs=jobs, progress=progress)
+        if reference is not None:
+            rows = bench_reference.compare(reference, pairs=pairs, progress=progress)
+            format_table = bench_reference.format_rows
+        else:
+            rows = run_bench(quick=quick, jobs=jobs, progress=progress)
     except KeyboardInterrupt:
         raise Interrupted(_nothing_written(json)) from None
     print(format_table(rows))
@@ -740,7 +772,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"(time at the defaults, measured on {machine})")
             return 0
         if args.command == "bench":
-            return bench(quick=args.quick, json=args.json, jobs=args.jobs)
+            return bench(
+                quick=args.quick,
+                json=args.json,
+                jobs=args.jobs,
+                reference=args.reference,
+                pairs=args.pairs,
+            )
         if args.command == "autograder":
             from .course.autograder import build
 

@@ -131,3 +131,18 @@ def test_results_of_some_runs_keep_every_field_of_those_runs():
     assert two.policy_steps.tolist() == [[3.5, 4.5, 5.5], [6.5, 7.5, 8.5]]
     stepped = tm.StepResults(steps * 1.0, steps, np.array([5, -1, 5, 5]))
     assert stepped.runs(slice(1, 2)).change_steps.tolist() == [-1]
+
+
+@pytest.mark.parametrize("shape", [(20, 3000), (5, 601), (3, 7, 300), (30, 1)])
+def test_the_band_made_a_block_of_points_at_a_time_is_the_whole_bit_for_bit(
+    shape, monkeypatch
+):
+    from tabular_mbrl.results import statistics
+
+    values = np.random.default_rng(3).random(shape) * 40
+    values[:, :1] = np.round(values[:, :1])  # ties in a column
+    blocks = results.confidence_interval(values)
+    monkeypatch.setattr(statistics, "BAND_BLOCK", values.size)
+    whole = results.confidence_interval(values)
+    for a, b in zip(blocks, whole, strict=True):
+        assert a.shape == shape[1:] and np.array_equal(a, b)

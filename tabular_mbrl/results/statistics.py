@@ -18,6 +18,8 @@ from .._checks import check_int, check_memory, check_real
 #: Resamples of the bootstrap band, and the seed it draws them with.
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
+#: Points of a band computed at once (bounds the resampled means' memory).
+BAND_BLOCK = 256
 
 
 def confidence_interval(
@@ -60,14 +62,20 @@ def confidence_interval(
         nan = np.full(values.shape[1:], np.nan)
         return nan, nan.copy()
     # How often each run is drawn in each resample: the resampled means are
-    # one matrix product, (n_resamples, n_runs) @ (n_runs, points).
+    # a matrix product, (n_resamples, n_runs) @ (n_runs, points), made a
+    # block of points at a time (each point's band is its own: same bits,
+    # a fraction of the memory).
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n_runs, np.full(n_runs, 1 / n_runs), size=n_resamples)
     flat = values.reshape(n_runs, -1)
-    means = counts @ flat / n_runs
-    # Rounding in the sum must not step outside the runs' own range.
-    means = np.clip(means, flat.min(axis=0), flat.max(axis=0))
-    low, high = np.percentile(means, [2.5, 97.5], axis=0)
+    smallest, largest = flat.min(axis=0), flat.max(axis=0)
+    low, high = np.empty(flat.shape[1]), np.empty(flat.shape[1])
+    for start in range(0, flat.shape[1], BAND_BLOCK):
+        points = slice(start, start + BAND_BLOCK)
+        means = counts @ flat[:, points] / n_runs
+        # Rounding in the sum must not step outside the runs' own range.
+        np.clip(means, smallest[points], largest[points], out=means)
+        low[points], high[points] = np.percentile(means, [2.5, 97.5], axis=0)
     return low.reshape(values.shape[1:]), high.reshape(values.shape[1:])
 
 

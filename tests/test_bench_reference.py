@@ -1,0 +1,81 @@
+"""``bench --reference``: a stand-in reference file, our quick runs."""
+
+import pytest
+
+from tabular_mbrl import bench_reference
+from tabular_mbrl.__main__ import main
+
+# A stand-in for the chapter 8 maze code: the figure functions, Figure 8.2
+# with the reference's 10 runs (the driver must make them 30), figures saved
+# under IMAGE_DIR.
+STAND_IN = """
+import os
+IMAGE_DIR = None
+
+def figure_8_2():
+    runs = 10
+    if runs != 30:
+        raise SystemExit("figure_8_2 ran with %d runs" % runs)
+    open(os.path.join(IMAGE_DIR, "figure_8_2.png"), "w").write("x")
+
+def figure_8_4():
+    sum(range(10**5))
+    open(os.path.join(IMAGE_DIR, "figure_8_4.png"), "w").write("x")
+
+def figure_8_5():
+    import tqdm
+    for _ in tqdm.tqdm(range(3)):
+        pass
+"""
+
+
+def test_a_file_that_is_not_the_reference_is_refused_in_one_line(tmp_path, capsys):
+    missing = tmp_path / "maze.py"
+    assert main(["bench", "--reference", str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"tabular-mbrl: error: --reference {str(missing)!r}: no such file\n"
+    )
+    missing.write_text("def figure_8_2():\n    pass\n")
+    with pytest.raises(ValueError, match="defines no figure_8_4, figure_8_5: it"):
+        bench_reference.check_reference(missing)
+
+
+@pytest.mark.slow
+def test_pairs_alternate_and_give_ratios_of_cpu_seconds(tmp_path, monkeypatch):
+    reference = tmp_path / "maze.py"
+    reference.write_text(STAND_IN)
+    quick = ["run", "fig-8-3", "--quick"]
+    monkeypatch.setattr(
+        bench_reference,
+        "CASES",
+        {
+            "fig8.2": ("figure_8_2", quick, 40.0, (0, 1)),
+            "fig8.4": ("figure_8_4", quick, 30.0, (0,)),
+        },
+    )
+    seen = []
+    rows = bench_reference.compare(
+        reference, cases=("fig8.2", "fig8.4"), progress=lambda *a: seen.append(a)
+    )
+    assert seen == [
+        ("fig8.2 pair 1", 1, 3),
+        ("fig8.2 pair 2", 2, 3),
+        ("fig8.4 pair 1", 3, 3),
+    ]
+    two = rows[0]
+    assert len(two["reference_cpu"]) == len(two["ours_cpu"]) == 2
+    ratios = [r / o for r, o in zip(two["reference_cpu"], two["ours_cpu"], strict=True)]
+    assert two["ratio"] == (
+        min(ratios),
+        sorted(ratios)[0] / 2 + sorted(ratios)[1] / 2,
+        max(ratios),
+    )
+    assert all(mib > 10 for mib in two["ours_mib"] + two["reference_mib"])
+    table = bench_reference.format_rows(rows).splitlines()
+    assert table[0].split()[:4] == ["case", "pairs", "reference", "s"]
+    assert table[2].startswith("fig8.2") and table[3].startswith("fig8.4")
+    # The stand-in does next to nothing: far from 40x faster than it, ours misses.
+    assert "MISS 40x" in table[2]
+    with pytest.raises(RuntimeError, match="failed"):  # a reference that fails
+        reference.write_text(STAND_IN.replace("runs = 10", "runs = 11"))
+        bench_reference.compare(reference, cases=("fig8.2",), pairs=1)
