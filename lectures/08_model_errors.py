@@ -119,14 +119,13 @@ def main(config: Config):
         next(steps)
     errors = [tm.transition_error(env.model(), m).mean(axis=1) for m in models]
     largest = max(e.max() for e in errors)  # one colour scale for both maps
-    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))
-    plot_curves(study, ax=axes[0])
+    fig, axes = plt.subplots(1, 3, figsize=(15, 3.8), layout="constrained")
+    plot_curves(study, ax=axes[0], legend="outside")  # the curves cross everywhere
     for ax, error, name in zip(
         axes[1:], errors, ("deterministic", "empirical"), strict=True
     ):
         plot_model_error(env, error, ax=ax, vmax=largest)
         ax.set_title(f"{name} model: one-step error")
-    fig.tight_layout()
     return fig
 
 

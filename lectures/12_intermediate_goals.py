@@ -171,7 +171,8 @@ def main(config: Config):
     ax.set(xlabel=study.x_label, ylabel=study.y_label + " (median)", title=study.title)
     ax.set_yscale("log")
     ax.set_xticks(series.x)
-    ax.legend(fontsize=8)
+    # Beside the axes, where it covers no leg of any agent.
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
     fig.tight_layout()
     return fig
 

@@ -212,7 +212,8 @@ COLOURS = dict(zip(FAMILIES, plt.get_cmap("tab10").colors, strict=False))
 def draw(study: Study, axes) -> None:
     """Each maze's curves on its axes: median real steps to convergence
     against model work per real step; hollow where a median is a lower bound,
-    "k/N" where not every run converged."""
+    "k/N" where not every run converged (stacked where points nearly meet)."""
+    placed = []  # (axes, log x, log y) of each "k/N" written
     for (maze, family), points in curves(study).items():
         ax = axes[MAZES.index(maze)]
         marker, line = STYLES[family]
@@ -225,12 +226,18 @@ def draw(study: Study, axes) -> None:
             if done.censored:  # a lower bound: hollow
                 ax.plot(xi, yi, marker=marker, color=colour, markerfacecolor="white")
             if done.n_converged < done.n_runs:
+                at = (ax, np.log10(1 + xi), np.log10(yi))
+                below = sum(
+                    a is ax and abs(x - at[1]) < 0.3 and abs(y - at[2]) < 0.05
+                    for a, x, y in placed
+                )  # labels already written about here: this one goes above
+                placed.append(at)
                 ax.annotate(
                     done.fraction,
                     (xi, yi),
                     fontsize=6,
                     textcoords="offset points",
-                    xytext=(4, 4),
+                    xytext=(4, 4 + 7 * below),
                 )
     right = max(s.model_work_per_step for s in study.series)
     for ax, maze in zip(axes, MAZES, strict=True):

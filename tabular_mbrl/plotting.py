@@ -101,6 +101,7 @@ def plot_curves(
     ax: Axes | None = None,
     band: bool = True,
     change_step: int | None = None,
+    legend: str = "best",
     **style: Any,
 ) -> Axes:
     """Mean curves with 95 % confidence bands, one per series (x ticks on
@@ -110,6 +111,9 @@ def plot_curves(
     ``data`` is a :class:`Study`, a :class:`Series`, or a dict mapping labels to
     ``run_episodes``/``run_steps`` results. ``change_step`` (or a study's or
     results' own) draws a dashed vertical line where the env changed.
+    ``legend`` is where the legend goes: a ``loc`` inside the axes
+    (``"best"``: where it covers the least data), or ``"outside"``: to the
+    right of the axes, clear of the data whatever it is.
     ``style`` goes to ``ax.plot``.
     """
     from matplotlib.patches import Patch
@@ -135,7 +139,8 @@ def plot_curves(
             change_step, color="0.3", linestyle="--", linewidth=1, label="env changes"
         )
     if isinstance(data, Study):
-        ax.set(xlabel=data.x_label, ylabel=data.y_label, title=data.title)
+        ax.set(xlabel=data.x_label, ylabel=data.y_label)
+        _set_title(ax, data.title, legend_outside=legend == "outside")
         if data.log_y:
             ax.set_yscale("log")
             _readable_log(ax.yaxis)
@@ -155,8 +160,47 @@ def plot_curves(
                 color="0.5", alpha=0.3, label="shaded: 95 % bootstrap band of the mean"
             )
         )
-    ax.legend(handles=handles, fontsize=8)
+    _legend(ax, handles, where=legend, fontsize=8)
     return ax
+
+
+#: Characters per line of a legend entry placed outside the axes: it takes
+#: width from the axes, so long labels wrap.
+LEGEND_WIDTH = 28
+
+
+def _legend(ax: Axes, handles: list, *, where: str = "best", **kwargs: Any) -> Any:
+    """The axes' legend of ``handles``: inside at ``where`` (a ``loc``), or,
+    with ``where="outside"``, to the right of the axes, its labels wrapped."""
+    if where != "outside":
+        return ax.legend(handles=handles, loc=where, **kwargs)
+    labels = [_wrap(h.get_label(), LEGEND_WIDTH) for h in handles]
+    return ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        borderaxespad=0.0,
+        **kwargs,
+    )
+
+
+def _set_title(ax: Axes, title: str, *, legend_outside: bool = False) -> None:
+    """``title``, wrapped to about the axes' width (less the room of a legend
+    beside it), so that no title runs off the figure."""
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
+    points = ax.get_position().width * ax.figure.get_figwidth() * 72
+    if legend_outside:
+        points -= 80  # half a legend's width: the title is centred on the axes
+    size = FontProperties(size=rcParams["axes.titlesize"]).get_size_in_points()
+    ax.set_title(_wrap(title, max(30, int(points / (0.58 * size)))))
+
+
+def _wrap(text: str, width: int) -> str:
+    """Each line of ``text`` wrapped at ``width`` characters."""
+    return "\n".join(textwrap.fill(line, width) for line in text.splitlines())
 
 
 def _readable_log(axis: Any) -> None:
@@ -250,7 +294,7 @@ def plot_convergence(data: Curves, *, ax: Axes | None = None, **style: Any) -> A
         ]
         ax.set_xticks(positions, ticks, fontsize=8)
         ax.set_xlabel(data.x_label)
-        ax.set_title(data.title)
+        _set_title(ax, data.title, legend_outside=True)
     else:
         ax.set_xticks(positions, [f"{s.name}\n(budget {s.x[0]:g})" for s in series])
     ax.set_ylabel("median real steps to convergence")
@@ -274,7 +318,7 @@ def _explain_bars(ax: Axes, *, hatched: bool) -> None:
             Patch(facecolor="white", edgecolor="black", hatch="//",
                   label=">=: some runs never converged; the median is a lower bound")
         )  # fmt: skip
-    ax.legend(handles=handles, fontsize=7, loc="upper left", framealpha=0.9)
+    _legend(ax, handles, where="outside", fontsize=7)  # beside the bars, on none
 
 
 def _work(series: Series) -> str:
@@ -292,10 +336,12 @@ def plot_study(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
     result means, computed from the runs) below the axes: curves ("line"),
     bars of real steps to convergence ("bar"), the greedy policies of the
     first run's Q tables side by side on the map ("policy"), or curves in
-    panels side by side ("panels")."""
+    panels side by side ("panels"). Curves and bars have their legend to the
+    right of the axes (``legend=`` in ``style`` moves the curves' one), so
+    that it covers no data, whatever the runs gave."""
     ax = by_kind(
         study,
-        line=lambda study: plot_curves(study, ax=ax, **style),
+        line=lambda study: plot_curves(study, ax=ax, **{"legend": "outside", **style}),
         bar=lambda study: plot_convergence(study, ax=ax, **style),
         policy=lambda study: _plot_policies(study, ax=ax),
         panels=lambda study: _plot_panels(study, ax=ax, **style),
@@ -318,7 +364,7 @@ def _plot_panels(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
     one per panel, each with its own y label."""
     ax = _axes(ax)
     ax.set_axis_off()
-    ax.set_title(study.title)
+    _set_title(ax, study.title)
     width = 1 / len(study.panel_labels)
     for panel, label in enumerate(study.panel_labels):
         inset = ax.inset_axes([panel * width + 0.2 * width, 0.0, 0.78 * width, 0.9])
@@ -339,7 +385,7 @@ def _plot_policies(study: Study, *, ax: Axes | None = None) -> Axes:
     ax = _axes(ax)
     env = gridworlds.make(study.maze)
     ax.set_axis_off()
-    ax.set_title(study.title)
+    _set_title(ax, study.title)
     width = 1 / len(study.series)
     for i, series in enumerate(study.series):
         inset = ax.inset_axes([i * width + 0.02 * width, 0.0, 0.96 * width, 0.9])
