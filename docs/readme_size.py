@@ -24,7 +24,7 @@ SIZE_GROUPS = {
     ],
     "engine": ["batched"],
     "experiments": ["results", "probe", "experiments", "studies"],
-    "cli": ["__init__", "__main__", "_files", "plotting", "bench"],
+    "cli": ["__init__", "__main__", "_files", "plotting", "bench", "bench_reference"],
     "course": ["course"],
 }
 

@@ -90,6 +90,7 @@ ORDER = [
     "course",
     # The CLI and the package's front page.
     "bench",
+    "bench_reference",
     "__main__",
     "__init__",
 ]
