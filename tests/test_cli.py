@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from figure_layout import assert_legible
+from matplotlib.figure import Figure
 
 import tabular_mbrl as tm
 import tabular_mbrl.batched
@@ -134,20 +136,32 @@ def test_every_study_declares_its_series_before_it_runs(name, monkeypatch):
         assert series in known, (name, series)
 
 
-#: The experiments the fast tier runs through the CLI (the rest take seconds
-#: each at their quick budgets: the full tier runs them all).
-FAST = ("model-errors", "replanning")
+#: The experiments the fast tier runs through the CLI, a figure of each kind:
+#: curves, bars, policies side by side, panels (the rest take seconds each at
+#: their quick budgets: the full tier runs them all).
+FAST = ("model-errors", "replanning", "mpc", "fig-8-3", "mpc-budget")
 
 
 @pytest.mark.parametrize(
     "name",
     [n if n in FAST else pytest.param(n, marks=pytest.mark.slow) for n in STUDIES],
 )
-def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys):
+def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys, monkeypatch):
+    saved = []
+    save = Figure.savefig
+
+    def measured(fig, *args, dpi=None, **kwargs):
+        if dpi is not None:
+            fig.set_dpi(dpi)  # measured as the PNG draws it
+        assert_legible(fig, name)
+        saved.append(fig)
+        return save(fig, *args, dpi=dpi, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", measured)
     status = main(
         ["run", name, "--runs", "2", "--quick", "--out", str(tmp_path), "--seed", "1"]
     )
-    assert status == 0
+    assert status == 0 and len(saved) == 1
     assert (tmp_path / f"{name}.png").stat().st_size > 1000
     with (tmp_path / f"{name}.csv").open() as handle:
         rows = list(csv.reader(handle))

@@ -10,6 +10,7 @@ import sys
 
 import matplotlib.pyplot as plt
 import pytest
+from figure_layout import assert_legible
 from matplotlib.figure import Figure
 
 import tabular_mbrl.course.lectures as lectures
@@ -55,6 +56,7 @@ def test_lecture_runs_at_its_quick_budget(name):
     assert isinstance(module.QUICK, module.Config) and module.QUICK != config
     figure = module.main(module.QUICK)
     assert isinstance(figure, Figure) and figure.axes
+    assert_legible(figure, name)
     plt.close(figure)
 
 
