@@ -12,6 +12,10 @@ STAND_IN = """
 import os
 IMAGE_DIR = None
 
+class DynaParams:
+    def __init__(self):
+        self.runs = 10
+
 def figure_8_2():
     runs = 10
     if runs != 30:
