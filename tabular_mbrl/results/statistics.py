@@ -68,7 +68,9 @@ def confidence_interval(
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n_runs, np.full(n_runs, 1 / n_runs), size=n_resamples)
     counts = counts.astype(float)  # float @ float: the same products, faster
-    flat = values.reshape(n_runs, -1)
+    # Points where every run has the same values as at another point (a
+    # cumulative reward between goals) have the same band: one per kind.
+    flat, kind = _distinct_columns(values.reshape(n_runs, -1))
     smallest, largest = flat.min(axis=0), flat.max(axis=0)
     low, high = np.empty(flat.shape[1]), np.empty(flat.shape[1])
     for start in range(0, flat.shape[1], BAND_BLOCK):
@@ -77,7 +79,14 @@ def confidence_interval(
         # Rounding in the sum must not step outside the runs' own range.
         np.clip(means, smallest[points], largest[points], out=means)
         low[points], high[points] = np.percentile(means, [2.5, 97.5], axis=0)
-    return low.reshape(values.shape[1:]), high.reshape(values.shape[1:])
+    return low[kind].reshape(values.shape[1:]), high[kind].reshape(values.shape[1:])
+
+
+def _distinct_columns(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns of ``flat`` ``(runs, points)`` and, for each
+    point, the index of its column among them ``(points,)``."""
+    columns, kind = np.unique(flat, axis=1, return_inverse=True)
+    return columns, kind.reshape(-1)
 
 
 def median_interval(
