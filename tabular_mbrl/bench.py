@@ -17,7 +17,6 @@ and how much of the batched engine's gap to it the lockstep tail explains.
 
 from __future__ import annotations
 
-import multiprocessing
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import numpy as np
 
 import gridworlds
 
+from ._processes import context
 from .agents.dyna_q import DynaQAgent
 from .agents.mpc import RandomShootingAgent
 from .batched import run_episodes_batched
@@ -314,16 +314,6 @@ def _index_and_measure(
     return index, _measure(work)
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    """Fresh processes without forking this one (which may run threads):
-    forkserver where there is one, else spawn."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])  # import once, in the server
-    return context
-
-
 def bench(
     *,
     quick: bool = False,
@@ -346,7 +336,7 @@ def bench(
             case, engine = cases[index][:2]
             progress(f"{case} ({engine})", len(measured), total)
 
-    with _context().Pool(jobs, maxtasksperchild=1) as pool:
+    with context().Pool(jobs, maxtasksperchild=1) as pool:  # never forks this one
         for index, result in pool.imap_unordered(_index_and_measure, pooled):
             done(index, result)
     for index, case in enumerate(cases):

@@ -114,6 +114,12 @@ class AgentSpec:
         object.__setattr__(self, "label", label or self._signature())
         object.__setattr__(self, "_label_given", label is not None)
 
+    def __reduce__(self) -> tuple:
+        """Pickled as the call that makes it again (a spec sent to a worker
+        process with ``jobs`` > 1)."""
+        label = self.label if self._label_given else None
+        return (_remade, (self.agent_class, label, dict(self.params)))
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(
             f"AgentSpec is immutable; use spec.replace({name}=...) for a new one"
@@ -170,3 +176,8 @@ class AgentSpec:
         if self._label_given:
             parts.append(f"label={self.label!r}")
         return f"AgentSpec({', '.join(parts)})"
+
+
+def _remade(agent_class: type, label: str | None, params: dict[str, Any]) -> AgentSpec:
+    """``AgentSpec(agent_class, label=label, **params)``, as unpickled."""
+    return AgentSpec(agent_class, label=label, **params)

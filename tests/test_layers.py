@@ -21,6 +21,7 @@ ORDER = [
     "_version",
     "_checks",
     "_files",
+    "_processes",
     "models",
     "dynamic_programming",
     "planning",

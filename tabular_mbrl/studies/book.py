@@ -9,6 +9,7 @@ agent classes' own defaults.
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def dyna_maze(
     specs = [dyna_q_spec(n) for n in n_planning_steps]
     run.series([spec.label for spec in specs])
     series = episode_settings(
-        specs, lambda: gridworlds.make("dyna_maze"), run, n_episodes=n_episodes
+        specs, partial(gridworlds.make, "dyna_maze"), run, n_episodes=n_episodes
     )
     return Study(
         "dyna-maze",
@@ -133,7 +134,11 @@ def _changing_maze(
     run.series([spec.label for spec in specs])
     changes = {} if change_at is None else {"change_at": change_at}
     results = run_settings(
-        run_steps, specs, lambda: gridworlds.make(maze, **changes), run, n_steps=n_steps
+        run_steps,
+        specs,
+        partial(gridworlds.make, maze, **changes),
+        run,
+        n_steps=n_steps,
     )
     series = [
         Series(
@@ -366,6 +371,24 @@ def sweeping_backups(
     )[0]
 
 
+def _sweeping(
+    spec: AgentSpec, run: Run, scales: tuple[int, ...], max_steps: int, check: str
+) -> list[Convergence]:
+    """One series of :func:`sweeping_runs`: its runs at each maze size."""
+    return [
+        backups_until_optimal(
+            partial(gridworlds.make, "dyna_maze", scale=k),
+            spec,
+            n_runs=run.n_runs,
+            seed=run.seed,
+            max_steps=max_steps,
+            check=check,
+            progress=run.reporter(f"{spec.label}, scale {k}"),
+        )
+        for k in scales
+    ]
+
+
 def sweeping_runs(
     run: Run,
     *,
@@ -409,22 +432,11 @@ def sweeping_runs(
         [free_states(gridworlds.make("dyna_maze", scale=k)) for k in scales]
     )
 
-    def setting(spec: AgentSpec) -> list[Convergence]:
-        return [
-            backups_until_optimal(
-                lambda k=k: gridworlds.make("dyna_maze", scale=k),
-                spec,
-                n_runs=run.n_runs,
-                seed=run.seed,
-                max_steps=max_steps,
-                check=check,
-                progress=run.reporter(f"{spec.label}, scale {k}"),
-            )
-            for k in scales
-        ]
-
     chosen = [spec for spec in specs if run.wants(spec.label)]
-    done = in_parallel([lambda spec=spec: setting(spec) for spec in chosen], run.jobs)
+    done = in_parallel(
+        [partial(_sweeping, spec, run, scales, max_steps, check) for spec in chosen],
+        run.jobs,
+    )
     runs = {
         spec.label: sizes_done for spec, sizes_done in zip(chosen, done, strict=True)
     }

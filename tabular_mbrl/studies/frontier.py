@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -222,9 +223,9 @@ def frontier(
 
     def maze(panel: int, spec: AgentSpec) -> Callable[[], gridworlds.GridWorld]:
         if panel == 0:
-            return lambda: gridworlds.make("dyna_maze")
+            return partial(gridworlds.make, "dyna_maze")
         limit = max_steps if spec.agent_class is RandomShootingAgent else None
-        return lambda: gridworlds.make("dyna_maze", slip=slip, max_steps=limit)
+        return partial(gridworlds.make, "dyna_maze", slip=slip, max_steps=limit)
 
     # A task per maze and twin of the batched engine (its batches, one per
     # fusion key, run one after another), and one per setting on the loop;
@@ -238,10 +239,14 @@ def frontier(
                 twin = ("loop", spec.label) if key is None else key[0]
                 groups.setdefault(twin, []).append(spec)
         for group in groups.values():
-            make = maze(panel, group[0])
             tasks.append(
-                lambda group=group, make=make: episode_settings(
-                    group, make, run, n_episodes=n_episodes, jobs=1
+                partial(
+                    episode_settings,
+                    group,
+                    maze(panel, group[0]),
+                    run,
+                    n_episodes=n_episodes,
+                    jobs=1,
                 )
             )
             panels.append(panel)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -33,19 +34,19 @@ def _dyna_maze() -> gridworlds.GridWorld:
 def _then_matched(
     run: Run,
     labels: tuple[str, ...],
-    run_one: Callable[[str], Series],
+    task: Callable[[str], Callable[[], Series]],
     run_matched: Callable[[AgentSpec], Series],
     where: str,
 ) -> tuple[list[Series], str]:
-    """The series ``labels[:-1]`` (``run_one(label)``, side by side), then the
-    last, Dyna-Q with MPC's measured compute (``run_matched(spec)``, with
-    :func:`~.specs.matched_dyna_q`). MPC runs to be measured even where
-    ``only`` leaves it out. Returns the series and the note that says what
-    ``n`` the match gave."""
+    """The series ``labels[:-1]`` (``task(label)()``, side by side: a task a
+    worker process can be sent), then the last, Dyna-Q with MPC's measured
+    compute (``run_matched(spec)``, with :func:`~.specs.matched_dyna_q`).
+    MPC runs to be measured even where ``only`` leaves it out. Returns the
+    series and the note that says what ``n`` the match gave."""
     matched = labels[-1]
     measure = run.wants(matched) and not run.wants("MPC")  # MPC, not reported
     tasks = [
-        lambda label=label: run_one(label)
+        task(label)
         for label in labels[:-1]
         if run.wants(label) or (label == "MPC" and measure)
     ]
@@ -135,10 +136,7 @@ def goal_change(
     n_steps = check_int("n_steps", n_steps, low=2)
     change_at = check_int("change_at", change_at, low=1, high=n_steps - 1)
     maze = goal_change_maze(change_at)
-
-    def told(env: object, agent: object) -> None:
-        tell(agent, maze.reward_fn, maze.terminal_fn)
-
+    told = partial(_tell_the_new_goal, maze)
     dyna = dyna_q_spec(n_planning_steps)
     settings = [
         (STANDARD_MPC, told),
@@ -148,38 +146,15 @@ def goal_change(
         (STANDARD_MPC.replace(epsilon=0.1), told),
         (exact_dyna_q(n_planning_steps), told),
     ]
-
-    def setting(label: str, spec: AgentSpec, on_change) -> Series:
-        results = run_steps(
-            maze.make,
-            spec,
-            n_steps=n_steps,
-            n_runs=run.n_runs,
-            seed=run.seed,
-            on_change=on_change,
-            engine=engine_for(spec, run.engine),
-            progress=run.reporter(label),
-        )
-        cumulative = results.cumulative_reward
-        since = cumulative[:, change_at:] - cumulative[:, change_at - 1 : change_at]
-        work = results.planning_updates
-        return Series(
-            label,
-            np.arange(1, n_steps - change_at + 1),
-            since,
-            model_work_per_step=work_per_step(
-                work[:, -1] - work[:, change_at - 1],
-                np.full(run.n_runs, n_steps - change_at),
-            ),
-        )
-
     run.series(GOAL_CHANGE)
     by_label = dict(zip(GOAL_CHANGE, settings, strict=False))
     series, note = _then_matched(
         run,
         GOAL_CHANGE,
-        lambda label: setting(label, *by_label[label]),
-        lambda spec: setting(GOAL_CHANGE[-1], spec, told),
+        lambda label: partial(
+            _since_the_change, label, *by_label[label], run, maze, n_steps
+        ),
+        lambda spec: _since_the_change(GOAL_CHANGE[-1], spec, told, run, maze, n_steps),
         "since the change",
     )
     return Study(
@@ -189,6 +164,46 @@ def goal_change(
         "cumulative reward since the goal moved",
         series,
         note=note,
+    )
+
+
+def _tell_the_new_goal(maze: MovedGoal, env: object, agent: object) -> None:
+    """Tell ``agent`` the goal ``maze`` has moved to (``on_change``)."""
+    tell(agent, maze.reward_fn, maze.terminal_fn)
+
+
+def _since_the_change(
+    label: str,
+    spec: AgentSpec,
+    on_change: Callable[[object, object], None] | None,
+    run: Run,
+    maze: MovedGoal,
+    n_steps: int,
+) -> Series:
+    """One series of :func:`goal_change`: the cumulative reward of ``spec``
+    since the goal moved, ``on_change(env, agent)`` called when it does."""
+    change_at = maze.change_at
+    results = run_steps(
+        maze.make,
+        spec,
+        n_steps=n_steps,
+        n_runs=run.n_runs,
+        seed=run.seed,
+        on_change=on_change,
+        engine=engine_for(spec, run.engine),
+        progress=run.reporter(label),
+    )
+    cumulative = results.cumulative_reward
+    since = cumulative[:, change_at:] - cumulative[:, change_at - 1 : change_at]
+    work = results.planning_updates
+    return Series(
+        label,
+        np.arange(1, n_steps - change_at + 1),
+        since,
+        model_work_per_step=work_per_step(
+            work[:, -1] - work[:, change_at - 1],
+            np.full(run.n_runs, n_steps - change_at),
+        ),
     )
 
 
@@ -262,55 +277,18 @@ def waypoints(
         STANDARD_MPC.replace(epsilon=0.1),
         exact_dyna_q(n_planning_steps),
     ]
-
-    def setting(label: str, spec: AgentSpec, told: bool) -> Series:
-        steps = np.zeros((run.n_runs, len(legs)), dtype=np.int64)
-        work = np.zeros(run.n_runs)  # model work in the legs
-        seeds = np.random.SeedSequence(run.seed).spawn(run.n_runs)
-        for i, run_seed in enumerate(seeds):
-            maze = _dyna_maze()
-            rng = np.random.default_rng(run_seed)
-            agent = spec.build(maze.n_states, maze.n_actions, rng)
-            learning = interact(maze, agent, maze.reset()[0])
-            for _ in range(warmup):  # learn the maze: episodes from S to G
-                for step in learning:
-                    if step.terminated:
-                        break
-            before = agent.n_planning_updates
-            for leg, (start, goal) in enumerate(legs):
-                env = waypoint_leg(start, goal, max_steps)
-                if told:
-                    target = env.to_state(*goal)
-                    tell(
-                        agent,
-                        lambda s, a, next_s, g=target: (next_s == g) * 1.0,
-                        lambda s, a, next_s, g=target: next_s == g,
-                    )
-                for step in interact(env, agent, env.reset()[0]):
-                    steps[i, leg] += 1
-                    if step.terminated or step.truncated:
-                        break
-            work[i] = agent.n_planning_updates - before
-            if run.progress is not None:
-                run.progress(label, i + 1, run.n_runs)
-        return Series(
-            label,
-            np.arange(1, len(legs) + 1),
-            steps,
-            model_work_per_step=work_per_step(work, steps.sum(axis=1)),
-        )
-
     told = (True, True, False, True, True)
     run.series(WAYPOINT_AGENTS)
     by_label = {
         label: (spec, t)
         for label, spec, t in zip(WAYPOINT_AGENTS, specs, told, strict=False)
     }
+    walks = (run, legs, warmup, max_steps)
     series, note = _then_matched(
         run,
         WAYPOINT_AGENTS,
-        lambda label: setting(label, *by_label[label]),
-        lambda spec: setting(WAYPOINT_AGENTS[-1], spec, True),
+        lambda label: partial(_legs_walked, label, *by_label[label], *walks),
+        lambda spec: _legs_walked(WAYPOINT_AGENTS[-1], spec, True, *walks),
         "in the legs",
     )
     names = "ABG" * n_tours
@@ -322,4 +300,52 @@ def waypoints(
         series,
         log_y=True,
         note=note,
+    )
+
+
+def _legs_walked(
+    label: str,
+    spec: AgentSpec,
+    told: bool,
+    run: Run,
+    legs: list[tuple[tuple[int, int], tuple[int, int]]],
+    warmup: int,
+    max_steps: int,
+) -> Series:
+    """One series of :func:`waypoints`: the real steps ``spec`` took in each
+    leg, after ``warmup`` episodes; ``told`` each leg's goal or not."""
+    steps = np.zeros((run.n_runs, len(legs)), dtype=np.int64)
+    work = np.zeros(run.n_runs)  # model work in the legs
+    seeds = np.random.SeedSequence(run.seed).spawn(run.n_runs)
+    for i, run_seed in enumerate(seeds):
+        maze = _dyna_maze()
+        rng = np.random.default_rng(run_seed)
+        agent = spec.build(maze.n_states, maze.n_actions, rng)
+        learning = interact(maze, agent, maze.reset()[0])
+        for _ in range(warmup):  # learn the maze: episodes from S to G
+            for step in learning:
+                if step.terminated:
+                    break
+        before = agent.n_planning_updates
+        for leg, (start, goal) in enumerate(legs):
+            env = waypoint_leg(start, goal, max_steps)
+            if told:
+                target = env.to_state(*goal)
+                tell(
+                    agent,
+                    lambda s, a, next_s, g=target: (next_s == g) * 1.0,
+                    lambda s, a, next_s, g=target: next_s == g,
+                )
+            for step in interact(env, agent, env.reset()[0]):
+                steps[i, leg] += 1
+                if step.terminated or step.truncated:
+                    break
+        work[i] = agent.n_planning_updates - before
+        if run.progress is not None:
+            run.progress(label, i + 1, run.n_runs)
+    return Series(
+        label,
+        np.arange(1, len(legs) + 1),
+        steps,
+        model_work_per_step=work_per_step(work, steps.sum(axis=1)),
     )

@@ -5,6 +5,7 @@ time, and its budget of horizon x candidates."""
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 
 import numpy as np
 
@@ -347,36 +348,14 @@ def mpc_budget(
     """Horizon x candidates sweep of the standard MPC agent on the Dyna maze:
     real steps to convergence per setting (the planning cost grows as their
     product). ``jobs`` runs the candidate counts side by side."""
-
-    def setting(count: int) -> Series:
-        curves = episode_settings(
-            [STANDARD_MPC.replace(horizon=h, n_candidates=count) for h in horizons],
-            _dyna_maze,
-            run,
-            jobs=1,
-            n_episodes=n_episodes,
-            series=False,  # its series are candidate counts, not these specs
-        )
-        converged = ", ".join(
-            f"h={h} {c.convergence.fraction}"
-            for h, c in zip(horizons, curves, strict=True)
-        )
-        return Series(
-            f"{count} candidates",
-            np.array(horizons),
-            # A run that did not converge counts its budget: a lower bound.
-            np.column_stack([c.convergence.values for c in curves]),
-            planning_updates=float(np.mean([c.planning_updates for c in curves])),
-        ), f"{count} candidates: {converged}"
-
     horizons = check_nonempty("horizons", horizons)
     n_candidates = check_nonempty("n_candidates", n_candidates)
     names = [f"{count} candidates" for count in n_candidates]
     chosen = run.series(names)
     results = in_parallel(
         [
-            lambda c=c: setting(c)
-            for c, name in zip(n_candidates, names, strict=True)
+            partial(_budget_row, count, horizons, run, n_episodes)
+            for count, name in zip(n_candidates, names, strict=True)
             if name in chosen
         ],
         run.jobs,
@@ -390,3 +369,28 @@ def mpc_budget(
         [series for series, _ in results],
         note=note + "\n".join(line for _, line in results),
     )
+
+
+def _budget_row(
+    count: int, horizons: tuple[int, ...], run: Run, n_episodes: int
+) -> tuple[Series, str]:
+    """One series of :func:`mpc_budget`: ``count`` candidates at each
+    horizon, and the line of its note."""
+    curves = episode_settings(
+        [STANDARD_MPC.replace(horizon=h, n_candidates=count) for h in horizons],
+        _dyna_maze,
+        run,
+        jobs=1,
+        n_episodes=n_episodes,
+        series=False,  # its series are candidate counts, not these specs
+    )
+    converged = ", ".join(
+        f"h={h} {c.convergence.fraction}" for h, c in zip(horizons, curves, strict=True)
+    )
+    return Series(
+        f"{count} candidates",
+        np.array(horizons),
+        # A run that did not converge counts its budget: a lower bound.
+        np.column_stack([c.convergence.values for c in curves]),
+        planning_updates=float(np.mean([c.planning_updates for c in curves])),
+    ), f"{count} candidates: {converged}"

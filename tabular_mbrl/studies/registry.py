@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .._checks import check_callable, check_int
+from .._processes import relayed
 from ..experiments import ENGINES, Progress
 from ..results import Study
 
@@ -83,6 +84,11 @@ class Run:
             if isinstance(only, str) or not all(isinstance(n, str) for n in only):
                 raise TypeError(f"only == {only!r}, must be a list of series names")
             object.__setattr__(self, "only", tuple(only))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to a worker process (``jobs`` > 1), a Run reports its
+        progress back to this one (:func:`~tabular_mbrl._processes.relayed`)."""
+        return {**self.__dict__, "progress": relayed(self.progress)}
 
     def series(self, names: Sequence[str]) -> list[str]:
         """Declare every series the study can give, before it runs anything;

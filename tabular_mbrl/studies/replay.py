@@ -3,6 +3,9 @@ and Dyna-Q's table of them, at equal updates per real step, on three mazes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 
 import gridworlds
@@ -74,28 +77,14 @@ def replay_vs_dyna(
     specs = [s.replace(label=n) for s, n in zip(specs, REPLAY_VS_DYNA, strict=True)]
     run.series(REPLAY_VS_DYNA)
     mazes = [
-        (lambda: gridworlds.make("dyna_maze"), n_steps),
-        (lambda: gridworlds.make("dyna_maze", slip=slip), n_steps),
-        (lambda: gridworlds.make("blocking_maze"), blocking_steps),
+        (partial(gridworlds.make, "dyna_maze"), n_steps),
+        (partial(gridworlds.make, "dyna_maze", slip=slip), n_steps),
+        (partial(gridworlds.make, "blocking_maze"), blocking_steps),
     ]
-
-    def on_maze(maze, steps: int, name: str) -> list:
-        """One result per spec (None: left out by ``only=``). The two Dyna-Q
-        settings share one batch (the same numbers as alone)."""
-        named_progress = None
-        if run.progress is not None:
-
-            def named_progress(label, done, total):
-                run.progress(f"{label}, {name}", done, total)
-
-        return run_settings(
-            run_steps, specs, maze, run, jobs=1, progress=named_progress, n_steps=steps
-        )
-
     # The mazes side by side (with jobs > 1), each in one process.
     by_maze = in_parallel(
         [
-            lambda maze=maze, steps=steps, name=name: on_maze(maze, steps, name)
+            partial(_on_maze, specs, maze, steps, name, run)
             for (maze, steps), name in zip(mazes, REPLAY_MAZES, strict=True)
         ],
         run.jobs,
@@ -117,4 +106,25 @@ def replay_vs_dyna(
         "maze: " + ", ".join(f"{i} {n}" for i, n in enumerate(REPLAY_MAZES, 1)),
         f"goals in the last {window:,} real steps",
         series,
+    )
+
+
+def _on_maze(
+    specs: list[AgentSpec],
+    maze: Callable[[], gridworlds.GridWorld],
+    steps: int,
+    name: str,
+    run: Run,
+) -> list:
+    """The runs of :func:`replay_vs_dyna` on one maze: one result per spec
+    (None: left out by ``only=``). The two Dyna-Q settings share one batch
+    (the same numbers as alone)."""
+    named_progress = None
+    if run.progress is not None:
+
+        def named_progress(label, done, total):
+            run.progress(f"{label}, {name}", done, total)
+
+    return run_settings(
+        run_steps, specs, maze, run, jobs=1, progress=named_progress, n_steps=steps
     )

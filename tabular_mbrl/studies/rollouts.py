@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 import gridworlds
@@ -82,7 +84,6 @@ def rollout_drift(
                 f"{k} is not a divisor"
             )
     slip = check_real("slip", slip, low=0.0, high=1.0)
-    n_runs = run.n_runs
     warmup = check_int("warmup", warmup, low=0)
     n_steps = check_int("n_steps", n_steps, low=1)
     names = [f"{maze}, {model}" for maze in DRIFT_MAZES for model in DRIFT_MODELS]
@@ -90,22 +91,9 @@ def rollout_drift(
     run.series(names + [f"{name}, {ERROR}" for name in names])
     maze_seeds = np.random.SeedSequence(run.seed).spawn(len(DRIFT_MAZES))
     settings = [(empirical, k) for empirical in (False, True) for k in lengths]
-    loop = run.engine == "loop"
-
-    def maze_runs(index: int) -> tuple[np.ndarray, np.ndarray]:
-        env = gridworlds.make("dyna_maze", slip=(0.0, slip)[index])
-        walk_seed, agent_seed, env_seed = maze_seeds[index].spawn(3)
-        walk = random_walks(env, warmup, n_runs, np.random.default_rng(walk_seed))
-        runs = _loop_runs if loop else _batched_runs
-        goals, errors = runs(
-            env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed
-        )
-        if run.progress is not None:
-            run.progress(DRIFT_MAZES[index], n_runs, n_runs)
-        return goals, errors
-
+    on_maze = (run, slip, maze_seeds, settings, warmup, n_steps, budget, alpha)
     results = in_parallel(
-        [lambda i=i: maze_runs(i) for i in range(len(DRIFT_MAZES))], run.jobs
+        [partial(_maze_runs, i, *on_maze) for i in range(len(DRIFT_MAZES))], run.jobs
     )
     series, errors = [], []
     for maze, (goals, error) in zip(DRIFT_MAZES, results, strict=True):
@@ -130,6 +118,32 @@ def rollout_drift(
             "k-step prediction error (total variation)",
         ),
     )
+
+
+def _maze_runs(
+    index: int,
+    run: Run,
+    slip: float,
+    maze_seeds: list[np.random.SeedSequence],
+    settings: list[tuple[bool, int]],
+    warmup: int,
+    n_steps: int,
+    budget: int,
+    alpha: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of :func:`rollout_drift` on its maze ``index``: goals and
+    k-step errors ``(len(settings), n_runs)``."""
+    n_runs = run.n_runs
+    env = gridworlds.make("dyna_maze", slip=(0.0, slip)[index])
+    walk_seed, agent_seed, env_seed = maze_seeds[index].spawn(3)
+    walk = random_walks(env, warmup, n_runs, np.random.default_rng(walk_seed))
+    runs = _loop_runs if run.engine == "loop" else _batched_runs
+    goals, errors = runs(
+        env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed
+    )
+    if run.progress is not None:
+        run.progress(DRIFT_MAZES[index], n_runs, n_runs)
+    return goals, errors
 
 
 def _batched_runs(env, settings, walk, n_steps, budget, alpha, agent_seed, env_seed):

@@ -3,54 +3,36 @@ the runners together so that the batched engine fuses what it can."""
 
 from __future__ import annotations
 
-import multiprocessing
-import signal
+import dataclasses
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from .._checks import check_int
+from .._processes import in_processes
 from ..batched import unsupported
 from ..experiments import run_episodes
 from ..results import FINAL_EPISODES, Series, work_per_step
 from ..spec import AgentSpec
 from .registry import Run
 
-_TASKS: list[Callable] = []  # what forked workers run, by index
-
-
-def _run_task(index: int) -> Any:
-    return _TASKS[index]()
-
-
-def _ignore_sigint() -> None:
-    """Ctrl-C is the parent's to report (once); the pool's workers ignore it
-    and are ended with the pool."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
 
 def in_parallel(tasks: list[Callable[[], Any]], jobs: int = 1) -> list:
     """``[task() for task in tasks]``, in up to ``jobs`` processes.
 
     Each setting of an experiment is independent (its own seeded runs), so the
-    results are the same whatever ``jobs`` is. Workers are forked, so tasks may
-    be closures; where fork is unavailable the tasks run here, one by one.
+    results are the same whatever ``jobs`` is. The workers are never forked
+    from this process (:mod:`tabular_mbrl._processes`): with ``jobs`` > 1 each
+    task is pickled, so it is a module-level function or a
+    ``functools.partial`` of one, with picklable arguments; a :class:`Run`
+    among them reports its progress back here.
     """
     jobs = check_int("jobs", jobs, low=1)
-    if (
-        jobs == 1
-        or len(tasks) == 1
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if jobs == 1 or len(tasks) <= 1:
         return [task() for task in tasks]
-    _TASKS[:] = tasks
-    try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(tasks)), initializer=_ignore_sigint) as pool:
-            return pool.map(_run_task, range(len(tasks)))
-    finally:
-        _TASKS.clear()
+    return in_processes(tasks, jobs)
 
 
 def engine_for(spec: AgentSpec, engine: str) -> str:
@@ -96,22 +78,14 @@ def run_settings(
         return lambda done, total: progress(label, done, total)
 
     if jobs > 1 and len(specs) > 1:
-        running = [spec for spec in chosen if spec is not None]
-        results = iter(
-            in_parallel(
-                [
-                    lambda spec=spec: runner(
-                        env_factory,
-                        spec,
-                        engine=engine_for(spec, run.engine),
-                        progress=report(spec.label),
-                        **kwargs,
-                    )
-                    for spec in running
-                ],
-                jobs,
-            )
-        )
+        # One process per setting, each sent this call's progress in its run.
+        narrowed = dataclasses.replace(run, progress=progress)
+        tasks = [
+            partial(_one_setting, runner, env_factory, spec, narrowed, kwargs)
+            for spec in chosen
+            if spec is not None
+        ]
+        results = iter(in_parallel(tasks, jobs))
         return [None if spec is None else next(results) for spec in chosen]
     results: list[Any] = [None] * len(specs)
     batchable = [
@@ -133,6 +107,23 @@ def run_settings(
                 env_factory, spec, engine="loop", progress=report(spec.label), **kwargs
             )
     return results
+
+
+def _one_setting(
+    runner: Callable[..., Any],
+    env_factory: Callable[[], Any],
+    spec: AgentSpec,
+    run: Run,
+    kwargs: dict[str, Any],
+) -> Any:
+    """One setting of :func:`run_settings`, in a worker process."""
+    return runner(
+        env_factory,
+        spec,
+        engine=engine_for(spec, run.engine),
+        progress=run.reporter(spec.label),
+        **kwargs,
+    )
 
 
 def episode_settings(

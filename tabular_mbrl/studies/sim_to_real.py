@@ -6,6 +6,7 @@ model that keeps learning gets past it."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -202,42 +203,10 @@ def sim_to_real(
     missing_wall = _check_wall(missing_wall)
     n_planning_steps = check_int("n_planning_steps", n_planning_steps, low=0)
 
-    def setting(world: str, agent: str) -> Series:
-        simulator, real = world_maps(world, missing_wall)
-        frozen = gridworlds.GridWorld(simulator).model()
-        spec, trained = {
-            "MPC, frozen sim model": (STANDARD_MPC.replace(model=frozen), 0),
-            "MPC, learning": (STANDARD_MPC, sim_steps),
-            "Dyna-Q, learning": (dyna_q_spec(n_planning_steps), sim_steps),
-            "Q-learning, from scratch": (AgentSpec(QLearningAgent), 0),
-        }[agent]
-        floor = slip if world == "slip" else 0.0
-        results = run_steps(
-            lambda: Deployment(simulator, real, deploy_at=trained, slip=floor),
-            spec,
-            n_steps=trained + n_steps,
-            n_runs=run.n_runs,
-            seed=run.seed,
-            engine=engine_for(spec, run.engine),
-            progress=run.reporter(f"{world}: {agent}"),
-        )
-        # With a zero in front, column t holds the totals after t real steps:
-        # those at deployment are in column `trained`.
-        reward = np.pad(results.cumulative_reward, ((0, 0), (1, 0)))
-        work = np.pad(results.planning_updates, ((0, 0), (1, 0)))
-        return Series(
-            f"{world}: {agent}",
-            np.arange(1, n_steps + 1),
-            reward[:, trained + 1 :] - reward[:, trained : trained + 1],
-            model_work_per_step=work_per_step(
-                work[:, -1] - work[:, trained], np.full(run.n_runs, n_steps)
-            ),
-            panel=SIM_TO_REAL_WORLDS.index(world),
-        )
-
     run.series(SIM_TO_REAL)
+    deployed = (run, missing_wall, sim_steps, slip, n_planning_steps, n_steps)
     tasks = [
-        lambda world=world, agent=agent: setting(world, agent)
+        partial(_deployed, world, agent, *deployed)
         for world in SIM_TO_REAL_WORLDS
         for agent in SIM_TO_REAL_AGENTS
         if run.wants(f"{world}: {agent}")
@@ -254,4 +223,48 @@ def sim_to_real(
             f"goals (slip: the real floor slips {slip:g})",
             f"goals (wall: the simulator lacks {lacks})",
         ),
+    )
+
+
+def _deployed(
+    world: str,
+    agent: str,
+    run: Run,
+    missing_wall: tuple[int, int] | None,
+    sim_steps: int,
+    slip: float,
+    n_planning_steps: int,
+    n_steps: int,
+) -> Series:
+    """One series of :func:`sim_to_real`: ``agent`` deployed in ``world``."""
+    simulator, real = world_maps(world, missing_wall)
+    frozen = gridworlds.GridWorld(simulator).model()
+    spec, trained = {
+        "MPC, frozen sim model": (STANDARD_MPC.replace(model=frozen), 0),
+        "MPC, learning": (STANDARD_MPC, sim_steps),
+        "Dyna-Q, learning": (dyna_q_spec(n_planning_steps), sim_steps),
+        "Q-learning, from scratch": (AgentSpec(QLearningAgent), 0),
+    }[agent]
+    floor = slip if world == "slip" else 0.0
+    results = run_steps(
+        lambda: Deployment(simulator, real, deploy_at=trained, slip=floor),
+        spec,
+        n_steps=trained + n_steps,
+        n_runs=run.n_runs,
+        seed=run.seed,
+        engine=engine_for(spec, run.engine),
+        progress=run.reporter(f"{world}: {agent}"),
+    )
+    # With a zero in front, column t holds the totals after t real steps:
+    # those at deployment are in column `trained`.
+    reward = np.pad(results.cumulative_reward, ((0, 0), (1, 0)))
+    work = np.pad(results.planning_updates, ((0, 0), (1, 0)))
+    return Series(
+        f"{world}: {agent}",
+        np.arange(1, n_steps + 1),
+        reward[:, trained + 1 :] - reward[:, trained : trained + 1],
+        model_work_per_step=work_per_step(
+            work[:, -1] - work[:, trained], np.full(run.n_runs, n_steps)
+        ),
+        panel=SIM_TO_REAL_WORLDS.index(world),
     )
