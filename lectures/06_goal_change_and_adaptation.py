@@ -162,10 +162,17 @@ def main(config: Config):
         print(line)
     fig, ax = plt.subplots(figsize=(8, 5.5))
     plot_study(study, ax=ax)
-    for line in ax.get_lines():  # MPC, under greedy on values when they agree
-        if line.get_label() == "MPC":
+    # MPC drawn wide and pale, under greedy on values where the two agree; its
+    # legend entry too (the legend keeps its band entry and its place).
+    legend = ax.get_legend()
+    entries = {
+        text.get_text().replace("\n", " "): handle
+        for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True)
+    }
+    for line in ax.get_lines():
+        if line.get_label().startswith("MPC ("):  # "MPC (N work/step)"
             line.set(linewidth=5, alpha=0.5)
-    ax.legend(fontsize=8)
+            entries[line.get_label()].set(linewidth=5, alpha=0.5)
     fig.tight_layout()
     return fig
 

@@ -30,6 +30,7 @@ import gridworlds
 from tabular_mbrl import results, studies
 from tabular_mbrl.course import run_lecture
 from tabular_mbrl.dynamic_programming import shortest_path_length
+from tabular_mbrl.plotting import series_style
 from tabular_mbrl.results import Study
 
 
@@ -163,10 +164,9 @@ def main(config: Config):
     for line in claims(study, config.max_steps):
         print(line)
     fig, ax = plt.subplots(figsize=(8, 5))
-    for series in study.series:
-        ax.plot(
-            series.x, np.median(series.values, axis=0), marker="o", label=series.name
-        )
+    for i, series in enumerate(study.series):
+        median = np.median(series.values, axis=0)
+        ax.plot(series.x, median, label=series.name, **series_style(i, len(series.x)))
     ax.plot(series.x, shortest_legs(len(series.x)), "k--", label="shortest path")
     ax.set(xlabel=study.x_label, ylabel=study.y_label + " (median)", title=study.title)
     ax.set_yscale("log")

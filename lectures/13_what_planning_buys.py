@@ -26,6 +26,7 @@ import numpy as np
 
 from tabular_mbrl import results, studies
 from tabular_mbrl.course import run_lecture
+from tabular_mbrl.plotting import PALETTE
 from tabular_mbrl.results import Series, Study, Verdict
 from tabular_mbrl.studies.frontier import FAMILIES, MAZES, curves
 
@@ -206,7 +207,7 @@ STYLES = dict(
         strict=True,
     )
 )
-COLOURS = dict(zip(FAMILIES, plt.get_cmap("tab10").colors, strict=False))
+COLOURS = dict(zip(FAMILIES, PALETTE, strict=False))  # colour-blind safe
 
 
 def draw(study: Study, axes) -> None:

@@ -376,7 +376,8 @@ def _plot_panels(study: Study, *, ax: Axes | None = None, **style: Any) -> Axes:
             study, series=part, y_label=label, title="", kind="line", note=""
         )
         plot_curves(view, ax=inset, **style)
-        inset.legend(fontsize=6)
+        for text in inset.get_legend().get_texts():  # small: the insets are
+            text.set_fontsize(6)
     return ax
 
 

@@ -326,3 +326,22 @@ def test_a_figure_that_fails_to_write_is_kept_elsewhere(tmp_path, monkeypatch, c
     )
     assert kept.read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "demo.png").read_bytes() == b"old figure"
+
+
+@pytest.mark.slow
+def test_lecture_6_draws_mpc_wide_under_greedy_and_its_legend_says_so():
+    module = load("06_goal_change_and_adaptation")
+    figure = module.main(dataclasses.replace(module.QUICK, jobs=1))
+    ax = figure.axes[0]
+    legend = ax.get_legend()
+    widths = {
+        text.get_text().replace("\n", " "): handle.get_linewidth()
+        for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True)
+        if hasattr(handle, "get_linewidth")
+    }
+    drawn = {line.get_label(): line.get_linewidth() for line in ax.get_lines()}
+    (mpc,) = [label for label in drawn if label.startswith("MPC (")]
+    assert drawn[mpc] == widths[mpc] == 5
+    assert all(width < 5 for label, width in drawn.items() if label != mpc)
+    assert "shaded: 95 % bootstrap band of the mean" in widths  # kept
+    plt.close(figure)
