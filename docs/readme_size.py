@@ -23,7 +23,7 @@ SIZE_GROUPS = {
         "spec",
     ],
     "engine": ["batched"],
-    "experiments": ["results", "probe", "experiments", "studies"],
+    "experiments": ["results", "probe", "experiments", "studies", "_processes"],
     "cli": ["__init__", "__main__", "_files", "plotting", "bench", "bench_reference"],
     "course": ["course"],
 }
