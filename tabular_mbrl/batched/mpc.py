@@ -351,9 +351,8 @@ class BatchedMPC:
         ``states`` ``(P,)``, row ``p`` in model ``models[p]`` of ``flat``.
         Per step: one add and two takes over the candidates."""
         to, rewards, values = flat
-        first = (models * (self.n_states + 1) + states) * self.n_actions
-        at = np.broadcast_to(first[:, None], sequences.shape[:2])
-        steps = np.moveaxis(sequences, 2, 0)  # (horizon, P, C)
+        at = ((models * (self.n_states + 1) + states) * self.n_actions)[:, None]
+        steps = sequences.transpose(2, 0, 1)  # (horizon, P, C)
         returns = np.zeros(sequences.shape[:2])
         discount = 1.0
         for t in range(self.horizon):
