@@ -54,12 +54,25 @@ from .studies.registry import expected_seconds, timings
 
 class _Progress:
     """``progress(setting, done, total)`` on a stream: one line updated in place
-    on a terminal, a plain line per finished setting otherwise (a log file)."""
+    on a terminal, a plain line per finished setting otherwise (a log file).
 
-    def __init__(self, name: str, started: float, stream) -> None:
-        self.name, self.started, self.stream = name, started, stream
+    Each line says which setting of how many (a study announces its settings,
+    with no run done, before it runs any) and estimates the time left: the
+    time so far, scaled by the share of runs still to do, every setting
+    counted alike. ``clock`` is the one that gave ``started``."""
+
+    def __init__(
+        self,
+        name: str,
+        started: float,
+        stream,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.name, self.started, self.stream, self.clock = name, started, stream, clock
         self.live = hasattr(stream, "isatty") and stream.isatty()
         self.open_line = False  # a live line not ended yet
+        self.shares: dict[str, float] = {}  # setting -> share of its runs done
+        self.finished = 0
 
     def end_line(self) -> None:
         """End a live line (before a message, after Ctrl-C)."""
@@ -68,10 +81,23 @@ class _Progress:
             self.open_line = False
 
     def __call__(self, setting: str, done: int, total: int) -> None:
+        share = done / total if total > 0 else 1.0
+        if self.shares.get(setting) != 1.0 and share == 1.0:
+            self.finished += 1
+        self.shares[setting] = max(share, self.shares.get(setting, 0.0))
+        if done == 0:  # announced: counted, nothing to show yet
+            return
+        n_settings = len(self.shares)
+        k = self.finished if share == 1.0 else self.finished + 1
+        elapsed = self.clock() - self.started
         line = (
-            f"{self.name}: {setting}: {done}/{total} runs, "
-            f"{time.perf_counter() - self.started:.1f} s"
+            f"{self.name}: setting {k} of {n_settings} ({setting}): "
+            f"{done}/{total} runs, {elapsed:.1f} s"
         )
+        all_done = sum(self.shares.values()) / n_settings
+        if all_done < 1:
+            left = elapsed * (1 - all_done) / all_done
+            line += ", under 1 s left" if left < 1 else f", about {_span(left)} left"
         if self.live:
             end = "\n" if done == total else ""
             print(f"\r\x1b[K{line}", end=end, file=self.stream, flush=True)
@@ -134,13 +160,16 @@ experiments, time them, copy out the course and grade the exercises. With no
 command, runs 'compare' into ./results."""
 
 
+def _span(seconds: float) -> str:
+    """``"12 s"``, ``"3 min"``."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
 def _duration(name: str) -> str:
     """``"~12 s"``, ``"~3 min"``: the experiment's stored time at its
     defaults, or ``"?"`` if never measured."""
     seconds = expected_seconds(name)
-    if seconds is None:
-        return "?"
-    return f"~{seconds:.0f} s" if seconds < 90 else f"~{seconds / 60:.0f} min"
+    return "?" if seconds is None else f"~{_span(seconds)}"
 
 
 #: A run expected to take longer than this says so before it starts.

@@ -2,6 +2,7 @@
 
 import csv
 import inspect
+import io
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from matplotlib.figure import Figure
 
 import tabular_mbrl as tm
 import tabular_mbrl.batched
-from tabular_mbrl.__main__ import main
+from tabular_mbrl.__main__ import _Progress, main
 from tabular_mbrl.studies import (
     ABLATION,
     DRIFT_MAZES,
@@ -186,6 +187,11 @@ def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys, monkeypatch):
     assert any(word in header for word in ("final ", "x = ", "converged", "direction"))
     assert f"wrote {tmp_path}" in out
     assert "2/2 runs" in err  # progress on stderr
+    # A line per finished setting, counted against the settings the study
+    # announced before it ran any: 1 of N, 2 of N, ..., N of N.
+    counted = re.findall(rf"^{name}: setting (\d+) of (\d+) \(", err, re.M)
+    assert counted and {n for _, n in counted} == {str(len(counted))}
+    assert [int(k) for k, _ in counted] == list(range(1, len(counted) + 1))
 
 
 def test_quiet_run_prints_no_progress(tmp_path, capsys):
@@ -284,12 +290,86 @@ def test_installed_command_runs_with_plain_progress_lines_off_a_terminal(tmp_pat
     with (tmp_path / "dyna-maze.csv").open() as handle:
         assert len(handle.readlines()) == 1 + 3 * episodes
     lines = result.stderr.splitlines()
-    assert len(lines) == 3 and {line.split(",")[0] for line in lines} == {
-        "dyna-maze: n=0: 2/2 runs",
-        "dyna-maze: n=5: 2/2 runs",
-        "dyna-maze: n=50: 2/2 runs",
-    }  # in the order they finish (the most planning starts first)
+    assert len(lines) == 3
+    for k, line in enumerate(lines, 1):  # in the order they finish
+        assert re.fullmatch(
+            rf"dyna-maze: setting {k} of 3 \(n=(0|5|50)\): 2/2 runs, [\d.]+ s"
+            + ("" if k == 3 else r", (about \d+ s|under 1 s) left"),
+            line,
+        ), line
+    assert {line.split("(")[1].split(")")[0] for line in lines} == {
+        "n=0",
+        "n=5",
+        "n=50",
+    }
     assert "\r" not in result.stderr
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, Terminal])
+def test_progress_says_which_setting_of_how_many_and_the_time_left(stream):
+    now = [0.0]
+    out = stream()
+    progress = _Progress("demo", 0.0, out, clock=lambda: now[0])
+    for setting in ("a", "b", "c", "d"):  # announced before any runs
+        progress(setting, 0, 2)
+    assert out.getvalue() == ""
+    for setting, done, at in [
+        ("a", 1, 1.0),
+        ("a", 2, 2.0),  # a quarter of the runs in 2 s: 6 s to go
+        ("b", 1, 3.0),
+        ("c", 1, 3.5),
+        ("b", 2, 4.0),
+        ("c", 2, 6.0),
+        ("d", 2, 8.0),
+    ]:
+        now[0] = at
+        progress(setting, done, 2)
+    finished = [
+        "demo: setting 1 of 4 (a): 2/2 runs, 2.0 s, about 6 s left",
+        "demo: setting 2 of 4 (b): 2/2 runs, 4.0 s, about 2 s left",
+        "demo: setting 3 of 4 (c): 2/2 runs, 6.0 s, about 2 s left",
+        "demo: setting 4 of 4 (d): 2/2 runs, 8.0 s",
+    ]
+    if stream is io.StringIO:  # a log: the finished settings only
+        assert out.getvalue().splitlines() == finished
+    else:  # a terminal: each run, in place; the one running is the next
+        shown = out.getvalue().replace("\x1b[K", "").split("\r")[1:]
+        assert shown[:4] == [
+            "demo: setting 1 of 4 (a): 1/2 runs, 1.0 s, about 7 s left",
+            finished[0] + "\n",
+            "demo: setting 2 of 4 (b): 1/2 runs, 3.0 s, about 5 s left",
+            "demo: setting 2 of 4 (c): 1/2 runs, 3.5 s, about 4 s left",
+        ]
+        assert shown[-1] == finished[-1] + "\n"
+
+
+def test_a_setting_run_only_to_be_measured_is_counted_too(tmp_path, capsys):
+    # Dyna-Q with MPC's compute needs MPC's measured work: MPC runs, though
+    # --only leaves it out of the results, and is announced as a setting.
+    argv = ["run", "compare", "--quick", "--runs", "2", "--out", str(tmp_path)]
+    assert main([*argv, "--only", "Dyna-Q, MPC's compute"]) == 0
+    err = capsys.readouterr().err
+    assert re.findall(r"^compare: setting (\d of \d) \((.*?)\):", err, re.M) == [
+        ("1 of 2", "MPC"),
+        ("2 of 2", "Dyna-Q, MPC's compute"),
+    ]
+
+
+def test_progress_counts_a_setting_it_was_not_told_of():
+    out = io.StringIO()
+    progress = _Progress("demo", 0.0, out, clock=lambda: 1.0)
+    progress("a", 0, 1)
+    progress("a", 1, 1)
+    progress("MPC, measured", 1, 1)  # run, though not announced
+    assert out.getvalue().splitlines() == [
+        "demo: setting 1 of 1 (a): 1/1 runs, 1.0 s",
+        "demo: setting 2 of 2 (MPC, measured): 1/1 runs, 1.0 s",
+    ]
 
 
 def test_help_lists_experiments_and_examples(capsys):

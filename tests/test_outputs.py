@@ -404,7 +404,11 @@ def test_sigint_during_a_run_leaves_the_old_files_intact(tmp_path):
         ready, _, _ = select.select([child.stderr], [], [], 120)
         assert ready, "no progress line in 120 s"
         first = child.stderr.readline()
-        assert re.fullmatch(r"dyna-maze: n=\d+: 30/30 runs, [\d.]+ s\n", first)
+        assert re.fullmatch(
+            r"dyna-maze: setting 1 of 3 \(n=\d+\): 30/30 runs, [\d.]+ s, "
+            r"(about \d+ s|under 1 s) left\n",
+            first,
+        )
         child.send_signal(signal.SIGINT)
         output, err = child.communicate(timeout=120)
     finally:

@@ -7,7 +7,9 @@ gives it the keywords users call: the fields of :class:`Run` (``n_runs``,
 settings. It returns a :class:`~tabular_mbrl.results.Study`: a few series of
 per-run values, ready to be plotted (:mod:`tabular_mbrl.plotting`) or written
 as CSV rows. ``progress``, if given, is called as ``progress(setting,
-runs_done, n_runs)`` after each run of a setting.
+runs_done, n_runs)`` after each run of a setting, and once for each setting
+with no run done before any runs (:meth:`Run.announce`), so that a display can
+say "setting k of N".
 
 :data:`STUDIES` is the one registry: name -> function, one-line description,
 quick budget, and the engines and jobs it can honour. One module per question:

@@ -427,12 +427,12 @@ def sweeping_runs(
             ),
         )
     ]
-    run.series([spec.label for spec in specs])
+    run.series([spec.label for spec in specs], announce=False)
     sizes = np.array(
         [free_states(gridworlds.make("dyna_maze", scale=k)) for k in scales]
     )
-
     chosen = [spec for spec in specs if run.wants(spec.label)]
+    run.announce([f"{spec.label}, scale {k}" for spec in chosen for k in scales])
     done = in_parallel(
         [partial(_sweeping, spec, run, scales, max_steps, check) for spec in chosen],
         run.jobs,

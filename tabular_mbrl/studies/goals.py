@@ -45,6 +45,8 @@ def _then_matched(
     series and the note that says what ``n`` the match gave."""
     matched = labels[-1]
     measure = run.wants(matched) and not run.wants("MPC")  # MPC, not reported
+    if measure:
+        run.announce(["MPC"])
     tasks = [
         task(label)
         for label in labels[:-1]

@@ -68,7 +68,9 @@ def model_errors(
     likely = most_likely_model(truth)
     errors = {name: [] for name in model_error_names(more_data)}
     n_runs = run.n_runs
-    run.series(list(errors))  # every model is learned from one walk: all run
+    # Every model is learned from one walk: all run, together.
+    run.series(list(errors), announce=False)
+    run.announce(["all models"])
     run_seeds = np.random.SeedSequence(run.seed).spawn(n_runs + 1)
     longer = walk_counts(  # all runs' longer walks at once
         env, more_data * n_learning_steps, n_runs, np.random.default_rng(run_seeds[-1])

@@ -55,6 +55,8 @@ def with_matched_compute(
     measured even where ``only`` leaves it out. Returns the series and a line
     that says what ``n`` the match gave."""
     run.series([*(spec.label for spec in specs), DYNA_MATCHED])
+    if run.wants(DYNA_MATCHED) and not run.wants(STANDARD_MPC.label):
+        run.announce([STANDARD_MPC.label])  # measured, not reported
     curves = episode_settings(specs, _dyna_maze, run, n_episodes=n_episodes)
     if not run.wants(DYNA_MATCHED):
         return curves, ""
@@ -351,7 +353,15 @@ def mpc_budget(
     horizons = check_nonempty("horizons", horizons)
     n_candidates = check_nonempty("n_candidates", n_candidates)
     names = [f"{count} candidates" for count in n_candidates]
-    chosen = run.series(names)
+    chosen = run.series(names, announce=False)
+    run.announce(
+        [
+            _budget_label(h, count)
+            for count, name in zip(n_candidates, names, strict=True)
+            if name in chosen
+            for h in horizons
+        ]
+    )
     results = in_parallel(
         [
             partial(_budget_row, count, horizons, run, n_episodes)
@@ -371,13 +381,24 @@ def mpc_budget(
     )
 
 
+def _budget_label(horizon: int, count: int) -> str:
+    """The name of one setting of :func:`mpc_budget`."""
+    return f"MPC h={horizon} x {count}"
+
+
 def _budget_row(
     count: int, horizons: tuple[int, ...], run: Run, n_episodes: int
 ) -> tuple[Series, str]:
     """One series of :func:`mpc_budget`: ``count`` candidates at each
     horizon, and the line of its note."""
+    specs = [
+        STANDARD_MPC.replace(
+            horizon=h, n_candidates=count, label=_budget_label(h, count)
+        )
+        for h in horizons
+    ]
     curves = episode_settings(
-        [STANDARD_MPC.replace(horizon=h, n_candidates=count) for h in horizons],
+        specs,
         _dyna_maze,
         run,
         jobs=1,

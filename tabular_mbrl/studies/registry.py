@@ -55,7 +55,9 @@ class Run:
     quick : bool
         Whether the study's quick budget applies (set by the registry).
     progress : callable, optional
-        ``progress(setting, runs done, runs in all)``.
+        ``progress(setting, runs done, runs in all)``: each setting first
+        with no run done, before any runs (:meth:`announce`), then after
+        each run, or once when its batch is done.
     only : tuple of str, optional
         Run only these series (names, or the parts of names a command line
         split at their commas); see :meth:`series`.
@@ -90,9 +92,11 @@ class Run:
         progress back to this one (:func:`~tabular_mbrl._processes.relayed`)."""
         return {**self.__dict__, "progress": relayed(self.progress)}
 
-    def series(self, names: Sequence[str]) -> list[str]:
+    def series(self, names: Sequence[str], *, announce: bool = True) -> list[str]:
         """Declare every series the study can give, before it runs anything;
-        returns those to run (all, or those named by ``only``).
+        returns those to run (all, or those named by ``only``), announced as
+        its settings (:meth:`announce`) unless ``announce`` is False: a
+        study whose unit of work is not one series announces its own.
 
         Raises
         ------
@@ -100,16 +104,29 @@ class Run:
             If ``only`` names a series that is not among ``names``.
         """
         names = list(names)
-        if self.only is None:
-            return names
-        wanted = _rejoin(self.only, set(names))
-        if not wanted or wanted - set(names):
-            missing = ", ".join(map(repr, sorted(wanted - set(names)))) or "named"
-            raise UnknownSeries(
-                f"no series {missing}; known: {', '.join(sorted(set(names)))}"
-            )
-        self._chosen["names"] = wanted
-        return [name for name in names if name in wanted]
+        chosen = names
+        if self.only is not None:
+            wanted = _rejoin(self.only, set(names))
+            if not wanted or wanted - set(names):
+                missing = ", ".join(map(repr, sorted(wanted - set(names))))
+                raise UnknownSeries(
+                    f"no series {missing or 'named'}; known: "
+                    f"{', '.join(sorted(set(names)))}"
+                )
+            self._chosen["names"] = wanted
+            chosen = [name for name in names if name in wanted]
+        if announce:
+            self.announce(chosen)
+        return chosen
+
+    def announce(self, settings: Sequence[str]) -> None:
+        """Say which settings the study will run, named as its progress names
+        them, before it runs them: each is reported with no run done,
+        ``progress(setting, 0, n_runs)``, so that a display can count them
+        ("setting k of N")."""
+        if self.progress is not None:
+            for setting in settings:
+                self.progress(setting, 0, self.n_runs)
 
     def wants(self, name: str) -> bool:
         """Whether the series ``name`` is to run (after :meth:`series`)."""

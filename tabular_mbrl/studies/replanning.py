@@ -61,7 +61,9 @@ def replanning(
     n_episodes = check_int("n_episodes", n_episodes, low=1)
     n_learning_steps = check_int("n_learning_steps", n_learning_steps, low=1)
     n_runs = run.n_runs
-    run.series([_replan_label(k) for k in every])  # one walk per run: all run
+    # One walk per run: all run, a slip at a time.
+    run.series([_replan_label(k) for k in every], announce=False)
+    run.announce([f"slip {slip:g}" for slip in slips])
     steps = np.zeros((len(every), n_runs, len(slips)))
     reached = np.zeros((len(every), len(slips)), dtype=np.int64)
     work = np.zeros((len(every), n_runs, len(slips)))  # model work per real step

@@ -75,7 +75,8 @@ def replay_vs_dyna(
         ),
     ]
     specs = [s.replace(label=n) for s, n in zip(specs, REPLAY_VS_DYNA, strict=True)]
-    run.series(REPLAY_VS_DYNA)
+    chosen = run.series(REPLAY_VS_DYNA, announce=False)
+    run.announce([f"{label}, {maze}" for maze in REPLAY_MAZES for label in chosen])
     mazes = [
         (partial(gridworlds.make, "dyna_maze"), n_steps),
         (partial(gridworlds.make, "dyna_maze", slip=slip), n_steps),

@@ -88,7 +88,8 @@ def rollout_drift(
     n_steps = check_int("n_steps", n_steps, low=1)
     names = [f"{maze}, {model}" for maze in DRIFT_MAZES for model in DRIFT_MODELS]
     # Every setting of a maze shares one batch and its stream: all run.
-    run.series(names + [f"{name}, {ERROR}" for name in names])
+    run.series(names + [f"{name}, {ERROR}" for name in names], announce=False)
+    run.announce(DRIFT_MAZES)
     maze_seeds = np.random.SeedSequence(run.seed).spawn(len(DRIFT_MAZES))
     settings = [(empirical, k) for empirical in (False, True) for k in lengths]
     on_maze = (run, slip, maze_seeds, settings, warmup, n_steps, budget, alpha)
