@@ -119,6 +119,80 @@ def test_fast_runs_leave_the_agent_as_the_loop_does(
     assert left == ([False] * 3 if limit else left)
 
 
+def test_an_inline_draw_is_finished_by_retry_as_numpy_does(monkeypatch):
+    """The runs draw integers(n) inline (a half times n) and hand a draw that
+    may be rejected to Draws.retry: n just above 2**31 rejects about half of
+    them; blocks of 16 words make it fetch often, keeping `reserve` words."""
+    monkeypatch.setattr(fast.Draws, "BLOCK", 16)
+    rng, twin = np.random.default_rng(11), np.random.default_rng(11)
+    draws = fast.Draws(twin)
+    draws.reserve = 3
+    words, at, high, has_high = draws.words, draws.at, draws.high, draws.has_high
+    for n in [2**31 + 7, 3, 2**31 + 7, 2**32 - 1, 6] * 200:
+        if at > len(words) - draws.reserve:
+            words, at = draws.more(words, at), 0
+        if has_high:
+            half, has_high = high, False
+        else:
+            half, high, has_high = words[at] & 0xFFFFFFFF, words[at] >> 32, True
+            at += 1
+        scaled = half * n
+        if scaled & 0xFFFFFFFF < n:
+            value, words, at, high, has_high = draws.retry(
+                n, scaled, words, at, high, has_high
+            )
+            assert at <= len(words) - draws.reserve
+        else:
+            value = scaled >> 32
+        assert value == rng.integers(n)
+    draws.words, draws.at, draws.high, draws.has_high = words, at, high, has_high
+    draws.close()
+    assert rng.bit_generator.state == twin.bit_generator.state
+
+
+def test_a_word_below_explore_below_is_a_random_below_epsilon():
+    for epsilon in (0.0, 0.1, 1 / 3, 0.5, 1.0, 5e-324, 1 - 2**-53):
+        edge = fast.explore_below(epsilon)
+        for word in (edge - 2049, edge - 1, edge, edge + 1, edge + 2047, 0):
+            if 0 <= word < 2**64:
+                below = (word >> 11) * (1.0 / 9007199254740992.0) < epsilon
+                assert below == (word < edge), (epsilon, word)
+
+
+@pytest.mark.parametrize("agent_class", fast.AGENTS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    ("check", "settings"),
+    [
+        ("episode", {"q_init": 0.5, "epsilon": 0.3}),  # rows not all 0 at first
+        ("step", {"q_init": 0.5, "epsilon": 0.3}),
+        ("episode", {"n_planning_steps": 50}),  # many draws in a step
+        ("episode", {"n_planning_steps": 0, "epsilon": 1.0}),
+    ],
+)
+def test_fast_runs_match_the_loop_across_word_blocks(
+    agent_class, check, settings, monkeypatch
+):
+    """The runs' shortcuts and inline draws at other settings, with words
+    fetched 64 at a time: every run crosses many blocks."""
+    monkeypatch.setattr(fast.Draws, "BLOCK", 64)
+    envs = [maze(2) for _ in range(2)]
+    bar = 1.2 * shortest_path_length(envs[0].model(), envs[0].start_state)
+    for seed in range(2):
+        agents = [
+            agent_class(envs[0].n_states, 4, alpha=0.5, rng=seed, **settings)
+            for _ in "ab"
+        ]
+        for env in envs:
+            env.reset(seed=seed)
+        on_loop = _until_optimal(envs[0], agents[0], bar, 2000, check)
+        envs[0] = maze(2)
+        twin = fast.run_until_optimal(
+            envs[1], agents[1], bar=bar, max_steps=2000, check=check
+        )
+        assert on_loop == twin
+        assert state(agents[0]) == state(agents[1])
+
+
 def test_backups_until_optimal_gives_the_same_numbers_on_either_path():
     class OnTheLoop(tm.PrioritizedSweepingAgent):
         """A subclass: the fast run refuses it, so it runs on the loop."""
@@ -163,6 +237,8 @@ def test_what_the_fast_runs_refuse_runs_on_the_loop():
         "counted model": fast.unsupported(
             env, tm.DynaQAgent(54, 4, model=tm.EmpiricalModel(54, 4))
         ),
+        # A backup may turn -0.0 into 0.0: "the same float" would miss it.
+        "negative zero": fast.unsupported(env, tm.DynaQAgent(54, 4, q_init=-0.0)),
     }
     assert fast.unsupported(env, plain) == ""
     assert all(refused.values()), refused
