@@ -389,12 +389,12 @@ def test_ctrl_c_while_writing_says_what_was_written(
 
 @pytest.mark.slow
 def test_sigint_during_a_run_leaves_the_old_files_intact(tmp_path):
-    # A run of many seconds (30 runs on the loop), interrupted as soon as its
-    # first setting has finished: seconds of computing are still ahead of it,
-    # on any machine (n = 5 and n = 50 take about 10 s here).
+    # A run of seconds (10 runs on the loop), interrupted as soon as its first
+    # setting has finished: seconds of computing are still ahead of it, on any
+    # machine (n = 5 and n = 50 take about 3 s here).
     png, csv = old_files(tmp_path, "dyna-maze")
     child = subprocess.Popen(
-        [sys.executable, "-m", "tabular_mbrl", "run", "dyna-maze", "--runs", "30",
+        [sys.executable, "-m", "tabular_mbrl", "run", "dyna-maze", "--runs", "10",
          "--engine", "loop", "--out", str(tmp_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "MPLBACKEND": "Agg"},
@@ -405,7 +405,7 @@ def test_sigint_during_a_run_leaves_the_old_files_intact(tmp_path):
         assert ready, "no progress line in 120 s"
         first = child.stderr.readline()
         assert re.fullmatch(
-            r"dyna-maze: setting 1 of 3 \(n=\d+\): 30/30 runs, [\d.]+ s, "
+            r"dyna-maze: setting 1 of 3 \(n=\d+\): 10/10 runs, [\d.]+ s, "
             r"(about \d+ s|under 1 s) left\n",
             first,
         )
