@@ -713,7 +713,7 @@ def run(
             progress.end_line()
             lines = str(error).strip().splitlines() or [type(error).__name__]
             raise UsageError(lines[0]) from None
-        if quick:  # the figure and the table say what they are
+        if quick and entry.quick:  # the figure and the table say what they are
             n_runs = study.series[0].n_runs if study.series else 0
             study = dataclasses.replace(
                 study,

@@ -1,6 +1,8 @@
 """The command line: every experiment at --runs 2, files, table, errors."""
 
 import csv
+import dataclasses
+import functools
 import inspect
 import io
 import re
@@ -25,6 +27,7 @@ from tabular_mbrl.studies import (
     WAYPOINT_AGENTS,
     model_error_names,
 )
+from tabular_mbrl.studies.registry import expected_seconds
 
 # Per experiment: the quick-budget keyword that sets its x axis (None: one
 # point per series) and its series, in order.
@@ -54,7 +57,7 @@ SERIES = {
     ),
     "mpc": (None, ["Q-learning", "Dyna-Q n=5", "Dyna-Q n=50", "MPC"]),
     "mpc-ablation": (None, list(ABLATION)),
-    "fig-8-3": (lambda q: 54 * 4, ["n=50"]),
+    "fig-8-3": (lambda q: 54 * 4, ["n=0", "n=50"]),
     "waypoints": (lambda q: 3 * q["n_tours"], list(WAYPOINT_AGENTS)),
     "replanning": ("slips", ["replan every step (MPC)", "open loop"]),
     "replay-vs-dyna": (lambda q: 3, list(REPLAY_VS_DYNA)),
@@ -96,7 +99,9 @@ SERIES = {
 
 def test_every_experiment_has_a_smaller_quick_budget_and_a_description():
     for name, entry in STUDIES.items():
-        assert entry.name == name and entry.description and entry.quick
+        assert entry.name == name and entry.description
+        # None where the defaults are a preview already (about a second).
+        assert entry.quick or expected_seconds(name) <= 1.5, name
         assert entry.group in ("book", "beyond")
         defaults = inspect.signature(entry.function).parameters
         for key, value in entry.quick.items():
@@ -172,10 +177,12 @@ def test_run_writes_png_csv_and_a_table(name, tmp_path, capsys, monkeypatch):
     for row in rows[1:]:
         assert float(row[3]) <= float(row[2]) <= float(row[4])  # inside its band
         assert row[6] == "" or re.fullmatch(r"[0-2]/2", row[6])
-    # Each series gets one row per point of the x axis its quick budget sets.
+    # Each series gets one row per point of the x axis its quick budget (or,
+    # where that leaves it, its default) sets.
     key, names = SERIES[name]
-    quick = STUDIES[name].quick
-    points = 1 if key is None else key(quick) if callable(key) else quick[key]
+    defaults = inspect.signature(STUDIES[name].function).parameters
+    budget = {k: p.default for k, p in defaults.items()} | STUDIES[name].quick
+    points = 1 if key is None else key(budget) if callable(key) else budget[key]
     points = points if isinstance(points, int) else len(points)
     assert [row[0] for row in rows[1:]] == [n for n in names for _ in range(points)]
     assert {row[5] for row in rows[1:]} == {"2"}
@@ -413,9 +420,13 @@ def test_run_only_some_series(tmp_path, capsys, monkeypatch):
     )
 
 
-def test_only_takes_series_names_with_commas_in_them(tmp_path, capsys):
+def test_only_takes_series_names_with_commas_in_them(tmp_path, capsys, monkeypatch):
     # "slippery Dyna maze, empirical model" is split at its comma by the
     # command line, and joined back because the experiment has that series.
+    # (Fewer steps than --quick's: the names are what is tested.)
+    entry = STUDIES["rollout-drift"]
+    short = functools.partial(entry.function, warmup=300, n_steps=50)
+    monkeypatch.setitem(STUDIES, entry.name, dataclasses.replace(entry, function=short))
     argv = ["run", "rollout-drift", "--quick", "--quiet", "--runs", "2"]
     argv += ["--out", str(tmp_path)]
     wanted = "Dyna maze, deterministic model,slippery Dyna maze, empirical model"
@@ -478,7 +489,14 @@ def test_a_closed_pipe_ends_quietly_and_the_files_are_still_written(
 def test_quick_says_it_is_a_preview(tmp_path, capsys):
     assert main(["run", "mpc", "--quick", "--quiet", "--out", str(tmp_path)]) == 0
     title = capsys.readouterr().out.splitlines()[0]
-    assert title.endswith("(quick preview: 2 runs, not the full budget)")
+    assert title.endswith("(quick preview: 4 runs, not the full budget)")
+
+
+def test_quick_runs_the_defaults_where_they_are_a_preview(tmp_path, capsys):
+    assert not STUDIES["fig-8-3"].quick  # about a second: n = 0 beside n = 50
+    assert main(["run", "fig-8-3", "--quick", "--quiet", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "preview" not in out and "n=0: a greedy direction in 1 of" in out
 
 
 @pytest.mark.slow

@@ -358,7 +358,7 @@ def test_backups_until_optimal_counts_real_steps_and_planning_for_every_agent():
 
 
 def test_the_study_says_what_it_measures():
-    study = studies.sweeping_backups(quick=True)
+    study = studies.sweeping_backups(quick=True, n_runs=1)  # the quick sizes
     assert [s.name for s in study.series] == [
         "Dyna-Q",
         "Prioritized sweeping",
@@ -369,7 +369,7 @@ def test_the_study_says_what_it_measures():
     assert study.log_x and study.log_y
     assert "1.2 x the shortest path" in study.note
     assert "after each episode" in study.note
-    step = studies.sweeping_backups(quick=True, check="step", exact=False)
+    step = studies.sweeping_backups(quick=True, n_runs=1, check="step", exact=False)
     assert "after every real step" in step.note
     with pytest.raises(ValueError, match="check == 'sometimes'"):
         studies.sweeping_backups(quick=True, check="sometimes")

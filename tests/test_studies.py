@@ -177,6 +177,12 @@ def test_took_shortcut_by_hand():
     # old path's best rate of 1/16 (125 is exactly it: not more).
     took = studies.took_shortcut(series, change_at=1000, old_path=16)
     assert took.tolist() == [True, False, False]
+    # 1500 steps after the change: the old path fits 94 goals in them (one
+    # every 16 steps, the first at the window's first step), not 93.75.
+    x = np.arange(1, 2501)
+    values = np.stack([np.floor((x + 15) / 16), np.floor((x + 15) / 16) + (x > 2000)])
+    took = studies.took_shortcut(Series("s", x, values), change_at=1000, old_path=16)
+    assert took.tolist() == [False, True]
 
 
 @pytest.mark.slow

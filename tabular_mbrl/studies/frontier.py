@@ -141,7 +141,9 @@ def _point(curve: Series, panel: int) -> Series:
 
 @experiment(
     "frontier",
-    "real steps against model work per real step, family by family",
+    "real steps against model work per real step, family by family; --quick "
+    "cannot show the curves (one budget per family) nor rank Dyna-Q's alpha and "
+    "Q0 (4 episodes; the full budget runs 20)",
     runs=10,
     quick={
         "n_runs": 2,

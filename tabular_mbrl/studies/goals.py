@@ -113,7 +113,7 @@ GOAL_CHANGE = (
     "goal-change",
     "the goal moves: who is told, and how fast each reaches the new one",
     runs=20,
-    quick={"n_runs": 3, "n_steps": 1000, "change_at": 500},
+    quick={"n_runs": 5, "n_steps": 1000, "change_at": 500},
     group="beyond",
 )
 def goal_change(

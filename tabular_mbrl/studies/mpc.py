@@ -154,7 +154,7 @@ def lead_sentence(
     "compare",
     "model-free vs Dyna-Q vs MPC on the Dyna maze (default)",
     runs=10,
-    quick={"n_runs": 2, "n_episodes": 6},
+    quick={"n_runs": 4, "n_episodes": 6},  # 2 runs: Dyna-Q n=50 can lead MPC
     group="beyond",
 )
 def compare(
@@ -196,7 +196,7 @@ def compare(
     "mpc",
     "real steps to convergence: Q-learning vs Dyna-Q vs MPC",
     runs=30,
-    quick={"n_runs": 2, "n_episodes": 10},
+    quick={"n_runs": 4, "n_episodes": 10},  # 2 runs: Dyna-Q n=50 can lead MPC
     group="beyond",
 )
 def mpc_real_steps(
@@ -299,7 +299,7 @@ def ablation_specs(n_sampled: int = 100) -> list[AgentSpec]:
     "mpc-ablation",
     "what MPC's saving in real steps comes from, one ingredient at a time",
     runs=20,
-    quick={"n_runs": 2, "n_episodes": 6, "n_sampled": 20},
+    quick={"n_runs": 4, "n_episodes": 10, "n_sampled": 20},
     group="beyond",
 )
 def mpc_ablation(
