@@ -59,6 +59,17 @@ def test_workers_are_fresh_processes_not_copies_of_this_one(a_thread):
     assert seen == [False, False]
 
 
+def test_a_process_without_threads_forks_its_workers_on_linux():
+    if sys.platform != "linux" or threading.active_count() > 1:
+        pytest.skip("forks only on Linux, from a process with no other thread")
+    MARKS.append("this process")
+    try:
+        seen = studies.in_parallel([marked, marked], jobs=2)
+    finally:
+        MARKS.clear()
+    assert seen == [True, True]  # copies of this process: started at once
+
+
 def test_workers_still_start_after_the_grader_killed_this_processs_strays():
     # The grader, run as this user, kills and reaps every process this one
     # left behind (a fork server would be one; multiprocessing could then
@@ -120,9 +131,11 @@ def test_a_script_without_a_main_guard_stops_with_one_error(tmp_path):
     # workers again: multiprocessing refuses, and the run stops (no hang).
     script = tmp_path / "unguarded.py"
     script.write_text(
+        "import threading\n"
         "from tabular_mbrl import studies\n"
+        "threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
         "studies.dyna_maze(n_runs=2, n_episodes=2, jobs=2)\n"
-    )
+    )  # a thread: the workers are spawned, and import the script
     result = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, timeout=120
     )
