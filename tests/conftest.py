@@ -91,6 +91,7 @@ SLOWEST_FIRST = (
     "test_claims_05_random_shooting_mpc.py",
     "test_claims_10_rollout_drift.py",
     "test_twins.py",
+    "test_quick_previews.py",
     "test_batched.py",
     "test_cli.py",
     "test_grading.py",
