@@ -62,4 +62,10 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
+    unknown = [name for name in sys.argv[1:] if name not in STUDIES]
+    if unknown:  # --help included: the docstring says how to call it
+        sys.exit(
+            f"{__doc__}\nunknown experiment(s): {', '.join(unknown)}; "
+            f"known: {', '.join(STUDIES)}"
+        )
     main(sys.argv[1:])
