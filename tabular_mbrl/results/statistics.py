@@ -63,8 +63,9 @@ def confidence_interval(
         return nan, nan.copy()
     # How often each run is drawn in each resample: the resampled means are
     # a matrix product, (n_resamples, n_runs) @ (n_runs, points), made a
-    # block of points at a time (each point's band is its own: same bits,
-    # a fraction of the memory).
+    # block of points at a time: each point's band is its own, and a block
+    # takes a fraction of the memory (whole-number values give the same bits;
+    # on fractions the product may add in another order, to the last bit).
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n_runs, np.full(n_runs, 1 / n_runs), size=n_resamples)
     counts = counts.astype(float)  # float @ float: the same products, faster
