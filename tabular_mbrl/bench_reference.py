@@ -129,13 +129,14 @@ def compare(
                 ref = [sys.executable, "-c", _DRIVER, str(file), function, images]
                 own = [sys.executable, "-m", "tabular_mbrl", *args]
                 own += ["--seed", str(seed), "--quiet", "--out", work]
-                first, second = (ref, own) if k % 2 == 0 else (own, ref)
-                timed = {id(first): _measured(first, work)}
-                timed[id(second)] = _measured(second, work)
-            ref_cpu.append(timed[id(ref)][0])
-            ref_mib.append(timed[id(ref)][1])
-            ours_cpu.append(timed[id(own)][0])
-            ours_mib.append(timed[id(own)][1])
+                pair = [("reference", ref), ("ours", own)]
+                if k % 2:  # every other pair, ours first
+                    pair.reverse()
+                timed = {who: _measured(command, work) for who, command in pair}
+            ref_cpu.append(timed["reference"][0])
+            ref_mib.append(timed["reference"][1])
+            ours_cpu.append(timed["ours"][0])
+            ours_mib.append(timed["ours"][1])
             done += 1
             if progress is not None:
                 progress(f"{case} pair {k + 1}", done, total)
