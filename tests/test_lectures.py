@@ -345,3 +345,30 @@ def test_lecture_6_draws_mpc_wide_under_greedy_and_its_legend_says_so():
     assert all(width < 5 for label, width in drawn.items() if label != mpc)
     assert "shaded: 95 % bootstrap band of the mean" in widths  # kept
     plt.close(figure)
+
+
+def test_a_quick_preview_says_so_and_keeps_the_lectures_own_figure(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    module = load("08_model_errors")
+    (tmp_path / "08_model_errors.png").write_bytes(b"the lecture's own")
+    script = str(LECTURES / "08_model_errors.py")
+    path = run_lecture(module.main, module.Config(), script, argv=["--quick"],
+                       quick=module.QUICK)  # fmt: skip
+    assert path == pathlib.Path("08_model_errors-quick.png") and path.exists()
+    assert (tmp_path / "08_model_errors.png").read_bytes() == b"the lecture's own"
+    first = capsys.readouterr().out.splitlines()[0]
+    changed = [
+        f"{f.name} = {getattr(module.QUICK, f.name)} "
+        f"(not {getattr(module.Config(), f.name)})"
+        for f in dataclasses.fields(module.Config)
+        if getattr(module.QUICK, f.name) != getattr(module.Config(), f.name)
+    ]
+    assert changed and first == (
+        f"quick preview: {', '.join(changed)}. Its lines below come from a few runs "
+        "and can come out otherwise; run without --quick for the lecture's claims."
+    )
+    assert lectures.PREVIEW_TITLE == (
+        "quick preview: a reduced budget, not the lecture's claims"
+    )

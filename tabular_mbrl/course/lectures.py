@@ -168,10 +168,13 @@ def run_lecture(
 
     With ``--quick``, ``main(quick)`` runs instead: the lecture's own reduced
     budget (its ``QUICK`` config), for a preview in seconds; the tests run every
-    lecture at it. ``--set FIELD=VALUE`` (repeatable) changes a field of the
-    config, and ``--help`` lists the fields with their defaults and the
-    comment written beside each in the script (:func:`field_comments`). A
-    bad command line prints one line and exits with status 2.
+    lecture at it. A preview says so: a first line names what it changes, the
+    figure is titled :data:`PREVIEW_TITLE` and saved as
+    ``<script name>-quick.png``, beside the lecture's own. ``--set
+    FIELD=VALUE`` (repeatable) changes a field of the config, and ``--help``
+    lists the fields with their defaults and the comment written beside each
+    in the script (:func:`field_comments`). A bad command line prints one line
+    and exits with status 2.
 
     A value that parses but the study refuses (``--set n_runs=0``: the
     ``ValueError`` or ``TypeError`` raised while running with a ``--set``)
@@ -214,8 +217,11 @@ def run_lecture(
 
     try:
         args = parser.parse_args(argv)
-        if args.quick and quick is not None:
+        preview = args.quick and quick is not None
+        if preview:
+            print(_preview_line(config, quick))
             config = quick
+            path = path.with_name(f"{path.stem}-quick.png")  # not the lecture's
         if args.set:
             config = apply_settings(config, args.set)
     except LectureUsageError as error:
@@ -245,9 +251,15 @@ def run_lecture(
             )
             fail(f"{kind}{_first_line(error)} (with --set {' '.join(args.set)})")
 
+        if preview:  # above the figure, which grows to hold it
+            figure.suptitle(PREVIEW_TITLE, y=1.0, va="bottom", fontsize=9, color="0.3")
+        fit = {"bbox_inches": "tight"} if preview else {}
+
         def save(target: str | os.PathLike) -> None:
             write_atomically(
-                target, lambda h: figure.savefig(h, format="png", dpi=120), binary=True
+                target,
+                lambda h: figure.savefig(h, format="png", dpi=120, **fit),
+                binary=True,
             )
 
         try:
@@ -265,6 +277,27 @@ def run_lecture(
         done = f"saved {path}" if saved else f"nothing written; {as_it_was}"
         fail(done, status=130, kind="interrupted")
     return path
+
+
+#: Above a figure drawn at a lecture's reduced budget (``--quick``).
+PREVIEW_TITLE = "quick preview: a reduced budget, not the lecture's claims"
+
+
+def _preview_line(full: Any, quick: Any) -> str:
+    """What ``--quick`` changes, said before the lecture runs: its claims
+    come from few runs and can come out otherwise."""
+    changed = ""
+    if dataclasses.is_dataclass(full) and type(full) is type(quick):
+        pairs = [
+            (f.name, getattr(quick, f.name), getattr(full, f.name))
+            for f in dataclasses.fields(full)
+            if getattr(quick, f.name) != getattr(full, f.name)
+        ]
+        changed = ": " + ", ".join(f"{n} = {q} (not {v})" for n, q, v in pairs)
+    return (
+        f"quick preview{changed}. Its lines below come from a few runs and can "
+        "come out otherwise; run without --quick for the lecture's claims."
+    )
 
 
 def _first_line(error: BaseException) -> str:
