@@ -142,15 +142,15 @@ def claims(study: Study) -> list[str]:
         + f" Acting greedily alone is {share:.0%} of the lead of "
         f"{lead:.1f} goals."
     )
-    verdict, numbers = differ(greedy, mpc)
+    verdict, numbers = differ(mpc, greedy)
     lines.append(
         verdict.word(
-            "The rollouts add goals",
             "The rollouts lose goals",
+            "The rollouts add goals",
             "Random shooting adds nothing over greedy on the values",
         )
-        + f": greedy on the same values (h=1) against MPC's 3-step rollouts: "
-        f"{numbers}, with {work(greedy)} against {work(mpc)} model work per "
+        + f": MPC's 3-step rollouts against greedy on the same values (h=1): "
+        f"{numbers}, with {work(mpc)} against {work(greedy)} model work per "
         "real step."
     )
     return lines

@@ -61,5 +61,8 @@ def test_lecture_7_verdicts_follow_their_numbers(lecture_at_defaults, swap):
     # A tie: the same runs on both sides give no clear difference.
     same = lecture.claims(swap(study, "greedy on values (h=1)", "MPC", copy=True))
     assert same[6].startswith("Random shooting adds nothing")
+    # Greedy on values as slow as Dyna-Q n=50: MPC's rollouts save real steps.
+    slow = swap(study, "greedy on values (h=1)", "Dyna-Q n=50", copy=True)
+    assert lecture.claims(slow)[6].startswith("The rollouts save real steps")
     tied = lecture.claims(swap(study, "MPC", "Dyna-Q n=50", copy=True))
     assert tied[0].startswith("MPC needs about as many real steps")
