@@ -3,6 +3,7 @@
 import dataclasses
 import errno
 import importlib.util
+import os
 import pathlib
 import re
 import subprocess
@@ -372,3 +373,17 @@ def test_a_quick_preview_says_so_and_keeps_the_lectures_own_figure(
     assert lectures.PREVIEW_TITLE == (
         "quick preview: a reduced budget, not the lecture's claims"
     )
+
+
+@pytest.mark.slow
+def test_a_lecture_piped_into_head_ends_quietly_and_saves_its_figure(tmp_path):
+    script = tmp_path / "08_model_errors.py"
+    script.write_bytes((LECTURES / "08_model_errors.py").read_bytes())
+    result = subprocess.run(
+        f"{sys.executable} {script} --quick | head -1",
+        shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # each line written at once
+    )  # fmt: skip
+    assert result.stderr == ""
+    assert result.stdout.startswith("quick preview: ")
+    assert (tmp_path / "08_model_errors-quick.png").stat().st_size > 1000

@@ -232,6 +232,7 @@ def run_lecture(
     existed = os.path.lexists(path)
     as_it_was = f"{path} {'is as it was' if existed else 'was not written'}"
     saved = False
+    sys.stdout = piped = _ClosablePipe(sys.stdout)  # `| head`: still saved
     try:
         import matplotlib
 
@@ -276,7 +277,39 @@ def run_lecture(
     except KeyboardInterrupt:
         done = f"saved {path}" if saved else f"nothing written; {as_it_was}"
         fail(done, status=130, kind="interrupted")
+    finally:
+        if sys.stdout is piped:
+            sys.stdout = piped.stream
     return path
+
+
+class _ClosablePipe:
+    """Standard output that, once its reader has gone (``| head``), sends the
+    rest to nowhere instead of raising ``BrokenPipeError``."""
+
+    def __init__(self, stream: typing.TextIO) -> None:
+        self.stream = stream
+
+    def _closed(self) -> None:
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(nowhere, self.stream.fileno())  # later writes and the exit's flush
+        os.close(nowhere)
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except BrokenPipeError:
+            self._closed()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            self._closed()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 #: Above a figure drawn at a lecture's reduced budget (``--quick``).
