@@ -219,7 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("name", help="experiment name (see 'list')")
-    run.add_argument("--runs", type=_runs, help="independent runs (seeds)")
+    run.add_argument(
+        "--runs",
+        type=_runs,
+        help="independent runs (default: the experiment's, in list)",
+    )
     run.add_argument("--seed", type=_seed, default=0, help="master seed (default 0)")
     run.add_argument("--out", default="results", help="output folder (./results)")
     run.add_argument("--show", action="store_true", help="open a window")
@@ -236,7 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="batched runs the runs of an agent in lockstep, through its twin "
         "(auto: batched when it can, for several runs)",
     )
-    run.add_argument("--jobs", type=_jobs, default=1, help="settings run in parallel")
+    run.add_argument(
+        "--jobs", type=_jobs, default=1, help="settings run in parallel (default 1)"
+    )
     run.add_argument(
         "--only",
         metavar="SERIES",
@@ -250,7 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--quick", action="store_true", help="tiny budgets (seconds)")
     bench.add_argument("--json", help="also write the rows as JSON here")
-    bench.add_argument("--jobs", type=_jobs, default=1, help="cases run in parallel")
+    bench.add_argument(
+        "--jobs", type=_jobs, default=1, help="cases run in parallel (default 1)"
+    )
     bench.add_argument(
         "--reference",
         metavar="FILE",
@@ -308,7 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--out", default="gradebook.csv", help="the gradebook CSV (gradebook.csv)"
     )
-    group.add_argument("--jobs", type=_jobs, default=1, help="students side by side")
+    group.add_argument(
+        "--jobs", type=_jobs, default=1, help="students side by side (default 1)"
+    )
     group.add_argument(
         "--timeout", type=_timeout, default=10.0, help="seconds per test (10)"
     )

@@ -93,8 +93,10 @@ def _measured(command: list[str], cwd: str) -> tuple[float, float]:
 def check_reference(path: str | os.PathLike) -> Path:
     """The reference file, or ``ValueError`` saying why it cannot be one."""
     file = Path(path)
-    if not file.is_file():
+    if not file.exists():
         raise ValueError(f"--reference {str(path)!r}: no such file")
+    if not file.is_file():
+        raise ValueError(f"--reference {str(path)!r} is not a file")
     text = file.read_text(encoding="utf-8", errors="replace")
     missing = [f for f, *_ in CASES.values() if f"def {f}(" not in text]
     if missing:

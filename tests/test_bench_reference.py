@@ -1,5 +1,7 @@
 """``bench --reference``: a stand-in reference file, our quick runs."""
 
+import re
+
 import pytest
 
 from tabular_mbrl import bench_reference
@@ -39,6 +41,10 @@ def test_a_file_that_is_not_the_reference_is_refused_in_one_line(tmp_path, capsy
     assert capsys.readouterr().err == (
         f"tabular-mbrl: error: --reference {str(missing)!r}: no such file\n"
     )
+    with pytest.raises(
+        ValueError, match=re.escape(f"--reference {str(tmp_path)!r} is not a file")
+    ):
+        bench_reference.check_reference(tmp_path)
     missing.write_text("def figure_8_2():\n    pass\n")
     with pytest.raises(ValueError, match="defines no figure_8_4, figure_8_5: it"):
         bench_reference.check_reference(missing)
