@@ -73,18 +73,21 @@ getattr(module, function)()
 
 
 def _measured(command: list[str], cwd: str) -> tuple[float, float]:
-    """(CPU seconds, peak MiB) of one whole process, from ``wait4``."""
-    process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    error = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
+    """(CPU seconds, peak MiB) of one whole process, from ``wait4``. Its
+    standard error goes to a file (a pipe read only after ``wait4`` would
+    stall a process that writes more than the pipe holds)."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        lines = errors.read().decode(errors="replace").strip().splitlines()
     if process.returncode != 0:
         raise RuntimeError(
             f"{' '.join(command[:4])} ... failed (exit {process.returncode}): "
-            f"{error.strip().splitlines()[-1:] or ''}"
+            f"{lines[-1] if lines else 'no message'}"
         )
     # ru_maxrss is in KiB on Linux.
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024

@@ -81,5 +81,9 @@ def test_pairs_alternate_and_give_ratios_of_cpu_seconds(tmp_path, monkeypatch):
     assert "MISS 40x" in table[2]
     # A reference that fails stops the bench (it runs first in a first pair).
     reference.write_text(STAND_IN.replace("runs = 10", "runs = 11"))
-    with pytest.raises(RuntimeError, match="failed"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"failed \(exit 1\): the reference's figure_8_2 does not set "
+        r"'runs = 10'$",
+    ):
         bench_reference.compare(reference, cases=("fig8.2",), pairs=1)
