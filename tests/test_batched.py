@@ -130,6 +130,67 @@ def test_planning_is_skipped_only_while_it_is_an_exact_no_op():
         assert other.n_backups_computed == 4
 
 
+def test_a_settled_run_skips_its_planning_and_an_unsettled_one_does_not():
+    """Hand-made: both runs have seen one pair, (0, 0) -> state 1, reward 1,
+    the episode ends. With alpha = 1 the backup gives 1 + 1 * (1 + 0 - 1) = 1:
+    run 0's Q(0, 0) = 1 is settled, run 1's 0.5 is not, until its first
+    backup sets it to 1. The look waits after finding nothing settled."""
+    batch = BatchedDynaQ(
+        np.zeros((2, 3, 2)),
+        alpha=1.0,
+        gamma=0.9,
+        epsilon=0.1,
+        rng=np.random.default_rng(0),
+    )
+    zeros = np.zeros(2, dtype=np.int64)
+    batch.update(zeros, zeros, np.ones(2), zeros + 1, np.ones(2, dtype=bool))
+    assert batch.q[:, 0, 0].tolist() == [1.0, 1.0]
+    batch.q[1, 0, 0] = 0.5
+    batch.plan(60)
+    assert batch.n_backups_computed == 60  # run 1's only
+    assert batch.q[:, 0, 0].tolist() == [1.0, 1.0]
+    batch.plan(60)  # both settled now
+    assert batch.n_backups_computed == 60
+    assert batch.n_planning_updates.tolist() == [120, 120]
+    batch.q[:, 0, 0] = 0.25  # neither settled: the next look waits a step
+    batch.plan(60)
+    batch.q[:, 0, 0] = 1.0
+    batch.plan(60)  # settled, but not looked at: computed anyway
+    assert batch.n_backups_computed == 60 + 120 + 120
+    batch.plan(60)
+    assert batch.n_backups_computed == 300
+    batch.plan(3)  # three rows cost less than a look: none is made
+    assert batch.n_backups_computed == 306
+
+
+@pytest.mark.parametrize("alpha, n, most", [(1.0, 60, 0.5), (0.5, 400, 0.6)])
+def test_skipping_settled_runs_gives_the_same_bits_as_computing_them(
+    monkeypatch, alpha, n, most
+):
+    """Dyna-Q settles between discoveries (alpha = 1 within a few sweeps, as
+    the matched controls of lectures 06 and 12 do; alpha = 0.5 after its
+    values have crept to the last bit): with the skip, the same curves and
+    tables, bit for bit, as with every backup computed, for far fewer."""
+    spec = tm.AgentSpec(tm.DynaQAgent, n_planning_steps=n, alpha=alpha, q_init=1.0)
+
+    def run(skip):
+        pieces = batch(maze, [spec], 6, 3, "batched")
+        engine = pieces[0]
+        if not skip:
+            monkeypatch.setattr(
+                engine, "_settled", lambda n, most: np.zeros(engine.n_runs, bool)
+            )
+        out = run_steps_batched(*pieces, 600)
+        return out, engine
+
+    (skipped, fast), (computed, slow) = run(True), run(False)
+    for a, b in zip(skipped, computed, strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert fast.q.tobytes() == slow.q.tobytes()
+    assert (fast.n_planning_updates == slow.n_planning_updates).all()
+    assert fast.n_backups_computed < most * slow.n_backups_computed
+
+
 def test_one_run_in_plain_python_backs_up_the_same_bits_as_numpy():
     """The lockstep tail's plain-Python backups against the NumPy rows, on
     backups that read and rewrite the same few pairs (each reads what the one
