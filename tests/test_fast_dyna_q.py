@@ -1,0 +1,99 @@
+"""The loop engine's fast Dyna-Q (planning over lists, settled tables
+skipped) against the reference agent, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gridworlds
+import tabular_mbrl as tm
+from tabular_mbrl.agents._fast_dyna_q import FastDynaQAgent
+from tabular_mbrl.experiments import interact
+
+
+def walk(agent_class, n_steps, change_at=None, **params):
+    """``n_steps`` real steps on the Dyna maze; at ``change_at`` the agent is
+    told that the goal moved to the start (its model relabelled)."""
+    env = gridworlds.make("dyna_maze")
+    agent = agent_class(
+        env.n_states, env.n_actions, rng=np.random.default_rng(3), **params
+    )
+    goal = env.start_state
+    for t, _ in enumerate(interact(env, agent, env.reset()[0]), 1):
+        if t == change_at:
+            agent.tell(
+                lambda s, a, next_s: (next_s == goal) * 1.0,
+                lambda s, a, next_s: next_s == goal,
+            )
+        if t == n_steps:
+            return agent
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_planning_steps": 5},
+        {"n_planning_steps": 50, "alpha": 0.5},
+        {"n_planning_steps": 200, "alpha": 1.0, "q_init": 1.0},
+    ],
+)
+def test_the_fast_agent_plans_the_same_bits_as_the_reference(params):
+    reference = walk(tm.DynaQAgent, 1500, change_at=700, **params)
+    fast = walk(FastDynaQAgent, 1500, change_at=700, **params)
+    assert fast.q.tobytes() == reference.q.tobytes()
+    assert fast.n_planning_updates == reference.n_planning_updates
+    assert fast.n_real_steps == reference.n_real_steps
+    # The same draws: both Generators are at the same place.
+    assert fast.rng.random() == reference.rng.random()
+
+
+def test_a_settled_table_is_not_backed_up_again():
+    """alpha = 1 settles on the Dyna maze: from then on a plan call draws and
+    counts its pairs but leaves the table's bits alone, as the backups
+    would; a table off its fixed point is backed up."""
+    agent = walk(FastDynaQAgent, 600, n_planning_steps=200, alpha=1.0, q_init=1.0)
+    assert agent._settled()
+    before, state = agent.q.copy(), agent.rng.bit_generator.state
+    agent.plan(200)
+    assert agent.q.tobytes() == before.tobytes()
+    assert agent.rng.bit_generator.state != state
+    pair = agent.model._pairs[0]
+    agent.q[tuple(pair)] += 0.25
+    perturbed = agent.q.copy()
+    assert not agent._settled()
+    agent._look_in = 0
+    agent.plan(200)
+    assert agent.q.tobytes() != perturbed.tobytes()
+
+
+def test_the_fast_agent_keeps_the_reference_rules():
+    env = gridworlds.make("dyna_maze")
+    spec = tm.AgentSpec(FastDynaQAgent, n_planning_steps=5, alpha=0.5)
+    assert (
+        spec.build(env.n_states, env.n_actions, np.random.default_rng(0)).alpha == 0.5
+    )
+    agent = FastDynaQAgent(env.n_states, env.n_actions, rng=np.random.default_rng(0))
+    agent.plan(0)  # nothing observed, nothing asked: no error, no draw
+    with pytest.raises(RuntimeError, match="empty model"):
+        agent.plan(3)
+    with pytest.raises(ValueError, match="n == -1"):
+        agent.plan(-1)
+    counted = FastDynaQAgent(
+        env.n_states,
+        env.n_actions,
+        model=tm.EmpiricalModel(env.n_states, env.n_actions),
+        n_planning_steps=5,
+        rng=np.random.default_rng(0),
+    )
+    reference = tm.DynaQAgent(
+        env.n_states,
+        env.n_actions,
+        model=tm.EmpiricalModel(env.n_states, env.n_actions),
+        n_planning_steps=5,
+        rng=np.random.default_rng(0),
+    )
+    for agent in (counted, reference):
+        for _, _ in zip(range(300), interact(env, agent, env.reset()[0])):
+            pass
+    assert counted.q.tobytes() == reference.q.tobytes()
