@@ -26,6 +26,7 @@ from ._checks import (
     check_memory,
     check_real,
 )
+from .agents._fast_dyna_q import fast_planning
 from .agents._fast_sweeping import greedy_walk, run_until_optimal, unsupported
 from .batched import (
     STREAMS,
@@ -249,7 +250,8 @@ def q_midway(
 def _factory(agent: AgentSpec | AgentFactory) -> AgentFactory:
     """``factory(env, rng)`` for a spec or a factory."""
     if isinstance(agent, AgentSpec):
-        return lambda env, rng: agent.build(env.n_states, env.n_actions, rng)
+        spec = fast_planning(agent)  # DynaQAgent's planning over lists: same bits
+        return lambda env, rng: spec.build(env.n_states, env.n_actions, rng)
     if not callable(agent):
         raise TypeError(
             f"agent must be an AgentSpec, a list of them or a factory "
@@ -498,7 +500,9 @@ def run_episodes(
     progress : callable, optional
         Called as ``progress(runs_done, n_runs)`` after each run.
     engine : {"loop", "batched", "auto", "batched-per-run"}, default "loop"
-        ``"loop"`` runs the per-run agents one after another (the reference).
+        ``"loop"`` runs the per-run agents one after another (the reference;
+        a ``DynaQAgent`` plans through its twin over lists, with the same
+        bits: :mod:`tabular_mbrl.agents._fast_dyna_q`).
         ``"batched"`` runs all runs in lockstep (:mod:`tabular_mbrl.batched`;
         Q-learning, Dyna-Q, Dyna-Q+ and random-shooting MPC specs; a list of
         specs shares one batch where it can), with one random stream per

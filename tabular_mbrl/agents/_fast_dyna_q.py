@@ -1,5 +1,7 @@
 """Dyna-Q's planning (step (f)) in plain Python over lists, for the runs the
-loop engine makes one at a time (the legs of ``run waypoints``).
+loop engine makes one at a time (``engine="loop"``, and the legs of ``run
+waypoints``): :func:`fast_planning` puts it in place of a spec's
+:class:`~tabular_mbrl.agents.DynaQAgent`.
 
 :class:`~tabular_mbrl.agents.DynaQAgent` is the reference: its ``plan``
 reads like the box, one backup at a time through the model's and the
@@ -22,6 +24,7 @@ import numpy as np
 from .._checks import check_int
 from ..batched import kernels
 from ..models import DeterministicModel
+from ..spec import AgentSpec
 from .dyna_q import DynaQAgent
 
 
@@ -84,3 +87,13 @@ class FastDynaQAgent(DynaQAgent):
                 min(2 * self._look_wait, 32),
             )
         return settled
+
+
+def fast_planning(spec: AgentSpec) -> AgentSpec:
+    """``spec`` with :class:`FastDynaQAgent` in place of
+    :class:`~tabular_mbrl.agents.DynaQAgent` (the same hyperparameters and
+    label: the same results, bit for bit); any other spec, a subclass of
+    ``DynaQAgent`` included, as it is."""
+    if spec.agent_class is not DynaQAgent:
+        return spec
+    return AgentSpec(FastDynaQAgent, label=spec.label, **spec.params)

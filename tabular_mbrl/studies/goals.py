@@ -13,8 +13,7 @@ import numpy as np
 import gridworlds
 
 from .._checks import check_int
-from ..agents import DynaQAgent
-from ..agents._fast_dyna_q import FastDynaQAgent
+from ..agents._fast_dyna_q import fast_planning
 from ..experiments import interact, run_steps, tell
 from ..results import Series, Study, work_per_step
 from ..spec import AgentSpec
@@ -321,8 +320,7 @@ def _legs_walked(
     steps = np.zeros((run.n_runs, len(legs)), dtype=np.int64)
     work = np.zeros(run.n_runs)  # model work in the legs
     seeds = np.random.SeedSequence(run.seed).spawn(run.n_runs)
-    if spec.agent_class is DynaQAgent:  # the same bits, planned faster
-        spec = AgentSpec(FastDynaQAgent, label=spec.label, **spec.params)
+    spec = fast_planning(spec)  # the same bits, planned faster
     for i, run_seed in enumerate(seeds):
         maze = _dyna_maze()
         rng = np.random.default_rng(run_seed)
