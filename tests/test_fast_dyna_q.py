@@ -8,7 +8,7 @@ import pytest
 
 import gridworlds
 import tabular_mbrl as tm
-from tabular_mbrl.agents._fast_dyna_q import FastDynaQAgent
+from tabular_mbrl.agents._fast_dyna_q import FastDynaQAgent, fast_planning
 from tabular_mbrl.experiments import interact
 
 
@@ -98,3 +98,28 @@ def test_the_fast_agent_keeps_the_reference_rules():
         for _ in range(300):
             next(steps)
     assert counted.q.tobytes() == reference.q.tobytes()
+
+
+def test_only_exactly_dyna_q_gets_the_fast_planning():
+    spec = tm.AgentSpec(tm.DynaQAgent, n_planning_steps=5, label="mine")
+    fast = fast_planning(spec)
+    assert fast.agent_class is FastDynaQAgent
+    assert (fast.label, fast.params) == ("mine", spec.params)
+    for other in (
+        tm.AgentSpec(tm.DynaQPlusAgent, n_planning_steps=5),
+        tm.AgentSpec(tm.QLearningAgent),
+    ):
+        assert fast_planning(other) is other
+    # The loop engine runs it: the same steps as the reference agent's runs.
+    env = lambda: gridworlds.make("dyna_maze")  # noqa: E731
+    runs = tm.run_episodes(env, spec, n_episodes=5, n_runs=2, seed=1)
+    reference = tm.run_episodes(
+        env,
+        lambda e, rng: tm.DynaQAgent(
+            e.n_states, e.n_actions, n_planning_steps=5, rng=rng
+        ),
+        n_episodes=5,
+        n_runs=2,
+        seed=1,
+    )
+    assert np.array_equal(runs.steps, reference.steps)
