@@ -20,6 +20,12 @@ BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
 #: Points of a band computed at once (bounds the resampled means' memory).
 BAND_BLOCK = 256
+#: Points per matrix product within a block: OpenBLAS runs a product of more
+#: than about 262,000 multiply-adds on several threads, which then spin for
+#: nothing; 1000 resamples x 30 runs x 8 points stays on one. (Measured on a
+#: 6,000-point band, 20 runs, 2 cores: 0.20 s CPU in 256-point products,
+#: 0.07 s in these, the same wall time and the same bits.)
+BAND_PRODUCT = 8
 
 
 def confidence_interval(
@@ -76,7 +82,12 @@ def confidence_interval(
     low, high = np.empty(flat.shape[1]), np.empty(flat.shape[1])
     for start in range(0, flat.shape[1], BAND_BLOCK):
         points = slice(start, start + BAND_BLOCK)
-        means = counts @ flat[:, points] / n_runs
+        columns = flat[:, points]
+        means = np.empty((n_resamples, columns.shape[1]))
+        for first in range(0, columns.shape[1], BAND_PRODUCT):
+            few = slice(first, first + BAND_PRODUCT)
+            np.matmul(counts, columns[:, few], out=means[:, few])
+        means /= n_runs
         # Rounding in the sum must not step outside the runs' own range.
         np.clip(means, smallest[points], largest[points], out=means)
         low[points], high[points] = np.percentile(means, [2.5, 97.5], axis=0)
