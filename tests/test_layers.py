@@ -55,6 +55,8 @@ ORDER = [
     "batched.rollouts",
     "batched.mpc",
     "batched",
+    # The loop's Dyna-Q with the kernels' plain-Python backups (the same bits).
+    "agents._fast_dyna_q",
     # The runners, which pick the loop or a twin.
     "experiments",
     # The named experiments: the registry, how settings run, one per question.
