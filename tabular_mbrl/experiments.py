@@ -250,8 +250,7 @@ def q_midway(
 def _factory(agent: AgentSpec | AgentFactory) -> AgentFactory:
     """``factory(env, rng)`` for a spec or a factory."""
     if isinstance(agent, AgentSpec):
-        spec = fast_planning(agent)  # DynaQAgent's planning over lists: same bits
-        return lambda env, rng: spec.build(env.n_states, env.n_actions, rng)
+        return lambda env, rng: agent.build(env.n_states, env.n_actions, rng)
     if not callable(agent):
         raise TypeError(
             f"agent must be an AgentSpec, a list of them or a factory "
@@ -308,9 +307,14 @@ def _runs(
     agent: AgentSpec | AgentFactory,
     n_runs: int,
     seed: int | None,
+    fast: bool = False,
 ):
-    """Yield ``(env, agent)`` per run, each seeded from its own spawned stream."""
+    """Yield ``(env, agent)`` per run, each seeded from its own spawned stream.
+    ``fast``: a spec's ``DynaQAgent`` plans through its twin over lists
+    (:func:`~tabular_mbrl.agents._fast_dyna_q.fast_planning`, the same bits)."""
     n_runs = check_int("n_runs", n_runs, low=1)
+    if fast and isinstance(agent, AgentSpec):
+        agent = fast_planning(agent)
     factory = _factory(agent)
     envs = _Fresh("env", "e.g. lambda: gridworlds.make(...)")
     agents = _Fresh("agent", "or pass an AgentSpec, which builds one per run")
@@ -535,7 +539,9 @@ def run_episodes(
         returns = np.zeros(shape)
         policy = np.full(shape, np.nan)
         probe = PolicyProbe.of(env_factory(), seed, n_runs)
-        for run, (env, learner) in enumerate(_runs(env_factory, setting, n_runs, seed)):
+        for run, (env, learner) in enumerate(
+            _runs(env_factory, setting, n_runs, seed, fast=True)
+        ):
             transitions = interact(env, learner, env.reset()[0])
             # Planning is counted from the end of one episode to the end of the
             # next: value iteration that the probe runs between them (as the
@@ -632,7 +638,9 @@ def run_steps(
         shape = (n_runs, n_steps)
         rewards, planning = np.zeros(shape), np.zeros(shape, dtype=np.int64)
         change_steps = np.full(shape[0], -1)
-        for run, (env, learner) in enumerate(_runs(env_factory, setting, n_runs, seed)):
+        for run, (env, learner) in enumerate(
+            _runs(env_factory, setting, n_runs, seed, fast=True)
+        ):
             state, info = env.reset()
             if info.get("changed", False):
                 change_steps[run] = 0
