@@ -219,6 +219,28 @@ def test_backups_until_optimal_gives_the_same_numbers_on_either_path():
         assert a.n_converged == 4
 
 
+def test_the_book_agents_take_the_fast_runs(monkeypatch):
+    """Prioritized sweeping and Dyna-Q specs run through run_until_optimal,
+    one call per run (the loop's own fast Dyna-Q must not stand in for the
+    book's agent there: the fast runs would refuse it, and Example 8.4 would
+    take 15 times as long)."""
+    from tabular_mbrl import experiments
+
+    calls = []
+    real = experiments.run_until_optimal
+
+    def counted(*args, **kwargs):
+        calls.append(type(args[1]).__name__)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiments, "run_until_optimal", counted)
+    for cls in (tm.PrioritizedSweepingAgent, tm.DynaQAgent):
+        tm.backups_until_optimal(
+            maze, tm.AgentSpec(cls, alpha=0.5), n_runs=2, seed=4, max_steps=5000
+        )
+    assert calls == ["PrioritizedSweepingAgent"] * 2 + ["DynaQAgent"] * 2
+
+
 def test_what_the_fast_runs_refuse_runs_on_the_loop():
     class Sub(tm.DynaQAgent):
         pass
