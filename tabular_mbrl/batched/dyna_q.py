@@ -188,7 +188,7 @@ class BatchedDynaQ:
         # Runs whose planning is an exact no-op (see Notes), until a reward.
         self._idle = ~q.reshape(runs, -1).any(axis=1) & ~self.all_actions
         # Steps until the next look for settled runs (see _settled), and the
-        # wait after a look that found none (doubled each time, at most 32).
+        # wait after a look that saved nothing (doubled each time, at most 32).
         self._settle_in, self._settle_wait = 0, 1
         if self._counted:  # outcome counts and reward sums, per next state
             counted = (self.n_runs, self.n_states, self.n_actions, self.n_states)
@@ -390,6 +390,7 @@ class BatchedDynaQ:
             next_states,
             rewards,
             terminated,
+            changes=False,
         )
         if new.any():
             self._pairs[self._runs[new], self._n_pairs[new]] = pair[new]
@@ -516,7 +517,8 @@ class BatchedDynaQ:
             u = self._rng.rows(draw)
         # Only the runs with backups to make that are not no-ops, by number
         # of backups, most first: backup i is for the first live[i] of them.
-        skip = self._idle | self._settled(n, most)
+        settled = self._settled(n, most)
+        skip = self._idle if settled is None else self._idle | settled
         if uniform:  # every run plans the same n: no sorting
             if skip.any():
                 todo = np.flatnonzero(~skip)
@@ -579,36 +581,36 @@ class BatchedDynaQ:
                 rows = (part[i0:i1, :k] for part in rows)
             kernels.backups_in_turn(q, *rows, alpha[:k])
 
-    def _settled(self, n: np.ndarray, most: int) -> np.ndarray:
-        """Which runs are settled ``(n_runs,)``: their table is already a fixed
-        point, bit for bit, of the backup of every pair their planning can
-        draw, so each of this step's backups would write back the value it
-        read, and the whole loop is a no-op (see Notes).
+    def _settled(self, n: np.ndarray, most: int) -> np.ndarray | None:
+        """Which runs are settled ``(n_runs,)``, or None (not looked at): their
+        table is already a fixed point, bit for bit, of the backup of every
+        pair their planning can draw, so each of this step's backups would
+        write back the value it read, and the whole loop is a no-op (see
+        Notes).
 
         Dyna-Q runs on a last-outcome model only (Dyna-Q+'s bonus grows with
         every step; a counted model's outcomes vary). The look costs a few
         array operations over every run's table, so it is made only where it
         can pay: when the planning rows it might save (``most`` of them) cost
         well more than the look, and no other kind of run keeps those rows
-        going anyway. Where a look finds nothing settled, the next one waits
-        twice as many steps (at most 32), so a setting that never settles
-        (alpha = 0.1 within Figure 8.2's budget) pays almost nothing for it.
+        going anyway. Where a look saves nothing (no run settled, or too few
+        to spare a row), the next one waits twice as many steps (at most
+        32), so a setting that seldom settles (alpha = 0.1 within Figure
+        8.2's budget) pays almost nothing for it.
         Skipping or not, the bits are the same.
         """
-        none = np.zeros(self.n_runs, dtype=bool)
-        planning = ~self._idle & (n > 0)
-        eligible = ~self.all_actions & ~self.empirical
-        cells = self.q.size
-        look = SETTLED_LOOK + SETTLED_LOOK_PER_CELL * cells
-        if (
-            most * kernels.NUMPY_ROW < 2 * look
-            or not (planning & eligible).any()
-            or (planning & ~eligible).any()
-        ):
-            return none
+        look = SETTLED_LOOK + SETTLED_LOOK_PER_CELL * self.q.size
+        if most * kernels.NUMPY_ROW < 2 * look:
+            return None
         if self._settle_in > 0:
             self._settle_in -= 1
-            return none
+            return None
+        planning = ~self._idle & (n > 0)
+        eligible = ~self.all_actions & ~self.empirical
+        if not (planning & eligible).any() or (planning & ~eligible).any():
+            self._settle_in = self._settle_wait  # nothing to skip: wait too
+            self._settle_wait = min(2 * self._settle_wait, 32)
+            return None
         # Every pair's backup at once, with the arithmetic of kernels.backup.
         q = self.q
         rows = q.reshape(-1, self.n_actions)
@@ -623,7 +625,13 @@ class BatchedDynaQ:
         same = backed_up.view(np.uint64) == q.view(np.uint64)  # bits, not values
         same |= ~self.observed
         settled = eligible & same.reshape(self.n_runs, -1).all(axis=1)
-        if settled.any():
+        # It paid if the runs left plan no rows, or few enough to plan in
+        # plain Python; a few settled runs among many leave the rows as dear.
+        left = int((planning & ~settled).sum())
+        cells = self.n_states * self.n_actions
+        if settled.any() and (
+            left == 0 or kernels.python_is_cheaper(left, most, cells)
+        ):
             self._settle_wait = 1
         else:
             self._settle_in = self._settle_wait

@@ -120,7 +120,9 @@ def epsilon_greedy(q_rows: np.ndarray, epsilon, u: np.ndarray) -> np.ndarray:
     return np.where(explores, random, greedy)
 
 
-def remember_last(model, observed, cells, next_states, rewards, terminated):
+def remember_last(
+    model, observed, cells, next_states, rewards, terminated, changes=True
+):
     """Model(S,A) <- R, S' for one pair per run (step (e) of the Dyna-Q box):
     the deterministic model keeps the last outcome of each pair.
 
@@ -128,17 +130,20 @@ def remember_last(model, observed, cells, next_states, rewards, terminated):
     ``observed`` the mask of pairs seen, each ``(runs, S, A)`` and contiguous,
     changed in place; ``cells`` are the flat pairs ``(run, state, action)``.
     Returns whether each pair was new (never observed before) and whether
-    its model changed (new, or another outcome than the last), ``(runs,)``.
+    its model changed (new, or another outcome than the last), ``(runs,)``;
+    the second is None with ``changes=False`` (not computed).
     """
     next_model, reward_model, end_model = (part.reshape(-1) for part in model)
     observed = observed.reshape(-1)  # views: the arrays are contiguous
-    new = ~observed[cells]
-    changed = (
-        new
-        | (next_model[cells] != next_states)
-        | (reward_model[cells] != rewards)
-        | (end_model[cells] != terminated)
-    )
+    new = ~observed.take(cells)
+    changed = None
+    if changes:
+        changed = (
+            new
+            | (next_model[cells] != next_states)
+            | (reward_model[cells] != rewards)
+            | (end_model[cells] != terminated)
+        )
     observed[cells] = True
     next_model[cells] = next_states
     reward_model[cells] = rewards

@@ -40,6 +40,16 @@ class VectorMaze:
         self._before = env.model_at(0) if self.change_at is not None else env.model()
         self._after = env.model_at(self.change_at) if self.change_at else None
         self.n_states, self.n_actions = env.n_states, env.n_actions
+        # A deterministic model's arrays flat over pairs (state * A + action):
+        # one take each per step, where a slot index costs three gathers.
+        self._flat = {
+            id(model): tuple(
+                part[..., 0].reshape(-1)
+                for part in (model.next_states, model.rewards, model.terminated)
+            )
+            for model in (self._before, self._after)
+            if model is not None and model.next_states.shape[2] == 1
+        }
 
     @classmethod
     def check(cls, env_factory: Callable[[], object], n_runs: int) -> list | str:
@@ -93,6 +103,10 @@ class VectorMaze:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(next_states, rewards, terminated)`` for every run."""
         model = self.model_at(total_steps)
+        flat = self._flat.get(id(model))
+        if flat is not None:
+            pairs = states * self.n_actions + actions
+            return flat[0].take(pairs), flat[1].take(pairs), flat[2].take(pairs)
         if model.next_states.shape[2] == 1:
             k = np.zeros_like(states)
         else:
