@@ -304,25 +304,34 @@ class BatchedMPC:
         """The planning runs' models as the rollouts step through them, and
         each planning run's model among them (see :meth:`_flatten`).
 
-        Without a staleness bonus or a goal handed over (both change the
-        rewards at every step), the flat arrays hold every run and are kept
-        until a model or its values change: the same numbers, built less
-        often."""
-        keep = not self.kappa and self.reward_fn is None and self.terminal_fn is None
+        Without a goal handed over (which may change the rewards at every
+        step), the flat arrays hold every run and are kept until a model or
+        its values change: the same numbers, built less often. A staleness
+        bonus changes only the rewards at each step: they alone are built
+        again."""
+        keep = self.reward_fn is None and self.terminal_fn is None
         stale = self.iterate_values and self._stale[planning].any()
         if keep and self._flat is not None and not stale:
-            return self._flat, planning
+            return self._with_bonus(self._flat), planning
         view = self._planning_view()
         if self.iterate_values:  # values without the bonus, as the agent's
             self._update_values(view, planning)
+        if keep:
+            self._flat = self._flatten(*view, self.values)
+            return self._with_bonus(self._flat), planning
         if self.kappa:  # the rollouts see the bonus
             view = self._planning_view(bonus=True)
-        runs = self._runs if keep else planning
-        flat = self._flatten(*(part[runs] for part in view), self.values[runs])
-        if keep:
-            self._flat = flat
-            return flat, planning
+        flat = self._flatten(*(part[planning] for part in view), self.values[planning])
         return flat, np.arange(len(planning))
+
+    def _with_bonus(self, flat: tuple) -> tuple:
+        """``flat`` (every run's, see :meth:`_flatten`) with the rollouts'
+        rewards carrying the staleness bonus of this step, if any."""
+        if not self.kappa:
+            return flat
+        rewards = self._planning_view(bonus=True)[1]
+        padding = np.zeros((self.n_runs, 1, self.n_actions))
+        return flat[0], np.concatenate([rewards, padding], 1).reshape(-1), flat[2]
 
     def _flatten(self, next_states, rewards, terminated, values) -> tuple:
         """Models ``(P, S, A)`` (and state values ``(P, S)``) as flat
