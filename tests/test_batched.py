@@ -771,6 +771,10 @@ def test_batched_empirical_model_counts_as_the_loop_model_does():
         assert (
             batch.ends[1, s, a, nexts].tolist() == model.terminated[s, a, :k].tolist()
         )
+    # The running sums that draws compare with: by hand, (0, 1) has seen
+    # state 2 twice and state 3 once.
+    assert batch._cumulative[0, 0, 1].tolist() == [0, 0, 2, 3]
+    assert np.array_equal(batch._cumulative, batch.counts.cumsum(axis=-1))
 
 
 def test_batched_empirical_planning_draws_outcomes_by_their_counts():

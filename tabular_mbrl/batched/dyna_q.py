@@ -145,7 +145,7 @@ class BatchedDynaQ:
         cells = self.n_runs * self.n_states * self.n_actions
         check_memory(  # the tables, the model, and counts per next state
             f"a batch of {self.n_runs:,} runs on {self.n_states:,} states",
-            cells * (56 + (13 * self.n_states if self._counted else 0)),
+            cells * (56 + (21 * self.n_states if self._counted else 0)),
         )
         if isinstance(rng, list):
             if len(rng) != self.n_runs:
@@ -193,6 +193,9 @@ class BatchedDynaQ:
         if self._counted:  # outcome counts and reward sums, per next state
             counted = (self.n_runs, self.n_states, self.n_actions, self.n_states)
             self.counts = np.zeros(counted, dtype=np.int32)
+            # Their running sums over next states (what a draw compares
+            # with), kept as the counts grow: not summed again at each draw.
+            self._cumulative = np.zeros(counted, dtype=np.int64)
             self.reward_sums = np.zeros(counted)
             self.ends = np.zeros(counted, dtype=bool)
         if self._plus:
@@ -231,6 +234,7 @@ class BatchedDynaQ:
         "all_actions",
         "empirical",
         "counts",
+        "_cumulative",
         "reward_sums",
         "ends",
         "last_tried",
@@ -331,7 +335,7 @@ class BatchedDynaQ:
         if self._plus:
             arrays += [self.last_tried, self._visit_order]
         if self._counted:
-            arrays += [self.counts, self.reward_sums, self.ends]
+            arrays += [self.counts, self._cumulative, self.reward_sums, self.ends]
         return sum(a.nbytes for a in arrays)
 
     def select_actions(self, states: np.ndarray) -> np.ndarray:
@@ -398,6 +402,8 @@ class BatchedDynaQ:
         if self._counted:  # the empirical model counts every outcome
             cells = flat * self.n_states + next_states  # one per run: no repeats
             self.counts.reshape(-1)[cells] += 1
+            later = np.arange(self.n_states) >= next_states[:, None]  # (R, S)
+            self._cumulative.reshape(-1, self.n_states)[flat] += later
             self.reward_sums.reshape(-1)[cells] += rewards
             self.ends.reshape(-1)[cells] = terminated
         # (f) planning.
@@ -483,7 +489,12 @@ class BatchedDynaQ:
         end flag and next state into the three arrays, in place."""
         u = u[todo].T[: len(flat), counted]
         outcome = kernels.sample_counted(
-            self.counts, self.reward_sums, self.ends, flat[:, counted], u
+            self.counts,
+            self.reward_sums,
+            self.ends,
+            flat[:, counted],
+            u,
+            cumulative=self._cumulative,
         )
         reward[:, counted], ends[:, counted], successors[:, counted] = outcome
 

@@ -151,7 +151,7 @@ def remember_last(
     return new, changed
 
 
-def sample_counted(counts, reward_sums, ends, pairs, u):
+def sample_counted(counts, reward_sums, ends, pairs, u, cumulative=None):
     """Outcomes drawn from counted (empirical) models, each by its frequency,
     as :meth:`EmpiricalModel.sample <tabular_mbrl.models.EmpiricalModel.sample>`
     draws one.
@@ -164,6 +164,9 @@ def sample_counted(counts, reward_sums, ends, pairs, u):
         Flat ``(run, state, action)`` indices of the pairs sampled.
     u : ndarray of float, the shape of ``pairs``
         One uniform number per sample.
+    cumulative : ndarray of int64, shape (runs, S, A, S), optional
+        ``counts.cumsum(axis=-1)``, if kept up to date (else computed here,
+        for the sampled pairs only).
 
     Returns
     -------
@@ -171,7 +174,10 @@ def sample_counted(counts, reward_sums, ends, pairs, u):
         The mean reward, end flag and next state of each drawn outcome.
     """
     n_states = counts.shape[-1]
-    cumulative = counts.reshape(-1, n_states)[pairs].cumsum(axis=-1)
+    if cumulative is None:
+        cumulative = counts.reshape(-1, n_states)[pairs].cumsum(axis=-1)
+    else:
+        cumulative = cumulative.reshape(-1, n_states)[pairs]
     draw = u * cumulative[..., -1]
     next_states = (draw[..., None] >= cumulative).sum(axis=-1)
     cells = pairs * n_states + next_states
