@@ -405,10 +405,10 @@ class BatchedMPC:
             sequences = np.broadcast_to(every, (n_states, *every.shape))
             everywhere = np.full(n_states, one[0])
             returns = self._roll(flat, everywhere, np.arange(n_states), sequences)
-            best = [np.flatnonzero(r == r.max()) for r in returns]
+            best = returns == returns.max(axis=1, keepdims=True)  # (S, sequences)
 
             def plan(state: int, rng: np.random.Generator) -> int:
-                winners = best[state]
+                winners = np.flatnonzero(best[state])  # only where the walk goes
                 return int(every[winners[rng.integers(len(winners))], 0])
 
             return plan
