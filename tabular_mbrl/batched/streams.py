@@ -28,15 +28,18 @@ class Streams:
     def __init__(self, rngs: list[np.random.Generator], counts: list[int]) -> None:
         self.rngs = list(rngs)
         self.counts = np.array(counts, dtype=np.int64)
+        self._blocks: list | None = None  # blocks(), until keep() changes them
 
-    def blocks(self):
+    def blocks(self) -> list[tuple[np.random.Generator, slice]]:
         """``(rng, rows)`` for each block with rows, ``rows`` a slice of the
         batch."""
-        start = 0
-        for rng, count in zip(self.rngs, self.counts, strict=True):
-            if count:
-                yield rng, slice(start, start + int(count))
-            start += int(count)
+        if self._blocks is None:
+            self._blocks, start = [], 0
+            for rng, count in zip(self.rngs, self.counts.tolist(), strict=True):
+                if count:
+                    self._blocks.append((rng, slice(start, start + count)))
+                start += count
+        return self._blocks
 
     def rows(self, draw: Callable) -> np.ndarray:
         """``draw(rng, rows)`` for each block (``rows`` a slice of the batch),
@@ -65,6 +68,7 @@ class Streams:
         """Keep the rows of the boolean mask ``runs``."""
         edges = np.cumsum(self.counts)[:-1]
         self.counts = np.array([part.sum() for part in np.split(runs, edges)])
+        self._blocks = None
 
 
 def size(rows: slice) -> int:
