@@ -9,6 +9,7 @@ agent as an :class:`AgentSpec` (its class and hyperparameters) and run it with
 use. The named experiments are in :mod:`tabular_mbrl.studies`.
 """
 
+from . import _processes  # noqa: F401  (first: one BLAS thread for the CLI)
 from ._version import __version__
 from .agents.dyna_q import DynaQAgent
 from .agents.dyna_q_plus import DynaQPlusAgent

@@ -175,3 +175,31 @@ def test_what_every_parallel_study_sends_its_workers_can_be_pickled(name, monkey
     with pytest.raises(Sent):
         STUDIES[name].function(quick=True, n_runs=2, jobs=2, progress=progress)
     assert len(sent[0]) >= 2
+
+
+@pytest.mark.parametrize(
+    "program, preset, numpy_first, threads",
+    [
+        ("-m", None, False, "1"),  # python -m tabular_mbrl
+        ("/venv/bin/tabular-mbrl", None, False, "1"),  # the console script
+        ("-m", "3", False, "3"),  # the user chose
+        ("lecture.py", None, False, None),  # a script importing the package
+        ("-m", None, True, None),  # NumPy already loaded: too late, left alone
+    ],
+)
+def test_the_command_line_gets_one_blas_thread(program, preset, numpy_first, threads):
+    code = (
+        "import sys, os\n"
+        f"sys.argv[0] = {program!r}\n"
+        + ("import numpy\n" if numpy_first else "")
+        + "import tabular_mbrl\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(threads)
