@@ -41,9 +41,16 @@ def one_blas_thread() -> None:
     only before NumPy is loaded, so the package calls it first, as it is
     imported; a script or a notebook that imports the package keeps its BLAS
     as it is."""
+    global BLAS_THREADS_SET
     program = os.path.basename(getattr(sys, "argv", [""])[0] or "")
     if program in ("-m", "tabular-mbrl") and "numpy" not in sys.modules:
+        BLAS_THREADS_SET = "OPENBLAS_NUM_THREADS" not in os.environ
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+#: Whether :func:`one_blas_thread` set ``OPENBLAS_NUM_THREADS`` here (the
+#: user had not): what another program started from here should not inherit.
+BLAS_THREADS_SET = False
 
 
 one_blas_thread()  # at import, before NumPy: the package imports this first

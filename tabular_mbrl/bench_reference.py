@@ -26,6 +26,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ._processes import BLAS_THREADS_SET
+
 #: Case -> (the reference's function, our CLI arguments, target ratio, seeds
 #: of ours: one pair per seed).
 CASES = {
@@ -77,8 +79,13 @@ def _measured(command: list[str], cwd: str) -> tuple[float, float]:
     standard error goes to a file (a pipe read only after ``wait4`` would
     stall a process that writes more than the pipe holds)."""
     with tempfile.TemporaryFile() as errors:
+        # Each program in the user's environment: the reference without the
+        # BLAS setting this command line made for itself (ours makes it again).
+        env = dict(os.environ)
+        if BLAS_THREADS_SET:
+            env.pop("OPENBLAS_NUM_THREADS", None)
         process = subprocess.Popen(
-            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=errors
         )
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)

@@ -87,3 +87,23 @@ def test_pairs_alternate_and_give_ratios_of_cpu_seconds(tmp_path, monkeypatch):
         r"'runs = 10'$",
     ):
         bench_reference.compare(reference, cases=("fig8.2",), pairs=1)
+
+
+@pytest.mark.parametrize("set_here, inherited", [(True, "None"), (False, "1")])
+def test_each_program_runs_in_the_users_environment(
+    monkeypatch, tmp_path, set_here, inherited
+):
+    """The one BLAS thread this command line set for itself is not handed to
+    the programs it times; one the user set is."""
+    import sys
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    monkeypatch.setattr(bench_reference, "BLAS_THREADS_SET", set_here)
+    # The child exits with its setting as its message: the error quotes it.
+    command = [
+        sys.executable,
+        "-c",
+        "import os, sys; sys.exit(str(os.environ.get('OPENBLAS_NUM_THREADS')))",
+    ]
+    with pytest.raises(RuntimeError, match=rf"failed \(exit 1\): {inherited}$"):
+        bench_reference._measured(command, str(tmp_path))
