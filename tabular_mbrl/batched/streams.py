@@ -28,17 +28,18 @@ class Streams:
     def __init__(self, rngs: list[np.random.Generator], counts: list[int]) -> None:
         self.rngs = list(rngs)
         self.counts = np.array(counts, dtype=np.int64)
-        self._blocks: list | None = None  # blocks(), until keep() changes them
+        self._blocks: tuple | None = None  # blocks(), until keep() changes them
 
-    def blocks(self) -> list[tuple[np.random.Generator, slice]]:
+    def blocks(self) -> tuple[tuple[np.random.Generator, slice], ...]:
         """``(rng, rows)`` for each block with rows, ``rows`` a slice of the
         batch."""
         if self._blocks is None:
-            self._blocks, start = [], 0
+            blocks, start = [], 0
             for rng, count in zip(self.rngs, self.counts.tolist(), strict=True):
                 if count:
-                    self._blocks.append((rng, slice(start, start + count)))
+                    blocks.append((rng, slice(start, start + count)))
                 start += count
+            self._blocks = tuple(blocks)
         return self._blocks
 
     def rows(self, draw: Callable) -> np.ndarray:
