@@ -67,18 +67,24 @@ class FastDynaQAgent(DynaQAgent):
     def _settled(self) -> bool:
         """Whether the table is a fixed point, bit for bit, of the backup of
         every pair the model has observed (each would write back what it
-        read; the arithmetic of :func:`~tabular_mbrl.batched.kernels.backup`).
+        read: :func:`~tabular_mbrl.batched.kernels.settled`, for one run).
         After a look that says no, the next waits twice as many calls (at
         most 32): a run that does not settle pays little for the looks."""
         if self._look_in > 0:
             self._look_in -= 1
             return False
-        model, q = self.model, self.q
-        best_next = q.max(axis=1)[model.next_states[..., 0]]
-        discount = np.where(model.terminated[..., 0], 0.0, self.gamma)
-        backed_up = q + self.alpha * (model.rewards[..., 0] + discount * best_next - q)
-        same = backed_up.view(np.uint64) == q.view(np.uint64)
-        settled = bool((same | ~model.observed).all())
+        model = self.model
+        settled = bool(
+            kernels.settled(
+                self.q[None],
+                model.next_states[None, ..., 0],
+                model.rewards[None, ..., 0],
+                model.terminated[None, ..., 0],
+                model.observed[None],
+                np.array([self.gamma]),
+                np.array([self.alpha]),
+            )[0]
+        )
         if settled:
             self._look_wait = 1
         else:

@@ -622,20 +622,15 @@ class BatchedDynaQ:
             self._settle_in = self._settle_wait  # nothing to skip: wait too
             self._settle_wait = min(2 * self._settle_wait, 32)
             return None
-        # Every pair's backup at once, with the arithmetic of kernels.backup.
-        q = self.q
-        rows = q.reshape(-1, self.n_actions)
-        best = rows[:, 0].copy()  # max_a Q(s, a), one action at a time
-        for action in range(1, self.n_actions):
-            np.maximum(best, rows[:, action], out=best)
-        first_state = (self._runs * self.n_states)[:, None, None]
-        best_next = best.take(self.model_next + first_state)  # (R, S, A)
-        discount = self.gamma[:, None, None] * ~self.model_terminated
-        alpha = self.alpha[:, None, None]
-        backed_up = q + alpha * (self.model_reward + discount * best_next - q)
-        same = backed_up.view(np.uint64) == q.view(np.uint64)  # bits, not values
-        same |= ~self.observed
-        settled = eligible & same.reshape(self.n_runs, -1).all(axis=1)
+        settled = eligible & kernels.settled(
+            self.q,
+            self.model_next,
+            self.model_reward,
+            self.model_terminated,
+            self.observed,
+            self.gamma,
+            self.alpha,
+        )
         # It paid if the runs left plan no rows, or few enough to plan in
         # plain Python; a few settled runs among many leave the rows as dear.
         left = int((planning & ~settled).sum())

@@ -13,6 +13,7 @@ form, one run at a time (what a student reads next to the book). The twins of
 - :func:`remember_last`: the deterministic model's update, Model(S,A) <- R, S'
   (step (e) of the Dyna-Q box); :func:`sample_counted`: an outcome drawn from
   a counted model by its frequency;
+- :func:`settled`: whether planning can still change a table;
 - :func:`staleness_bonus`: Dyna-Q+'s ``kappa * sqrt(tau)`` (S&B section 8.3);
 - :func:`iterate_values`: value iteration of many deterministic models to
   the per-run agent's tolerance (S&B section 4.4).
@@ -87,6 +88,27 @@ def backups_of_one_run(q, pairs, rewards, discounts, next_states, alpha) -> None
         best = max(values[nxt * n_actions : (nxt + 1) * n_actions])
         values[pair] = old + step * (reward + discount * best - old)
     q[...] = np.reshape(values, q.shape)
+
+
+def settled(q, next_states, rewards, terminated, observed, gamma, alpha):
+    """Whether each run's table ``q`` ``(runs, S, A)`` is a fixed point, bit
+    for bit, of the backup (:func:`backup`'s arithmetic) of every pair its
+    deterministic model has observed: ``next_states``, ``rewards``,
+    ``terminated`` and ``observed`` ``(runs, S, A)``, ``gamma`` and ``alpha``
+    ``(runs,)``. Where it is, every planning backup would write back the bits
+    it read. Returns ``(runs,)`` bools."""
+    runs, n_states, n_actions = q.shape
+    rows = q.reshape(-1, n_actions)
+    best = rows[:, 0].copy()  # max_a Q(s, a), one action at a time
+    for action in range(1, n_actions):
+        np.maximum(best, rows[:, action], out=best)
+    first_state = (np.arange(runs) * n_states)[:, None, None]
+    best_next = best.take(next_states + first_state)  # (R, S, A)
+    discount = gamma[:, None, None] * ~terminated
+    backed_up = q + alpha[:, None, None] * (rewards + discount * best_next - q)
+    same = backed_up.view(np.uint64) == q.view(np.uint64)  # bits, not values
+    same |= ~observed
+    return same.reshape(runs, -1).all(axis=1)
 
 
 def greedy_with_ties(values: np.ndarray, noise: np.ndarray, axis: int = 1):
