@@ -94,11 +94,12 @@ def iterate_values(
                 "initial_values has NaN or infinite entries, must be finite"
             )
     for sweep in range(1, max_iterations + 1):
-        q = expected_reward + (discount * v[next_states]).sum(axis=-1)
-        change = np.abs(q.max(axis=1) - v).max()
-        v = q.max(axis=1)
+        q = expected_reward + (discount * v.take(next_states)).sum(axis=-1)
+        best = q.max(axis=1)
+        change = np.abs(best - v).max()
+        v = best
         if change < tol:
-            q = expected_reward + (discount * v[next_states]).sum(axis=-1)
+            q = expected_reward + (discount * v.take(next_states)).sum(axis=-1)
             return v, q, sweep
     raise RuntimeError(
         f"value iteration did not converge in {max_iterations} "

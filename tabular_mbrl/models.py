@@ -360,14 +360,16 @@ def outcome_arrays(
         If their shapes differ or are not 3-D.
     """
     names = ("next_states", "probs", "rewards", "terminated")
-    missing = [name for name in names if not hasattr(model, name)]
+    # One getattr each: a learned model's probs and rewards are computed.
+    found = [getattr(model, name, None) for name in names]
+    missing = [name for name, got in zip(names, found, strict=True) if got is None]
     if missing:
         raise TypeError(
             f"model must have the arrays {', '.join(names)} (an env's "
             f"model() or a learned model); {type(model).__name__} lacks "
             f"{', '.join(missing)}"
         )
-    arrays = tuple(np.asarray(getattr(model, name)) for name in names)
+    arrays = tuple(np.asarray(got) for got in found)
     shapes = {a.shape for a in arrays}
     if len(shapes) != 1 or arrays[0].ndim != 3:
         raise ValueError(

@@ -309,11 +309,12 @@ def planning_view(
     next_states, probs, rewards, terminated = outcome_arrays(model)
     if unknown_value is not None:
         unknown_value = check_real("unknown_value", unknown_value)
-    s, a = (i[..., None] for i in np.indices(next_states.shape[:2]))
-    if reward_fn is not None:
-        rewards = goal_array(reward_fn, "reward_fn", s, a, next_states, float)
-    if terminal_fn is not None:
-        terminated = goal_array(terminal_fn, "terminal_fn", s, a, next_states, bool)
+    if reward_fn is not None or terminal_fn is not None:
+        s, a = (i[..., None] for i in np.indices(next_states.shape[:2]))
+        if reward_fn is not None:
+            rewards = goal_array(reward_fn, "reward_fn", s, a, next_states, float)
+        if terminal_fn is not None:
+            terminated = goal_array(terminal_fn, "terminal_fn", s, a, next_states, bool)
     if bonus is not None:
         rewards = rewards + bonus[..., None]
     observed = getattr(model, "observed", None)

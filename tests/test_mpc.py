@@ -346,6 +346,69 @@ def test_mpc_counts_its_value_iteration_as_planning():
     assert batch.n_planning_updates.tolist() == [10, 10]
 
 
+def _steps(agent, env, n_steps):
+    """Actions, and the agent's Generator state, over ``n_steps`` real steps
+    (episodes restart at S)."""
+    state, _ = env.reset(seed=0)
+    actions = []
+    for _ in range(n_steps):
+        action = agent.select_action(state)
+        next_state, reward, terminated, truncated, _ = env.step(action)
+        agent.update(state, action, reward, next_state, terminated)
+        actions.append(action)
+        state = env.reset()[0] if terminated or truncated else next_state
+    return actions, agent.rng.bit_generator.state, agent.n_planning_updates
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},  # every one of the 64 sequences, a learned model, values
+        {"horizon": 2, "n_candidates": 16, "terminal_value": None},
+        {"model": "true", "epsilon": 0.2},  # planned on a frozen model
+        {"horizon": 1, "n_candidates": 4, "kappa": 0.01},  # a bonus: not kept
+        {"horizon": 3, "n_candidates": 20},  # sampled sequences: not kept
+    ],
+)
+def test_kept_best_actions_act_and_draw_as_random_shooting_each_step(
+    kwargs, monkeypatch
+):
+    # Where every sequence is scored on a deterministic view, the agent keeps
+    # each state's best first actions until the view or the values change;
+    # the oracle scores them again at every decision with random_shooting.
+    env = gridworlds.make("dyna_maze")
+    if kwargs.get("model") == "true":
+        kwargs = {**kwargs, "model": env.model()}
+
+    def run():
+        agent = tm.RandomShootingAgent(env.n_states, env.n_actions, rng=5, **kwargs)
+        return _steps(agent, env, 600)
+
+    kept = run()
+    monkeypatch.setattr(
+        tm.RandomShootingAgent, "_best_firsts", lambda self, *args: None
+    )
+    assert kept == run()
+
+
+def test_kept_best_actions_follow_a_model_changed_in_place():
+    # One state, two actions, each ending the episode: action 0 pays 1,
+    # action 1 pays 0. A frozen model, changed in place between decisions:
+    # the agent sees the change, and what it kept is dropped.
+    model = gridworlds.TabularModel(
+        np.zeros((1, 2, 1), dtype=np.int64),
+        np.ones((1, 2, 1)),
+        np.array([[[1.0], [0.0]]]),
+        np.ones((1, 2, 1), dtype=bool),
+    )
+    agent = tm.RandomShootingAgent(
+        1, 2, horizon=1, n_candidates=2, model=model, terminal_value=None, rng=0
+    )
+    assert [agent.select_action(0) for _ in range(3)] == [0, 0, 0]
+    model.rewards[0, 1, 0] = 2.0
+    assert [agent.select_action(0) for _ in range(3)] == [1, 1, 1]
+
+
 def test_the_default_agent_walks_a_shortest_path_with_the_true_model():
     """The defaults (every one of the 64 sequences of 3 steps, value-iteration
     terminal values): 14 steps from the start of the Dyna maze, in every seed."""

@@ -10,12 +10,15 @@ Sutton & Barto, 2nd ed., sections 8.8 and 8.10.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from gridworlds import TabularModel
 
 from .._checks import (
     agent_repr,
+    check_generator,
     check_int,
     check_memory,
     check_probability,
@@ -27,11 +30,13 @@ from ..dynamic_programming import iterate_values, likely_outcomes
 from ..models import DeterministicModel, outcome_arrays
 from ..planning import (
     RewardFn,
+    candidate_sequences,
     check_terminal_value,
     cross_entropy_method,
     n_sequences,
     planning_view,
     random_shooting,
+    rollout_returns,
 )
 
 #: Value iteration's tolerance in MPC's terminal values and the replanner's
@@ -40,7 +45,15 @@ VALUE_TOLERANCE = 1e-6
 
 
 def _same(key: tuple, cached: list) -> bool:
-    return all(np.array_equal(a, b) for a, b in zip(key, cached, strict=True))
+    """Whether each part of ``key`` is equal to the cached one, as
+    :func:`numpy.array_equal` says (the same shape, every element ==)."""
+    for a, b in zip(key, cached, strict=True):
+        if type(a) is np.ndarray and type(b) is np.ndarray:
+            if a.shape != b.shape or not (a == b).all():
+                return False
+        elif not np.array_equal(a, b):
+            return False
+    return True
 
 
 class RandomShootingAgent:
@@ -193,6 +206,9 @@ class RandomShootingAgent:
         self._values = np.zeros(self.n_states)
         self._values_stale = True
         self._view: tuple[list, TabularModel] | None = None
+        # Best first actions per state, and what they were computed on.
+        self._firsts: dict[int, list[int]] | None = {}
+        self._firsts_on: tuple | None = None
 
     def __repr__(self) -> str:
         return agent_repr(self)
@@ -254,7 +270,56 @@ class RandomShootingAgent:
             return cross_entropy_method(
                 model, state, n_iterations=self.n_iterations, **kwargs
             )
-        return random_shooting(model, state, **kwargs)
+        firsts = self._best_firsts(model, state, terminal_value)
+        if firsts is None:
+            return random_shooting(model, state, **kwargs)
+        return firsts[check_generator("rng", rng).integers(len(firsts))]
+
+    def _best_firsts(
+        self, model: TabularModel, state: int, terminal_value: np.ndarray | None
+    ) -> list[int] | None:
+        """The first actions of the best sequences from ``state``, one per
+        best sequence (ties kept), when random shooting scores every sequence
+        on a deterministic view with no bonus and no goal function: then
+        scoring draws nothing and gives the same returns until the view or
+        the values change, so they are kept per state (the tie is still
+        broken by a draw at every decision, as :func:`random_shooting`
+        does). None where they cannot be kept."""
+        if (
+            self.kappa
+            or self.reward_fn is not None
+            or self.terminal_fn is not None
+            or not (terminal_value is None or terminal_value is self._values)
+            or n_sequences(self.n_actions, self.horizon, self.n_candidates)
+            < self.n_actions**self.horizon
+        ):
+            return None
+        on = (model, terminal_value, self.horizon, self.n_candidates, self.gamma)
+        if self._firsts_on is None or any(
+            a is not b for a, b in zip(on, self._firsts_on, strict=True)
+        ):
+            probs = model.probs  # a stochastic view: every rollout draws outcomes
+            stochastic = probs.shape[2] > 1 and (probs[..., 1:] > 0).any()
+            self._firsts, self._firsts_on = None if stochastic else {}, on
+        if self._firsts is None:
+            return None
+        firsts = self._firsts.get(state)
+        if firsts is None:
+            sequences = candidate_sequences(
+                self.n_actions, self.horizon, self.n_candidates, self.rng
+            )
+            returns = rollout_returns(
+                model,
+                state,
+                sequences,
+                gamma=self.gamma,
+                terminal_value=terminal_value,
+            )
+            if not np.isfinite(returns).all():
+                return None  # random_shooting says why
+            best = np.flatnonzero(returns == returns.max())
+            firsts = self._firsts[state] = sequences[best, 0].tolist()
+        return firsts
 
     def _planning_model(self) -> TabularModel:
         """:func:`planning_view` of the model, rebuilt only when the model, the
@@ -274,7 +339,17 @@ class RandomShootingAgent:
             getattr(self.model, "observed", None),
         )
         if self._view is None or not _same(key, self._view[0]):
-            view = planning_view(self.model, unknown_value=self.unknown_value)
+            # The arrays just read, not the model: a counted model's
+            # probabilities and mean rewards are computed on every read.
+            next_states, probs, rewards, terminated, observed = key[1:]
+            read = SimpleNamespace(
+                next_states=next_states,
+                probs=probs,
+                rewards=rewards,
+                terminated=terminated,
+                observed=observed,
+            )
+            view = planning_view(read, unknown_value=self.unknown_value)
             self._view = ([np.copy(part) for part in key], view)
             self._values_stale = True
         return self._view[1]

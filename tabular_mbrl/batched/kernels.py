@@ -233,18 +233,25 @@ def iterate_values(values, next_states, rewards, terminated, gamma, tol):
     rewards = rewards * 1.0  # as value_iteration computes it for K = 1
     discount = gamma * 1.0 * ~terminated
     v = values.copy()
-    runs = len(v)
-    rows = np.arange(runs)[:, None, None]
+    runs, n_states = v.shape
     running = np.arange(runs)
     sweeps = np.zeros(runs, dtype=np.int64)
+    # The running runs' parts, gathered again only when some runs stop; each
+    # next state as a flat index into ``now``, the running runs' values.
+    now, cells = v, next_states + (running * n_states)[:, None, None]
     while running.size:
-        q = (
-            rewards[running]
-            + discount[running] * v[rows[running], next_states[running]]
-        )
+        q = rewards + discount * now.take(cells)
         best = q.max(axis=2)
-        change = np.abs(best - v[running]).max(axis=1)
-        v[running] = best
+        change = np.abs(best - now).max(axis=1)
+        now = best
         sweeps[running] += 1
-        running = running[~(change < tol)]
+        going = ~(change < tol)
+        if not going.all():
+            v[running] = now  # final for the runs that stop here
+            running, now = running[going], now[going]
+            rewards, discount = rewards[going], discount[going]
+            cells = (
+                next_states[running]
+                + (np.arange(running.size) * n_states)[:, None, None]
+            )
     return v, sweeps
