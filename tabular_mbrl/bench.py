@@ -28,6 +28,7 @@ import numpy as np
 import gridworlds
 
 from ._processes import context
+from .agents._fast_dyna_q import FastDynaQAgent
 from .agents.dyna_q import DynaQAgent
 from .agents.mpc import RandomShootingAgent
 from .batched import run_episodes_batched
@@ -242,9 +243,13 @@ def _mpc_default(n_steps: int) -> float:
     return float(agent.n_planning_updates)
 
 
-def _open_grid(n_steps: int, size: int) -> float:
+def _open_grid(n_steps: int, size: int, fast: bool = False) -> float:
+    """Dyna-Q, n = 50, on an open grid: the book's agent, or (``fast``) the
+    loop's twin that the runners use, whose cost per real step must not grow
+    with the grid either."""
     env = gridworlds.make("open_grid", rows=size, cols=size)
-    agent = DynaQAgent(env.n_states, env.n_actions, n_planning_steps=50, rng=0)
+    agent_class = FastDynaQAgent if fast else DynaQAgent
+    agent = agent_class(env.n_states, env.n_actions, n_planning_steps=50, rng=0)
     steps = interact(env, agent, env.reset(seed=0)[0])
     for _ in range(n_steps):
         next(steps)
@@ -303,6 +308,9 @@ def _cases(quick: bool) -> list[tuple[str, str, int, Work]]:
     for size in (10, 30, 100):
         work = (_open_grid, dict(size=size, **b["open-grid"]))
         rows.append((f"open-grid {size}x{size}", "loop", 1, work))
+    for size in (10, 100, 300):
+        work = (_open_grid, dict(size=size, fast=True, **b["open-grid"]))
+        rows.append((f"open-grid {size}x{size}", "loop, fast", 1, work))
     # As wide as Figure 8.2's batch: 3 settings x 30 runs.
     rows.append(("floor", "bare numpy", 90, (_floor, b["floor"])))
     return rows

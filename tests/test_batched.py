@@ -216,6 +216,40 @@ def test_one_run_in_plain_python_backs_up_the_same_bits_as_numpy():
     assert not np.array_equal(python_q, table)
 
 
+def test_one_run_on_a_large_table_reads_and_writes_only_the_rows_it_touches():
+    """Past ``WHOLE_TABLE`` entries the plain-Python backups read only the
+    rows of their pairs and next states, renumbered, and write only those
+    back: the same bits as the NumPy rows, every other row untouched (here
+    NaN, which any arithmetic on it would spread)."""
+    from tabular_mbrl.batched import kernels
+
+    rng = np.random.default_rng(8)
+    n_states, n_actions, n = 3000, 4, 60
+    assert n_states * n_actions > kernels.WHOLE_TABLE
+    table = np.full((n_states, n_actions), np.nan)
+    used = rng.choice(n_states, size=12, replace=False)  # few rows, reread often
+    table[used] = rng.normal(size=(12, n_actions))
+    pairs = rng.choice(used, size=n) * n_actions + rng.integers(n_actions, size=n)
+    rewards = rng.normal(size=n)
+    discounts = np.where(rng.random(n) < 0.2, 0.0, 0.9)
+    next_states = rng.choice(used, size=n)
+    numpy_q = table.reshape(-1).copy()
+    next_cells = next_states[:, None] * n_actions + np.arange(n_actions)
+    backups_in_turn(
+        numpy_q,
+        pairs[:, None],
+        rewards[:, None],
+        discounts[:, None],
+        next_cells[:, None],
+        np.array([0.3]),
+    )
+    python_q = table.copy()
+    backups_of_one_run(python_q, pairs, rewards, discounts, next_states, 0.3)
+    assert python_q.reshape(-1).tobytes() == numpy_q.tobytes()
+    assert np.isnan(python_q).sum() == (n_states - 12) * n_actions
+    assert not np.array_equal(python_q[used], table[used])
+
+
 def test_only_loops_that_carry_few_runs_back_up_in_plain_python():
     """The rule between the two paths: 12 runs planning 50 backups each go
     through the NumPy rows; once one run is left, its backups are plain

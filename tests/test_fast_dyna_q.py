@@ -67,6 +67,37 @@ def test_a_settled_table_is_not_backed_up_again():
     assert agent.q.tobytes() != perturbed.tobytes()
 
 
+def test_on_a_large_grid_the_fast_agent_plans_the_same_bits_and_looks_less():
+    """On a 20 x 20 open grid (1,600 entries: the backups read only the rows
+    they touch) the fast agent gives the reference's table; a look for a
+    settled table reads all of it, so at n = 50 it is not made there, while
+    on the Dyna maze (188 entries) it is."""
+
+    def run(agent_class, env, n_steps):
+        agent = agent_class(
+            env.n_states, env.n_actions, n_planning_steps=50, alpha=0.5, rng=4
+        )
+        for t, _ in enumerate(interact(env, agent, env.reset(seed=0)[0]), 1):
+            if t == n_steps:
+                return agent
+
+    grid = gridworlds.make("open_grid", rows=20, cols=20)
+    fast, reference = (run(c, grid, 4000) for c in (FastDynaQAgent, tm.DynaQAgent))
+    assert fast.q.tobytes() == reference.q.tobytes()
+    assert (fast.q != 0).sum() > 50  # it found the goal and learned
+    assert fast.rng.random() == reference.rng.random()
+    looks = []
+    original = FastDynaQAgent._settled
+    try:
+        FastDynaQAgent._settled = lambda self: looks.append(1) or original(self)
+        run(FastDynaQAgent, grid, 200)
+        assert looks == []
+        run(FastDynaQAgent, gridworlds.make("dyna_maze"), 200)
+        assert looks
+    finally:
+        FastDynaQAgent._settled = original
+
+
 def test_the_fast_agent_keeps_the_reference_rules():
     env = gridworlds.make("dyna_maze")
     spec = tm.AgentSpec(FastDynaQAgent, n_planning_steps=5, alpha=0.5)

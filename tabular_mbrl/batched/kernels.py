@@ -55,7 +55,8 @@ def backups_in_turn(q, cells, rewards, discounts, next_cells, alpha) -> None:
 #: Costs in backups of :func:`backups_of_one_run` (0.5 us each, timed with
 #: timeit on the 2-core development machine): a row of
 #: :func:`backups_in_turn` (NumPy calls, 5-7 us at any width), and setting up
-#: one run (14 us with 216 table cells, 190 us with 4,000).
+#: one run (14 us with 216 table cells, and at most as long as reading
+#: ``WHOLE_TABLE`` cells: a larger table is read only where the backups go).
 NUMPY_ROW = 8.0
 PYTHON_SETUP = 10.0
 PYTHON_PER_CELL = 0.1
@@ -65,8 +66,13 @@ def python_is_cheaper(runs: int, backups: int, cells: int) -> bool:
     """Whether ``backups`` rows of ``runs`` runs each, on tables of ``cells``
     entries, cost less one run at a time in plain Python
     (:func:`backups_of_one_run`) than as rows of NumPy calls."""
-    setup = PYTHON_SETUP + cells * PYTHON_PER_CELL
+    setup = PYTHON_SETUP + min(cells, WHOLE_TABLE) * PYTHON_PER_CELL
     return runs * (backups + setup) < NUMPY_ROW * backups
+
+
+#: Entries of a table up to which :func:`backups_of_one_run` reads it whole:
+#: finding the rows the backups touch costs about as much as reading this many.
+WHOLE_TABLE = 1024
 
 
 def backups_of_one_run(q, pairs, rewards, discounts, next_states, alpha) -> None:
@@ -76,18 +82,31 @@ def backups_of_one_run(q, pairs, rewards, discounts, next_states, alpha) -> None
     Backup ``i`` is of the pair ``pairs[i]`` (``state * A + action``) with
     ``rewards[i]``, ``discounts[i]`` and ``next_states[i]``, all ``(n,)``.
     Cheaper than a row of NumPy calls per backup when a loop carries few
-    runs (the lockstep tail of a batch), and only then: the table is read
-    into a list and written back whole.
+    runs (the lockstep tail of a batch), and only then. A small table is
+    read into a list and written back whole; of a larger one (more than
+    ``WHOLE_TABLE`` entries), only the rows the backups read or write, so
+    that the cost does not grow with the maze.
     """
-    n_actions = q.shape[1]
-    values = q.reshape(-1).tolist()
+    n, n_actions = len(pairs), q.shape[1]
+    touched = None
+    if q.size <= WHOLE_TABLE:
+        values = q.reshape(-1).tolist()
+    else:  # the rows touched, renumbered 0, 1, ... in a list of their own
+        states = np.concatenate([pairs // n_actions, next_states])
+        touched, local = np.unique(states, return_inverse=True)
+        values = q[touched].reshape(-1).tolist()
+        pairs = local[:n] * n_actions + pairs % n_actions
+        next_states = local[n:]
     step = float(alpha)
     rows = (pairs, rewards, discounts, next_states)
     for pair, reward, discount, nxt in zip(*(a.tolist() for a in rows), strict=True):
         old = values[pair]
         best = max(values[nxt * n_actions : (nxt + 1) * n_actions])
         values[pair] = old + step * (reward + discount * best - old)
-    q[...] = np.reshape(values, q.shape)
+    if touched is None:
+        q[...] = np.reshape(values, q.shape)
+    else:
+        q[touched] = np.reshape(values, (len(touched), n_actions))
 
 
 def settled(q, next_states, rewards, terminated, observed, gamma, alpha):
