@@ -71,12 +71,17 @@ def memory_limit() -> int | None:
         return None
 
 
+class TooLarge(ValueError):
+    """What was asked would need more memory than the machine has."""
+
+
 def check_memory(what: str, n_bytes: float) -> None:
     """Refuse, before allocating it, what would need more memory than the
-    machine has: ``what`` names it, e.g. ``"the model of a 5000 x 5000 map"``."""
+    machine has: ``what`` names it, e.g. ``"the model of a 5000 x 5000 map"``.
+    Raises :class:`TooLarge` (a ``ValueError``)."""
     limit = memory_limit()
     if limit is not None and n_bytes > limit:
-        raise ValueError(
+        raise TooLarge(
             f"{what} would need {n_bytes / 2**30:,.1f} GiB of memory, more than "
             f"this machine's {limit / 2**30:,.1f} GiB"
         )

@@ -10,9 +10,16 @@ import inspect
 
 import numpy as np
 
-from gridworlds._checks import check_bool, check_int, check_memory, check_real
+from gridworlds._checks import (
+    TooLarge,
+    check_bool,
+    check_int,
+    check_memory,
+    check_real,
+)
 
 __all__ = [
+    "TooLarge",
     "agent_repr",
     "cannot_tell",
     "check_bool",

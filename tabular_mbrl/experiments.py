@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import (
+    TooLarge,
     cannot_tell,
     check_callable,
     check_int,
@@ -387,21 +388,28 @@ def batch(
     all in one batch, seeded as the runners seed it: ``(twin, vector maze,
     the maze's streams)``, or None to use the loop.
 
-    ``"auto"`` falls back to the loop for one run and for specs the engine
-    cannot run; ``"batched"`` says why it cannot instead."""
+    ``"auto"`` falls back to the loop for one run, for specs the engine
+    cannot run, and for a batch that would not fit in memory (counted models
+    keep counts per next state: ``runs x S x A x S``; the loop's grow with
+    the outcomes seen); ``"batched"`` says why it cannot instead."""
     if engine == "loop" or (engine == "auto" and n_runs == 1):
         return None
     seeds = _seeds(n_runs, seed)
     # The batch's own streams come after the per-run ones.
     sequence = np.random.SeedSequence(seed).spawn(n_runs + 1)[n_runs]
-    pieces = prepare(
-        specs,
-        env_factory,
-        n_runs=n_runs,
-        agent_seeds=[run_seed.spawn(2)[1] for run_seed in seeds],
-        streams=_streams(engine),
-        seed_sequence=sequence,
-    )
+    try:
+        pieces = prepare(
+            specs,
+            env_factory,
+            n_runs=n_runs,
+            agent_seeds=[run_seed.spawn(2)[1] for run_seed in seeds],
+            streams=_streams(engine),
+            seed_sequence=sequence,
+        )
+    except TooLarge:
+        if engine == "auto":
+            return None
+        raise
     if isinstance(pieces, str):
         if engine == "auto":
             return None

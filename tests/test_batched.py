@@ -864,3 +864,27 @@ def test_batched_value_iteration_is_each_runs_own_bit_for_bit():
         v, _, n = alone(model, gamma=0.95, tol=1e-6, initial_values=start[run])
         assert n == sweeps[run]
         assert v.tobytes() == values[run].tobytes()
+
+
+def test_auto_runs_a_counted_batch_too_large_for_memory_on_the_loop(monkeypatch):
+    """A counted model's batch keeps counts per next state (runs x S x A x
+    S): where that would not fit, ``"auto"`` runs the loop (whose counted
+    models grow with the outcomes seen) and gives the loop's numbers;
+    ``"batched"`` refuses, saying how much it would need."""
+    import gridworlds._checks
+
+    def grid():
+        return gridworlds.make("open_grid", rows=8, cols=8, slip=0.2)
+
+    spec = tm.AgentSpec(tm.DynaQAgent, n_planning_steps=5, model=tm.EmpiricalModel)
+    # 2 runs x 64 x 4 x 64 counts and sums: 0.7 MB; the loop's: kilobytes.
+    monkeypatch.setattr(gridworlds._checks, "memory_limit", lambda: 2**18)
+    with pytest.raises(ValueError, match=r"would need [\d.]+ GiB of memory"):
+        tm.run_steps(grid, spec, n_steps=50, n_runs=2, seed=1, engine="batched")
+    auto, loop = (
+        tm.run_steps(grid, spec, n_steps=1500, n_runs=2, seed=1, engine=e)
+        for e in ("auto", "loop")
+    )
+    assert auto.cumulative_reward.tobytes() == loop.cumulative_reward.tobytes()
+    assert auto.planning_updates.tobytes() == loop.planning_updates.tobytes()
+    assert (loop.cumulative_reward[:, -1] > 3).all()  # goals were reached
