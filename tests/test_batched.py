@@ -189,17 +189,10 @@ def test_skipping_settled_runs_gives_the_same_bits_as_computing_them(
     assert fast.n_backups_computed < most * slow.n_backups_computed
 
 
-def test_one_run_in_plain_python_backs_up_the_same_bits_as_numpy():
-    """The lockstep tail's plain-Python backups against the NumPy rows, on
-    backups that read and rewrite the same few pairs (each reads what the one
-    before wrote), some of them ending (discount 0)."""
-    rng = np.random.default_rng(7)
-    n_states, n_actions, n = 5, 3, 40
-    table = rng.normal(size=(n_states, n_actions))
-    pairs = rng.integers(n_states * n_actions, size=n)
-    rewards = rng.normal(size=n)
-    discounts = np.where(rng.random(n) < 0.2, 0.0, 0.9)
-    next_states = rng.integers(n_states, size=n)
+def both_ways(table, pairs, rewards, discounts, next_states):
+    """One run's backups (alpha 0.3) in plain Python on a copy of ``table``,
+    checked bit for bit against the NumPy rows; the table they leave."""
+    n_actions = table.shape[1]
     numpy_q = table.reshape(-1).copy()
     next_cells = next_states[:, None] * n_actions + np.arange(n_actions)
     backups_in_turn(
@@ -213,6 +206,21 @@ def test_one_run_in_plain_python_backs_up_the_same_bits_as_numpy():
     python_q = table.copy()
     backups_of_one_run(python_q, pairs, rewards, discounts, next_states, 0.3)
     assert python_q.reshape(-1).tobytes() == numpy_q.tobytes()
+    return python_q
+
+
+def test_one_run_in_plain_python_backs_up_the_same_bits_as_numpy():
+    """The lockstep tail's plain-Python backups against the NumPy rows, on
+    backups that read and rewrite the same few pairs (each reads what the one
+    before wrote), some of them ending (discount 0)."""
+    rng = np.random.default_rng(7)
+    n_states, n_actions, n = 5, 3, 40
+    table = rng.normal(size=(n_states, n_actions))
+    pairs = rng.integers(n_states * n_actions, size=n)
+    rewards = rng.normal(size=n)
+    discounts = np.where(rng.random(n) < 0.2, 0.0, 0.9)
+    next_states = rng.integers(n_states, size=n)
+    python_q = both_ways(table, pairs, rewards, discounts, next_states)
     assert not np.array_equal(python_q, table)
 
 
@@ -233,19 +241,7 @@ def test_one_run_on_a_large_table_reads_and_writes_only_the_rows_it_touches():
     rewards = rng.normal(size=n)
     discounts = np.where(rng.random(n) < 0.2, 0.0, 0.9)
     next_states = rng.choice(used, size=n)
-    numpy_q = table.reshape(-1).copy()
-    next_cells = next_states[:, None] * n_actions + np.arange(n_actions)
-    backups_in_turn(
-        numpy_q,
-        pairs[:, None],
-        rewards[:, None],
-        discounts[:, None],
-        next_cells[:, None],
-        np.array([0.3]),
-    )
-    python_q = table.copy()
-    backups_of_one_run(python_q, pairs, rewards, discounts, next_states, 0.3)
-    assert python_q.reshape(-1).tobytes() == numpy_q.tobytes()
+    python_q = both_ways(table, pairs, rewards, discounts, next_states)
     assert np.isnan(python_q).sum() == (n_states - 12) * n_actions
     assert not np.array_equal(python_q[used], table[used])
 
