@@ -67,7 +67,9 @@ def test_a_settled_table_is_not_backed_up_again():
     assert agent.q.tobytes() != perturbed.tobytes()
 
 
-def test_on_a_large_grid_the_fast_agent_plans_the_same_bits_and_looks_less():
+def test_on_a_large_grid_the_fast_agent_plans_the_same_bits_and_looks_less(
+    monkeypatch,
+):
     """On a 20 x 20 open grid (1,600 entries: the backups read only the rows
     they touch) the fast agent gives the reference's table; a look for a
     settled table reads all of it, so at n = 50 it is not made there, while
@@ -88,14 +90,13 @@ def test_on_a_large_grid_the_fast_agent_plans_the_same_bits_and_looks_less():
     assert fast.rng.random() == reference.rng.random()
     looks = []
     original = FastDynaQAgent._settled
-    try:
-        FastDynaQAgent._settled = lambda self: looks.append(1) or original(self)
-        run(FastDynaQAgent, grid, 200)
-        assert looks == []
-        run(FastDynaQAgent, gridworlds.make("dyna_maze"), 200)
-        assert looks
-    finally:
-        FastDynaQAgent._settled = original
+    monkeypatch.setattr(
+        FastDynaQAgent, "_settled", lambda self: looks.append(1) or original(self)
+    )
+    run(FastDynaQAgent, grid, 200)
+    assert looks == []
+    run(FastDynaQAgent, gridworlds.make("dyna_maze"), 200)
+    assert looks
 
 
 def test_the_fast_agent_keeps_the_reference_rules():

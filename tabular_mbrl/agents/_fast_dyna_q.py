@@ -32,12 +32,6 @@ class FastDynaQAgent(DynaQAgent):
     """:class:`~tabular_mbrl.agents.DynaQAgent` with its planning loop in
     plain Python (see the module); any other model plans as the reference."""
 
-    #: Backups per step below which a look for a settled table costs more
-    #: than it may save: a look reads the whole table, about as long as
-    #: ``LOOK_FROM`` backups plus one per ``LOOK_PAIRS`` pairs of the table
-    #: (about 15 us on the Dyna maze's 188 pairs, 6 ms on 360,000).
-    LOOK_FROM, LOOK_PAIRS = 32, 32
-
     #: Plan calls until the next look, and the wait after a look that says no.
     _look_in, _look_wait = 0, 1
 
@@ -53,8 +47,9 @@ class FastDynaQAgent(DynaQAgent):
         # The draw of model.sample_pairs, without its lists.
         pairs = model._pairs[self.rng.integers(model.n_observed, size=n)]
         self.n_planning_updates += n
-        look_from = self.LOOK_FROM + self.q.size // self.LOOK_PAIRS
-        if n >= look_from and self._settled():
+        # A look reads the whole table: made only where the backups it may
+        # spare cost more.
+        if n >= kernels.settled_look_cost(self.q.size) and self._settled():
             return
         states, actions = pairs[:, 0], pairs[:, 1]
         ends = model.terminated[states, actions, 0]

@@ -610,7 +610,7 @@ class BatchedDynaQ:
         8.2's budget) pays almost nothing for it.
         Skipping or not, the bits are the same.
         """
-        look = SETTLED_LOOK + SETTLED_LOOK_PER_CELL * self.q.size
+        look = kernels.settled_look_cost(self.q.size)
         if most * kernels.NUMPY_ROW < 2 * look:
             return None
         if self._settle_in > 0:
@@ -643,13 +643,6 @@ class BatchedDynaQ:
             self._settle_in = self._settle_wait
             self._settle_wait = min(2 * self._settle_wait, 32)
         return settled
-
-
-#: What a look for settled runs costs, in backups of plain Python (see
-#: :mod:`~tabular_mbrl.batched.kernels`): 15 us, and 0.015 us per table
-#: cell of the batch (timed with timeit on the 2-core development machine).
-SETTLED_LOOK = 30.0
-SETTLED_LOOK_PER_CELL = 0.03
 
 
 def _shape_of(n: np.ndarray) -> tuple[int, int, bool]:
